@@ -1,0 +1,83 @@
+package auth
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/iohub/iohub/hub/config"
+)
+
+// FuzzAuthenticate: whatever the client sends, Authenticate neither panics nor
+// returns an error other than the client-visible sentinels, and an accepted token
+// always has a role. Two hubs are fuzzed: one verifying locally (HS256 + ES256),
+// one with no key that asks a fake Strapi (which accepts every token it is sent).
+func FuzzAuthenticate(f *testing.F) {
+	k := keys()
+	secret := []byte(testSecret)
+	base := strapiClaims()
+	seeds := []string{
+		"", "abc", "a.b", "a.b.c", "..", "!!!.@@@.###", "Bearer x.y.z",
+		sign(f, jwt.SigningMethodHS256, secret, base),
+		sign(f, jwt.SigningMethodHS256, secret, with(base, "role", map[string]any{"name": "Editor"})),
+		sign(f, jwt.SigningMethodHS256, secret, with(base, "role", 3)),
+		sign(f, jwt.SigningMethodHS256, secret, with(base, "blocked", true)),
+		sign(f, jwt.SigningMethodHS256, secret, with(base, "exp", t0.Add(-time.Hour).Unix())),
+		sign(f, jwt.SigningMethodHS256, []byte("wrong"), base),
+		sign(f, jwt.SigningMethodHS384, secret, base),
+		sign(f, jwt.SigningMethodES256, k.ec, base),
+		sign(f, jwt.SigningMethodRS256, k.rsa, base),
+		sign(f, jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, base),
+		b64(`{"alg":"none"}`) + "." + b64(`{"id":1}`) + ".",
+		signRawHS256(f, testSecret, `{"id":1e400}`),
+		signRawHS256(f, testSecret, `{"exp":"x"}`),
+	}
+	for _, s := range seeds {
+		f.Add(s)
+	}
+
+	local := config.Auth{
+		JWTSecret: testSecret, PublicKeyFile: writePEM(f, &k.ec.PublicKey),
+		Algorithms: []string{"HS256", "ES256"}, RoleClaim: "role", AuthenticatedRole: "Authenticated",
+		Leeway: config.Duration(30 * time.Second),
+	}
+	a := newAuth(f, local, config.Strapi{})
+
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tok := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		switch {
+		case strings.HasSuffix(tok, "a"):
+			w.WriteHeader(http.StatusUnauthorized)
+		case strings.HasSuffix(tok, "b"):
+			w.WriteHeader(http.StatusForbidden)
+		default:
+			_, _ = w.Write([]byte(`{"id":1,"blocked":false,"role":{"name":"Editor"}}`))
+		}
+	}))
+	f.Cleanup(srv.Close)
+	viaStrapi := newAuth(f, config.Auth{RoleClaim: "role", AuthenticatedRole: "Authenticated"},
+		config.Strapi{URL: srv.URL, CacheSize: 64, Timeout: config.Duration(5 * time.Second)})
+
+	f.Fuzz(func(t *testing.T, token string) {
+		for _, auth := range []*Authenticator{a, viaStrapi} {
+			id, err := auth.Authenticate(context.Background(), token)
+			if err != nil {
+				if !isSentinel(err) {
+					t.Fatalf("non-sentinel error %v", err)
+				}
+				continue
+			}
+			if id.Role == "" {
+				t.Fatalf("accepted with an empty role: %+v", id)
+			}
+			if id.Anonymous != (token == "") {
+				t.Fatalf("anonymous = %v for %q", id.Anonymous, token)
+			}
+		}
+	})
+}

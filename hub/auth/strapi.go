@@ -1,0 +1,249 @@
+package auth
+
+import (
+	"bytes"
+	"container/list"
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/iohub/iohub/hub/config"
+)
+
+// maxUserBody bounds the /users/me answer we read; a user object is a few hundred
+// bytes even with its role.
+const maxUserBody = 1 << 20
+
+// sweepEvery throttles the scan for expired entries of a full cache, so a flood of
+// distinct tokens costs O(1) per insert rather than O(size).
+const sweepEvery = time.Second
+
+// lookup is Strapi's answer to GET /api/users/me for one token: status 200 with the
+// user, or 401/403 (a refusal, decided by the caller). Other answers are errors.
+type lookup struct {
+	status int
+	user   map[string]any
+}
+
+// cacheEntry is one cached answer, keyed by the token's SHA-256 so the cache holds
+// no tokens.
+type cacheEntry struct {
+	key     [32]byte
+	res     lookup
+	expires time.Time
+}
+
+// flight is a request in progress; waiters block on done, then read res/err.
+type flight struct {
+	done chan struct{}
+	res  lookup
+	err  error
+}
+
+// strapiClient asks Strapi who a token belongs to, caches the answers per token
+// and merges concurrent lookups of the same token into one request. Caching matters
+// because a reconnect storm (a deploy, a network blip) would otherwise send Strapi
+// one request per socket at once; the cache lives until the token's exp because
+// that is as long as the answer is about a usable token.
+type strapiClient struct {
+	url  string
+	http *http.Client
+	log  *slog.Logger
+	now  func() time.Time
+	size int
+
+	mu        sync.Mutex
+	entries   map[[32]byte]*list.Element // of *cacheEntry
+	order     *list.List                 // insertion order, oldest first
+	inflight  map[[32]byte]*flight
+	lastSweep time.Time
+}
+
+func newStrapiClient(cfg config.Strapi, log *slog.Logger, now func() time.Time) *strapiClient {
+	timeout := cfg.Timeout.D()
+	if timeout <= 0 {
+		timeout = 5 * time.Second
+	}
+	size := cfg.CacheSize
+	if size <= 0 {
+		size = 10000
+	}
+	// A reconnect storm sends many lookups at once; the default transport keeps
+	// only 2 idle connections per host and would reconnect for most of them.
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.MaxIdleConnsPerHost = 64
+	return &strapiClient{
+		url: cfg.URL + "/api/users/me?populate=role",
+		http: &http.Client{
+			Timeout:   timeout,
+			Transport: transport,
+			// Strapi does not redirect this route; following a redirect would
+			// send the user's token wherever the redirect points.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		},
+		log:      log,
+		now:      now,
+		size:     size,
+		entries:  make(map[[32]byte]*list.Element),
+		order:    list.New(),
+		inflight: make(map[[32]byte]*flight),
+	}
+}
+
+// me returns Strapi's answer for token, from the cache when possible. A 200 answer
+// is cached until `until`, a 401/403 until `refusedUntil`. Errors (network, timeout,
+// 5xx, unexpected answers) are not cached: the next handshake asks again.
+//
+// The request runs detached from ctx (bounded by the client timeout) because other
+// handshakes may be waiting for the same answer; ctx only bounds this caller's wait.
+func (c *strapiClient) me(ctx context.Context, token string, until, refusedUntil time.Time) (lookup, error) {
+	key := sha256.Sum256([]byte(token))
+	c.mu.Lock()
+	if res, ok := c.getLocked(key); ok {
+		c.mu.Unlock()
+		return res, nil
+	}
+	f, ok := c.inflight[key]
+	if !ok {
+		f = &flight{done: make(chan struct{})}
+		c.inflight[key] = f
+		go c.fetch(context.WithoutCancel(ctx), key, token, f, until, refusedUntil)
+	}
+	c.mu.Unlock()
+	select {
+	case <-f.done:
+		return f.res, f.err
+	case <-ctx.Done():
+		return lookup{}, fmt.Errorf("waiting for strapi: %w", ctx.Err())
+	}
+}
+
+// fetch performs the request for a flight, caches a definite answer, and releases
+// the waiters.
+func (c *strapiClient) fetch(ctx context.Context, key [32]byte, token string, f *flight, until, refusedUntil time.Time) {
+	res, err := c.request(ctx, token)
+	c.mu.Lock()
+	delete(c.inflight, key)
+	if err == nil {
+		exp := until
+		if res.status != http.StatusOK {
+			exp = refusedUntil
+		}
+		c.putLocked(key, res, exp)
+	}
+	f.res, f.err = res, err
+	c.mu.Unlock()
+	close(f.done)
+}
+
+// request sends GET /api/users/me?populate=role with the user's token.
+func (c *strapiClient) request(ctx context.Context, token string) (lookup, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.url, nil)
+	if err != nil {
+		return lookup{}, fmt.Errorf("strapi request: %w", err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Accept", "application/json")
+	resp, err := c.http.Do(req)
+	if err != nil {
+		// *url.Error includes the URL (no token in it) and the cause.
+		c.log.Warn("auth: strapi lookup failed", "error", err.Error())
+		return lookup{}, fmt.Errorf("strapi lookup: %w", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxUserBody+1))
+	if err != nil {
+		c.log.Warn("auth: strapi lookup failed reading the answer", "status", resp.StatusCode, "error", err.Error())
+		return lookup{}, fmt.Errorf("strapi lookup: reading answer: %w", err)
+	}
+	switch resp.StatusCode {
+	case http.StatusOK:
+	case http.StatusUnauthorized:
+		return lookup{status: resp.StatusCode}, nil
+	case http.StatusForbidden:
+		c.log.Warn("auth: strapi answered 403 to /api/users/me; if the token is valid, its role lacks plugin::users-permissions.user.me")
+		return lookup{status: resp.StatusCode}, nil
+	default:
+		c.log.Warn("auth: strapi lookup got an unexpected status", "status", resp.StatusCode)
+		return lookup{}, fmt.Errorf("strapi lookup: status %d", resp.StatusCode)
+	}
+	if len(body) > maxUserBody {
+		return lookup{}, fmt.Errorf("strapi lookup: answer larger than %d bytes", maxUserBody)
+	}
+	user, err := decodeUser(body)
+	if err != nil {
+		c.log.Warn("auth: strapi lookup got an unreadable user", "error", err.Error())
+		return lookup{}, fmt.Errorf("strapi lookup: %w", err)
+	}
+	return lookup{status: http.StatusOK, user: user}, nil
+}
+
+// decodeUser parses a user object (numbers as json.Number, like the claims) and
+// removes private fields.
+func decodeUser(body []byte) (map[string]any, error) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var user map[string]any
+	if err := dec.Decode(&user); err != nil {
+		return nil, fmt.Errorf("user JSON: %w", err)
+	}
+	if user == nil {
+		return nil, errors.New("user JSON: not an object")
+	}
+	for _, f := range privateUserFields {
+		delete(user, f)
+	}
+	return user, nil
+}
+
+// getLocked returns a live cached answer, dropping an expired one.
+func (c *strapiClient) getLocked(key [32]byte) (lookup, bool) {
+	el, ok := c.entries[key]
+	if !ok {
+		return lookup{}, false
+	}
+	e := el.Value.(*cacheEntry)
+	if !c.now().Before(e.expires) {
+		c.order.Remove(el)
+		delete(c.entries, key)
+		return lookup{}, false
+	}
+	return e.res, true
+}
+
+// putLocked caches an answer until expires, keeping at most size entries: when
+// full, expired entries go first, then the oldest.
+func (c *strapiClient) putLocked(key [32]byte, res lookup, expires time.Time) {
+	now := c.now()
+	if !now.Before(expires) {
+		return
+	}
+	if el, ok := c.entries[key]; ok {
+		c.order.Remove(el)
+		delete(c.entries, key)
+	}
+	if len(c.entries) >= c.size && now.Sub(c.lastSweep) >= sweepEvery {
+		c.lastSweep = now
+		for el := c.order.Front(); el != nil; {
+			next := el.Next()
+			if e := el.Value.(*cacheEntry); !now.Before(e.expires) {
+				c.order.Remove(el)
+				delete(c.entries, e.key)
+			}
+			el = next
+		}
+	}
+	for len(c.entries) >= c.size {
+		oldest := c.order.Front()
+		c.order.Remove(oldest)
+		delete(c.entries, oldest.Value.(*cacheEntry).key)
+	}
+	c.entries[key] = c.order.PushBack(&cacheEntry{key: key, res: res, expires: expires})
+}

@@ -1,0 +1,52 @@
+// Package clienterr lists every error a client of the hub can see, in one place:
+// the messages a Socket.IO client receives in connect_error, and the codes the HTTP
+// API puts in its JSON error bodies. These strings are part of the product's
+// contract (clients match on them), so they change only with a major version.
+package clienterr
+
+import "errors"
+
+// Handshake errors. A socket.io-client sees err.message equal to the error's text in
+// its connect_error event. The texts are those of strapi-plugin-io, so client code
+// written against the plugin keeps working.
+var (
+	// ErrInvalidToken refuses a socket whose auth.token is malformed, badly signed,
+	// expired, not yet valid, uses a disallowed algorithm, or fails iss/aud checks.
+	ErrInvalidToken = errors.New("Invalid token.")
+
+	// ErrInvalidCredentials refuses a socket whose token is valid but whose user is
+	// blocked, or unconfirmed while auth.requireConfirmed is on.
+	ErrInvalidCredentials = errors.New("Invalid credentials")
+
+	// ErrAuthUnavailable refuses a socket when the role must come from Strapi
+	// ([strapi] url) and Strapi could not be asked. The hub fails closed rather than
+	// guess a role.
+	ErrAuthUnavailable = errors.New("Authentication unavailable")
+)
+
+// Code is a stable, machine-readable HTTP API error code, sent as
+// {"error": {"code": "<Code>", "message": "..."}}.
+type Code string
+
+// HTTP API error codes.
+const (
+	// Unauthorized: the Authorization header is missing, not a Bearer token, or the
+	// token is not one of api.tokens. HTTP 401.
+	Unauthorized Code = "unauthorized"
+	// BadJSON: the body is not valid JSON, or JSON of the wrong shape. HTTP 400.
+	BadJSON Code = "bad_json"
+	// MissingField: a required field is absent or empty. HTTP 400.
+	MissingField Code = "missing_field"
+	// InvalidField: a field is present but its value is not acceptable. HTTP 400.
+	InvalidField Code = "invalid_field"
+	// BodyTooLarge: the body exceeds api.maxBodySize. HTTP 413.
+	BodyTooLarge Code = "body_too_large"
+	// MethodNotAllowed: the path exists but not for this method. HTTP 405.
+	MethodNotAllowed Code = "method_not_allowed"
+	// NotFound: no such API path. HTTP 404.
+	NotFound Code = "not_found"
+)
+
+// Internal is the code of the one 5xx the API can send: a bug in the hub, caught
+// and logged. Bad input never produces it. HTTP 500.
+const Internal Code = "internal"

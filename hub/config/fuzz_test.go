@@ -1,0 +1,36 @@
+package config
+
+import (
+	"errors"
+	"testing"
+)
+
+func FuzzParse(f *testing.F) {
+	f.Add([]byte(""))
+	f.Add([]byte(fullConfig))
+	f.Add([]byte("listen = \"${HOME}:1\"\n[IOServerOptions]\npingInterval = 25000\ntransports = [\"websocket\"]\n"))
+	f.Add([]byte("contentTypes = { message = [\"craete\"], chat = \"*\" }\n[auth]\nalgorithms = [\"none\"]\n"))
+	f.Add([]byte("[[events]]\nname = \"connection\"\nhandler = \"x\"\n[events.config]\na = [\"${\", { b = \"$$\" }]\n"))
+	f.Add([]byte("[plugins]\nmemoryLimit = \"1.5MiB\"\n[roles.\"a b\"]\npermissions = [\"api::*\"]\n"))
+	f.Add([]byte("a = [1,\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := Parse(data, "fuzz.toml")
+		if err != nil {
+			var p *Problems
+			if !errors.As(err, &p) {
+				t.Fatalf("error of type %T: %v", err, err)
+			}
+			if c != nil || len(p.List) == 0 || p.Error() == "" {
+				t.Fatalf("bad result: %v, %#v", c, p)
+			}
+			return
+		}
+		if c == nil {
+			t.Fatal("nil config without error")
+		}
+		// What Parse accepts, Validate accepts too.
+		if err := c.Validate(); err != nil {
+			t.Fatalf("Validate after Parse: %v", err)
+		}
+	})
+}

@@ -1,0 +1,140 @@
+// Package hub assembles iohub: configuration in, one HTTP listener out, serving
+// Socket.IO at IOServerOptions.path and the HTTP API under /hub/.
+//
+// Data flows one way: sources (HTTP API, Strapi webhooks; later plugins and other
+// nodes) go through the permission rules of package access into the emitter of
+// package realtime, and out to sockets. Sources never depend on each other.
+package hub
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/iohub/iohub/hub/access"
+	"github.com/iohub/iohub/hub/auth"
+	"github.com/iohub/iohub/hub/config"
+	"github.com/iohub/iohub/hub/ingress"
+	"github.com/iohub/iohub/hub/realtime"
+	"github.com/iohub/iohub/hub/sanitize"
+)
+
+// ShutdownTimeout bounds how long Serve waits for HTTP requests in flight after
+// the context ends, before closing what is left.
+const ShutdownTimeout = 10 * time.Second
+
+// Server is one hub node. Build it with New, run it with Serve or Run.
+type Server struct {
+	cfg *config.Config
+	log *slog.Logger
+	rt  *realtime.Server
+	api *ingress.API
+	mux *http.ServeMux
+}
+
+// New builds a hub from a validated configuration. It does not listen yet.
+func New(cfg *config.Config, logger *slog.Logger) (*Server, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	rules, err := access.New(rolePermissions(cfg.Roles), access.Mode(cfg.PermissionMode))
+	if err != nil {
+		return nil, err
+	}
+	authn, err := auth.New(cfg.Auth, cfg.Strapi, cfg.PublicRoleName, logger.With("component", "auth"))
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, log: logger, mux: http.NewServeMux()}
+	s.rt = realtime.New(realtime.Options{
+		IO:        cfg.IO,
+		Auth:      authn,
+		Rules:     rules,
+		Sanitizer: sanitize.New(cfg.PrivateFields),
+		Logger:    logger.With("component", "realtime"),
+	})
+	s.api = ingress.New(cfg.API, cfg.ContentTypes, s.rt, logger.With("component", "api"))
+	s.api.SetHealth(func() map[string]any { return map[string]any{"sockets": s.rt.Sockets()} })
+
+	s.mux.Handle(cfg.IO.Path+"/", s.rt.Handler())
+	s.mux.Handle("/hub/", s.api)
+
+	for i, ev := range cfg.Events {
+		// Wasm handlers are wired by the plugin host; until a build carries it, say
+		// so rather than silently ignore the user's configuration.
+		logger.Warn("events handler not loaded: this build has no Wasm plugin host",
+			"index", i, "event", ev.Name, "handler", ev.Handler)
+	}
+	return s, nil
+}
+
+func rolePermissions(roles map[string]config.Role) map[string][]string {
+	out := make(map[string][]string, len(roles))
+	for name, r := range roles {
+		out[name] = r.Permissions
+	}
+	return out
+}
+
+// Handler is everything the hub serves on its listener.
+func (s *Server) Handler() http.Handler { return s.mux }
+
+// Realtime exposes the Socket.IO side, for embedding and tests.
+func (s *Server) Realtime() *realtime.Server { return s.rt }
+
+// Serve serves on ln until ctx ends, then shuts down gracefully: it stops
+// accepting, disconnects every socket, and waits up to ShutdownTimeout for HTTP
+// requests in flight. A clean shutdown returns nil.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           s.mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+
+	select {
+	case err := <-errc:
+		s.rt.Close()
+		return err
+	case <-ctx.Done():
+	}
+	s.log.Info("shutting down", "sockets", s.rt.Sockets())
+	// Sockets first: long-polling requests and websocket connections would
+	// otherwise hold Shutdown until its timeout.
+	s.rt.Close()
+	sctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
+	defer cancel()
+	err := srv.Shutdown(sctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		err = srv.Close()
+	}
+	if serr := <-errc; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
+		return serr
+	}
+	return err
+}
+
+// Run listens on cfg.Listen and serves until ctx ends.
+func Run(ctx context.Context, cfg *config.Config, logger *slog.Logger) error {
+	s, err := New(cfg, logger)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	logger.Info("iohub listening",
+		"addr", "http://"+ln.Addr().String(),
+		"socketio", cfg.IO.Path,
+		"api", "/hub/",
+		"roles", len(cfg.Roles),
+		"permissionMode", cfg.PermissionMode)
+	return s.Serve(ctx, ln)
+}

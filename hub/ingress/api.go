@@ -1,0 +1,230 @@
+// Package ingress serves the hub's HTTP API on the hub's listener, under /hub/:
+// POST /hub/emit (permission-checked content events), POST /hub/raw (unchecked
+// emits to rooms or everyone), POST /hub/webhooks/strapi (Strapi v4/v5 webhooks
+// turned into content events) and GET /hub/health.
+//
+// It is a source: it decodes and authenticates requests and drives an Emitter, and
+// knows nothing about sockets. Every answer is JSON; every client error is
+// {"error": {"code": "<clienterr.Code>", "message": "..."}} with a 4xx status, so
+// callers can branch on the code and humans can read the message. No input yields a
+// 5xx; a panic (a bug) is logged and answered 500 as a last resort.
+package ingress
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"sync/atomic"
+
+	"github.com/iohub/iohub/hub/access"
+	"github.com/iohub/iohub/hub/clienterr"
+	"github.com/iohub/iohub/hub/config"
+)
+
+// Emitter is what the HTTP API drives; the realtime package implements it. It
+// sanitises content payloads itself.
+type Emitter interface {
+	// EmitContent sends a permission-checked content event (ev.Name() to every role
+	// room allowed to receive it) and returns those rooms, sorted.
+	EmitContent(ev access.ContentEvent, data any) (rooms []string)
+	// EmitRaw sends event with data, unchecked, to the union of rooms (one copy per
+	// socket), or to every socket when rooms is empty.
+	EmitRaw(event string, data any, rooms []string) error // error only for an event name Socket.IO reserves
+}
+
+// defaultMaxBodySize applies when config.API.MaxBodySize is not positive (the config
+// package defaults it to the same 1 MiB; this guards a zero-value config).
+const defaultMaxBodySize = 1 << 20
+
+// API is the http.Handler for /hub/. It is immutable after New (SetHealth aside) and
+// safe for concurrent use.
+type API struct {
+	tokens       [][sha256.Size]byte // SHA-256 of each api.tokens entry
+	maxBody      int64
+	contentTypes config.ContentTypes
+	em           Emitter
+	log          *slog.Logger
+	health       atomic.Pointer[func() map[string]any]
+	routes       map[string]route
+}
+
+// route is one endpoint. Handlers get the body already read (nil when body is false)
+// and return the status and value to encode, or a client error.
+type route struct {
+	methods []string // allowed methods; their join is the Allow header
+	public  bool     // no token needed
+	body    bool     // read the body (bounded by api.maxBodySize) before handle
+	handle  func(body []byte) (int, any, *apiError)
+}
+
+// New builds the API. em must not be nil; a nil logger discards logs.
+func New(api config.API, contentTypes config.ContentTypes, em Emitter, logger *slog.Logger) *API {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	a := &API{
+		maxBody:      int64(api.MaxBodySize),
+		contentTypes: contentTypes,
+		em:           em,
+		log:          logger,
+	}
+	if a.maxBody <= 0 {
+		a.maxBody = defaultMaxBodySize
+	}
+	for _, t := range api.Tokens {
+		if t != "" { // an empty token would let "Bearer " through
+			a.tokens = append(a.tokens, sha256.Sum256([]byte(t)))
+		}
+	}
+	post := []string{http.MethodPost}
+	a.routes = map[string]route{
+		"/hub/emit":            {methods: post, body: true, handle: a.serveEmit},
+		"/hub/raw":             {methods: post, body: true, handle: a.serveRaw},
+		"/hub/webhooks/strapi": {methods: post, body: true, handle: a.serveWebhook},
+		"/hub/health":          {methods: []string{http.MethodGet, http.MethodHead}, public: true, handle: a.serveHealth},
+	}
+	return a
+}
+
+// ServeHTTP routes r by its full path (the hub mounts the API at "/hub/" of its mux,
+// without stripping the prefix). Checks run in this order: path (404), method (405),
+// token (401), body size (413), body (400).
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer a.recoverPanic(w, r)
+	rt, ok := a.routes[r.URL.Path]
+	if !ok {
+		a.fail(w, r, newError(http.StatusNotFound, clienterr.NotFound,
+			"no API endpoint at %q; the hub serves POST /hub/emit, POST /hub/raw, POST /hub/webhooks/strapi and GET /hub/health", r.URL.Path))
+		return
+	}
+	if !slices.Contains(rt.methods, r.Method) {
+		allow := strings.Join(rt.methods, ", ")
+		e := newError(http.StatusMethodNotAllowed, clienterr.MethodNotAllowed, "method %s is not allowed on %s; use %s", r.Method, r.URL.Path, allow)
+		e.allow = allow
+		a.fail(w, r, e)
+		return
+	}
+	if !rt.public {
+		if e := a.authorize(r); e != nil {
+			a.fail(w, r, e)
+			return
+		}
+	}
+	var body []byte
+	if rt.body {
+		var e *apiError
+		if body, e = a.readBody(w, r); e != nil {
+			a.fail(w, r, e)
+			return
+		}
+	}
+	status, resp, e := rt.handle(body)
+	if e != nil {
+		a.fail(w, r, e)
+		return
+	}
+	writeJSON(w, r, status, resp)
+}
+
+// authorize checks "Authorization: Bearer <token>" against every configured token.
+// Tokens are compared as SHA-256 digests with crypto/subtle, and all of them are
+// compared every time, so neither the timing nor the number of comparisons tells a
+// caller how close a guess was, or how long the tokens are.
+func (a *API) authorize(r *http.Request) *apiError {
+	if len(a.tokens) == 0 {
+		return errUnauthorized("no api.tokens configured; the HTTP API is disabled")
+	}
+	h := r.Header.Get("Authorization")
+	if h == "" {
+		return errUnauthorized(`missing Authorization header; expected "Authorization: Bearer <token>"`)
+	}
+	scheme, token, _ := strings.Cut(h, " ")
+	if !strings.EqualFold(scheme, "Bearer") { // schemes are case-insensitive (RFC 9110)
+		return errUnauthorized(`Authorization scheme must be Bearer; expected "Authorization: Bearer <token>"`)
+	}
+	sum := sha256.Sum256([]byte(strings.TrimSpace(token)))
+	match := 0
+	for i := range a.tokens {
+		match |= subtle.ConstantTimeCompare(sum[:], a.tokens[i][:])
+	}
+	if match != 1 {
+		return errUnauthorized("invalid bearer token")
+	}
+	return nil
+}
+
+// readBody reads the whole body, at most api.maxBodySize bytes.
+func (a *API) readBody(w http.ResponseWriter, r *http.Request) ([]byte, *apiError) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, a.maxBody))
+	if err != nil {
+		if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
+			return nil, newError(http.StatusRequestEntityTooLarge, clienterr.BodyTooLarge,
+				"body exceeds api.maxBodySize (%d bytes)", a.maxBody)
+		}
+		return nil, errBadJSON("could not read body: %v", err)
+	}
+	return body, nil
+}
+
+// fail writes a client error. 4xx answers are logged at debug level only: they are
+// the caller's business, and a misconfigured client would otherwise flood the log.
+func (a *API) fail(w http.ResponseWriter, r *http.Request, e *apiError) {
+	a.log.Debug("ingress: request refused", "method", r.Method, "path", r.URL.Path,
+		"status", e.Status, "code", string(e.Code), "message", e.Message)
+	switch {
+	case e.Status == http.StatusUnauthorized:
+		w.Header().Set("WWW-Authenticate", "Bearer")
+	case e.allow != "":
+		w.Header().Set("Allow", e.allow)
+	}
+	writeJSON(w, r, e.Status, errorBody{Error: errorDetail{Code: e.Code, Message: e.Message}})
+}
+
+// recoverPanic is the last resort: a panic below ServeHTTP is a bug, not the
+// caller's fault, so it is logged with the request and answered 500. If the handler
+// had already started the answer, the 500 cannot replace it; the log still records
+// it. http.ErrAbortHandler is re-panicked, as net/http expects.
+func (a *API) recoverPanic(w http.ResponseWriter, r *http.Request) {
+	v := recover()
+	if v == nil {
+		return
+	}
+	if v == http.ErrAbortHandler {
+		panic(v)
+	}
+	a.log.Error("ingress: panic serving request", "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(v))
+	// clienterr has no code for server faults (they are not client errors); the
+	// answer keeps the error shape with an empty code.
+	writeJSON(w, r, http.StatusInternalServerError, errorBody{Error: errorDetail{Code: clienterr.Internal, Message: "internal error; see the hub's log"}})
+}
+
+// writeJSON encodes v as the answer. HTML escaping is off so messages keep their
+// "<token>" placeholders readable. HEAD answers get the headers only.
+func writeJSON(w http.ResponseWriter, r *http.Request, status int, v any) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		// Our answers are plain structs and maps of decoded JSON; they always encode.
+		status = http.StatusInternalServerError
+		buf.Reset()
+		buf.WriteString(`{"error":{"code":"internal","message":"internal error: could not encode the answer"}}` + "\n")
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Length", fmt.Sprint(buf.Len()))
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(buf.Bytes())
+	}
+}

@@ -1,0 +1,162 @@
+// Package realtime is the hub's Socket.IO side: the handshake (token -> identity ->
+// rooms), and the emitter that content events, raw emits and (later) plugins and
+// other nodes all go through.
+package realtime
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/iohub/iohub/hub/access"
+	"github.com/iohub/iohub/hub/auth"
+	"github.com/iohub/iohub/hub/clienterr"
+	"github.com/iohub/iohub/hub/config"
+	"github.com/iohub/iohub/hub/sanitize"
+	"github.com/zishang520/socket.io/servers/socket/v3"
+)
+
+// Authenticator turns a handshake token into an identity. *auth.Authenticator is
+// the implementation; the interface keeps this package testable without JWTs.
+type Authenticator interface {
+	Authenticate(ctx context.Context, token string) (auth.Identity, error)
+}
+
+// Options configure a Server. Every field is required.
+type Options struct {
+	IO        config.IOServerOptions
+	Auth      Authenticator
+	Rules     *access.Rules
+	Sanitizer *sanitize.Sanitizer
+	Logger    *slog.Logger
+	// AuthTimeout bounds one handshake's authentication (a Strapi lookup can hang).
+	// Zero means 10s.
+	AuthTimeout time.Duration
+}
+
+// Server is the Socket.IO server with iohub's handshake and rooms.
+type Server struct {
+	io      *socket.Server
+	handler http.Handler
+	auth    Authenticator
+	rules   atomic.Pointer[access.Rules]
+	clean   *sanitize.Sanitizer
+	log     *slog.Logger
+	timeout time.Duration
+	sockets atomic.Int64
+}
+
+// New builds the Socket.IO server. Mount Handler() at IO.Path + "/".
+func New(opts Options) *Server {
+	s := &Server{
+		auth:    opts.Auth,
+		clean:   opts.Sanitizer,
+		log:     opts.Logger,
+		timeout: opts.AuthTimeout,
+	}
+	if s.timeout == 0 {
+		s.timeout = 10 * time.Second
+	}
+	s.rules.Store(opts.Rules)
+	s.io = socket.NewServer(nil, nil)
+	s.handler = s.io.ServeHandler(serverOptions(opts.IO))
+	s.io.Use(s.handshake)
+	_ = s.io.On("connection", func(args ...any) { s.onConnection(args[0].(*socket.Socket)) })
+	return s
+}
+
+// Handler serves the Engine.IO/Socket.IO protocol (polling and websocket).
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// SetRules swaps the permission table; emits already under way use the old one.
+func (s *Server) SetRules(r *access.Rules) { s.rules.Store(r) }
+
+// Sockets reports how many sockets are connected.
+func (s *Server) Sockets() int64 { return s.sockets.Load() }
+
+// Close disconnects every socket. The HTTP listener is the caller's to stop.
+func (s *Server) Close() {
+	done := make(chan struct{})
+	s.io.Close(func(error) { close(done) })
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		s.log.Warn("socket.io close did not finish in 5s")
+	}
+}
+
+// handshake is the namespace middleware: it authenticates auth.token and either
+// attaches the identity or refuses the socket with one of the clienterr messages.
+// A refused socket never falls back to the public role and never reaches
+// "connection".
+func (s *Server) handshake(sock *socket.Socket, next func(*socket.ExtendedError)) {
+	token, ok := handshakeToken(sock.Handshake().Auth)
+	if !ok {
+		s.log.Debug("handshake refused", "socket", sock.Id(), "reason", "auth.token is not a string")
+		next(socket.NewExtendedError(clienterr.ErrInvalidToken.Error(), nil))
+		return
+	}
+	// Authentication may ask Strapi over the network; do not hold the library's
+	// goroutine meanwhile. next may be called from any goroutine.
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), s.timeout)
+		defer cancel()
+		id, err := s.auth.Authenticate(ctx, token)
+		if err != nil {
+			s.log.Debug("handshake refused", "socket", sock.Id(), "err", err)
+			next(socket.NewExtendedError(publicMessage(err), nil))
+			return
+		}
+		if prev := IdentityOf(sock); prev != nil {
+			// A recovered session brings back its rooms and identity. The token
+			// was just checked again and the role may have changed meanwhile, so
+			// leave the old identity rooms; onConnection joins the current ones.
+			for _, r := range identityRooms(prev) {
+				sock.Leave(r)
+			}
+		}
+		sock.SetData(&id)
+		next(nil)
+	}()
+}
+
+// handshakeToken reads auth.token, the only place strapi-plugin-io looks. Absent or
+// null means anonymous; any other non-string is refused.
+func handshakeToken(a map[string]any) (string, bool) {
+	v, present := a["token"]
+	if !present || v == nil {
+		return "", true
+	}
+	tok, ok := v.(string)
+	return tok, ok
+}
+
+// publicMessage keeps internal detail out of connect_error: only the clienterr
+// sentinels' texts reach clients.
+func publicMessage(err error) string {
+	for _, known := range []error{clienterr.ErrInvalidToken, clienterr.ErrInvalidCredentials, clienterr.ErrAuthUnavailable} {
+		if errors.Is(err, known) {
+			return known.Error()
+		}
+	}
+	return clienterr.ErrInvalidToken.Error()
+}
+
+func (s *Server) onConnection(sock *socket.Socket) {
+	id := IdentityOf(sock)
+	if id == nil { // cannot happen: the middleware runs first; refuse rather than guess
+		s.log.Error("socket connected without an identity; disconnecting", "socket", sock.Id())
+		sock.Disconnect(true)
+		return
+	}
+	sock.Join(identityRooms(id)...)
+	s.sockets.Add(1)
+	s.log.Debug("socket connected", "socket", sock.Id(), "role", id.Role, "user", id.UserID, "transport", sock.Conn().Transport().Name())
+	_ = sock.On("disconnect", func(args ...any) {
+		s.sockets.Add(-1)
+		s.log.Debug("socket disconnected", "socket", sock.Id(), "reason", args)
+	})
+}
