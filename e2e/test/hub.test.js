@@ -78,11 +78,12 @@ for (const transport of ['websocket', 'polling']) {
       for (const [name, token] of Object.entries(bad)) {
         await assert.rejects(conn({ token }), (err) => {
           assert.equal(err.message, 'Invalid token.', name);
+          assert.deepEqual(err.data, { code: 'invalid_token' }, name);
           return true;
         });
       }
       await assert.rejects(conn({ auth: { token: 42 } }), { message: 'Invalid token.' });
-      await assert.rejects(conn({ token: mintJWT({ id: 3, blocked: true }) }), { message: 'Invalid credentials' });
+      await assert.rejects(conn({ token: mintJWT({ id: 3, blocked: true }) }), { message: 'Invalid credentials', data: { code: 'invalid_credentials' } });
       assert.equal(await sockets(), before, 'no refused socket is counted as connected');
       assert.doesNotMatch(hub.logs(), /socket connected[^\n]*user=3\b/);
     });

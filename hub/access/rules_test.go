@@ -63,7 +63,7 @@ func TestRecipients(t *testing.T) {
 	}
 	const msg = "api::message.message"
 	tests := []struct {
-		action string
+		action  string
 		action_ []string // recipients in ModeAction
 		read    []string // recipients in ModeRead
 	}{

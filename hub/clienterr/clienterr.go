@@ -50,3 +50,25 @@ const (
 // Internal is the code of the one 5xx the API can send: a bug in the hub, caught
 // and logged. Bad input never produces it. HTTP 500.
 const Internal Code = "internal"
+
+// Handshake codes, sent beside the message as connect_error's err.data.code, so
+// clients can branch on something sturdier than the text (and because the Go
+// socket.io client rejects a connect_error without data).
+const (
+	InvalidTokenCode       Code = "invalid_token"
+	InvalidCredentialsCode Code = "invalid_credentials"
+	AuthUnavailableCode    Code = "auth_unavailable"
+)
+
+// Handshake returns what a refused socket is told: the sentinel's message and its
+// code. Errors that are none of the sentinels are reported as an invalid token, so
+// no internal detail reaches a client.
+func Handshake(err error) (message string, code Code) {
+	switch {
+	case errors.Is(err, ErrInvalidCredentials):
+		return ErrInvalidCredentials.Error(), InvalidCredentialsCode
+	case errors.Is(err, ErrAuthUnavailable):
+		return ErrAuthUnavailable.Error(), AuthUnavailableCode
+	}
+	return ErrInvalidToken.Error(), InvalidTokenCode
+}

@@ -5,7 +5,6 @@ package realtime
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"net/http"
 	"sync/atomic"
@@ -96,7 +95,7 @@ func (s *Server) handshake(sock *socket.Socket, next func(*socket.ExtendedError)
 	token, ok := handshakeToken(sock.Handshake().Auth)
 	if !ok {
 		s.log.Debug("handshake refused", "socket", sock.Id(), "reason", "auth.token is not a string")
-		next(socket.NewExtendedError(clienterr.ErrInvalidToken.Error(), nil))
+		next(refusal(clienterr.ErrInvalidToken))
 		return
 	}
 	// Authentication may ask Strapi over the network; do not hold the library's
@@ -107,7 +106,7 @@ func (s *Server) handshake(sock *socket.Socket, next func(*socket.ExtendedError)
 		id, err := s.auth.Authenticate(ctx, token)
 		if err != nil {
 			s.log.Debug("handshake refused", "socket", sock.Id(), "err", err)
-			next(socket.NewExtendedError(publicMessage(err), nil))
+			next(refusal(err))
 			return
 		}
 		if prev := IdentityOf(sock); prev != nil {
@@ -134,15 +133,11 @@ func handshakeToken(a map[string]any) (string, bool) {
 	return tok, ok
 }
 
-// publicMessage keeps internal detail out of connect_error: only the clienterr
-// sentinels' texts reach clients.
-func publicMessage(err error) string {
-	for _, known := range []error{clienterr.ErrInvalidToken, clienterr.ErrInvalidCredentials, clienterr.ErrAuthUnavailable} {
-		if errors.Is(err, known) {
-			return known.Error()
-		}
-	}
-	return clienterr.ErrInvalidToken.Error()
+// refusal is the connect_error a refused socket gets: only the clienterr
+// sentinel's message and code, never internal detail.
+func refusal(err error) *socket.ExtendedError {
+	msg, code := clienterr.Handshake(err)
+	return socket.NewExtendedError(msg, map[string]any{"code": code})
 }
 
 func (s *Server) onConnection(sock *socket.Socket) {

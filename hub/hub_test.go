@@ -1,0 +1,231 @@
+package hub_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/zishang520/socket.io/clients/engine/v3/transports"
+	client "github.com/zishang520/socket.io/clients/socket/v3"
+	"github.com/zishang520/socket.io/v3/pkg/types"
+
+	"github.com/iohub/iohub/hub"
+	"github.com/iohub/iohub/hub/auth"
+	"github.com/iohub/iohub/hub/config"
+)
+
+const testConfig = `
+listen = "127.0.0.1:0"
+[auth]
+jwtSecret = "go-client-test-secret-0123456789abcdef"
+[api]
+tokens = ["t0ken"]
+[roles.Public]
+permissions = ["api::message.message.create"]
+[roles.Authenticated]
+permissions = ["api::message.message.*"]
+`
+
+type testHub struct {
+	url    string
+	cfg    *config.Config
+	cancel context.CancelFunc
+	done   chan error
+}
+
+// startHub runs a real hub (hub.New + Serve on a loopback listener) for one test.
+func startHub(t *testing.T) *testHub {
+	t.Helper()
+	cfg, err := config.Parse([]byte(testConfig), "test.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := hub.New(cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	h := &testHub{url: "http://" + ln.Addr().String(), cfg: cfg, cancel: cancel, done: make(chan error, 1)}
+	go func() { h.done <- srv.Serve(ctx, ln) }()
+	t.Cleanup(func() { h.stop(t) })
+	return h
+}
+
+func (h *testHub) stop(t *testing.T) {
+	if h.cancel == nil {
+		return
+	}
+	h.cancel()
+	h.cancel = nil
+	select {
+	case err := <-h.done:
+		if err != nil {
+			t.Errorf("Serve returned %v after shutdown, want nil", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Error("Serve did not return after shutdown")
+	}
+}
+
+func (h *testHub) token(t *testing.T, role, sub string) string {
+	a, err := auth.New(h.cfg.Auth, h.cfg.Strapi, h.cfg.PublicRoleName, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := a.Mint(role, sub, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+func (h *testHub) post(t *testing.T, path string, body any) int {
+	b, _ := json.Marshal(body)
+	req, _ := http.NewRequest(http.MethodPost, h.url+path, bytes.NewReader(b))
+	req.Header.Set("Authorization", "Bearer t0ken")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	return res.StatusCode
+}
+
+// goClient is the library's own Go Socket.IO client with a record of events.
+type goClient struct {
+	*client.Socket
+	mu     sync.Mutex
+	events []string
+	got    chan string
+	closed chan struct{}
+}
+
+func dial(t *testing.T, url, transport, token string) (*goClient, error) {
+	t.Helper()
+	opts := client.DefaultOptions()
+	if transport == "polling" {
+		opts.SetTransports(types.NewSet(transports.Polling))
+	} else {
+		opts.SetTransports(types.NewSet(transports.WebSocket))
+	}
+	opts.SetReconnection(false)
+	opts.SetForceNew(true)
+	if token != "" {
+		opts.SetAuth(map[string]any{"token": token})
+	}
+	s, err := client.Connect(url, opts)
+	if err != nil {
+		return nil, err
+	}
+	c := &goClient{Socket: s, got: make(chan string, 64), closed: make(chan struct{})}
+	s.OnAny(func(args ...any) {
+		name, _ := args[0].(string)
+		c.mu.Lock()
+		c.events = append(c.events, name)
+		c.mu.Unlock()
+		c.got <- name
+	})
+	var once sync.Once
+	_ = s.On("disconnect", func(...any) { once.Do(func() { close(c.closed) }) })
+	result := make(chan error, 1)
+	_ = s.Once("connect", func(...any) { result <- nil })
+	_ = s.Once("connect_error", func(args ...any) { result <- fmt.Errorf("%v", args[0]) })
+	select {
+	case err := <-result:
+		if err != nil {
+			s.Close()
+			return nil, err
+		}
+	case <-time.After(5 * time.Second):
+		s.Close()
+		return nil, fmt.Errorf("no connect or connect_error in 5s")
+	}
+	t.Cleanup(func() { s.Close() })
+	return c, nil
+}
+
+// waitFor returns once the client has seen event, failing after 5s.
+func (c *goClient) waitFor(t *testing.T, event string) {
+	t.Helper()
+	timeout := time.After(5 * time.Second)
+	for {
+		select {
+		case e := <-c.got:
+			if e == event {
+				return
+			}
+		case <-timeout:
+			t.Fatalf("did not receive %q; got %v", event, c.seen())
+		}
+	}
+}
+
+func (c *goClient) seen() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.events...)
+}
+
+func TestGoClient(t *testing.T) {
+	for _, transport := range []string{"websocket", "polling"} {
+		t.Run(transport, func(t *testing.T) {
+			h := startHub(t)
+			anon, err := dial(t, h.url, transport, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			user, err := dial(t, h.url, transport, h.token(t, "", "7"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := dial(t, h.url, transport, "bad.token.here"); err == nil || err.Error() != "Invalid token." {
+				t.Fatalf("bad token: err = %v, want Invalid token.", err)
+			}
+
+			// Public holds create, not update: the anonymous socket sees only
+			// create; the Authenticated one (a Strapi-like token without a role
+			// claim) sees both, then its direct message in user:7.
+			for _, ev := range []string{"create", "update"} {
+				if code := h.post(t, "/hub/emit", map[string]any{"event": "api::message.message." + ev, "data": 1}); code != 202 {
+					t.Fatalf("emit %s: %d", ev, code)
+				}
+			}
+			if code := h.post(t, "/hub/raw", map[string]any{"event": "dm", "room": "user:7"}); code != 202 {
+				t.Fatalf("raw: %d", code)
+			}
+			if code := h.post(t, "/hub/raw", map[string]any{"event": "end"}); code != 202 {
+				t.Fatalf("raw: %d", code)
+			}
+			anon.waitFor(t, "end")
+			user.waitFor(t, "end")
+			if got := fmt.Sprint(anon.seen()); got != "[message:create end]" {
+				t.Errorf("anonymous got %s", got)
+			}
+			if got := fmt.Sprint(user.seen()); got != "[message:create message:update dm end]" {
+				t.Errorf("authenticated got %s", got)
+			}
+
+			// Graceful shutdown disconnects the connected clients and Serve
+			// returns nil.
+			h.stop(t)
+			for _, c := range []*goClient{anon, user} {
+				select {
+				case <-c.closed:
+				case <-time.After(5 * time.Second):
+					t.Error("client not disconnected by shutdown")
+				}
+			}
+		})
+	}
+}
