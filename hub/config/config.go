@@ -70,7 +70,8 @@ type Config struct {
 	IO IOServerOptions `toml:"IOServerOptions"`
 
 	// ContentTypes is `contentTypes`: which content types (and actions) produce
-	// events from webhooks. Absent means every content type and action.
+	// events from webhooks. Absent means every api:: content type and action
+	// (plugin:: types such as users-permissions only when named).
 	ContentTypes ContentTypes `toml:"contentTypes"`
 
 	// Events is `[[events]]`, the Wasm handlers bound to socket events. Default
@@ -198,8 +199,9 @@ type Auth struct {
 	// Algorithms is `algorithms`, the accepted JWT algorithms: HS256 HS384 HS512
 	// RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA. When absent it
 	// is ["HS256"] if jwtSecret is set and publicKeyFile is not; with
-	// publicKeyFile it must be given; with neither it stays empty (every token is
-	// refused; sockets without a token still join the public role).
+	// publicKeyFile it must be given; with neither it stays empty: every token is
+	// refused, unless [strapi] url is set, in which case Strapi's answer decides
+	// (sockets without a token still join the public role).
 	Algorithms []string `toml:"algorithms"`
 
 	// RoleClaim is `roleClaim`, the claim holding the role (a string, or an

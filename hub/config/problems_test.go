@@ -195,6 +195,9 @@ func TestProblems(t *testing.T) {
 		{"secret from an unset variable", "[auth]\njwtSecret = \"${TEST_UNSET_SECRET}\"\nalgorithms = [\"HS256\"]",
 			map[string]string{"-TEST_UNSET_SECRET": ""}, []string{
 				`auth.jwtSecret: is empty because environment variable TEST_UNSET_SECRET is not set (write ${TEST_UNSET_SECRET:-} if it is optional)`}},
+		{"issuer from an unset variable", "[auth]\nissuer = \"${TEST_UNSET_ISS}\"\naudience = \"${TEST_UNSET_AUD:-}\"",
+			map[string]string{"-TEST_UNSET_ISS": "", "-TEST_UNSET_AUD": ""}, []string{
+				`auth.issuer: is empty because environment variable TEST_UNSET_ISS is not set (write ${TEST_UNSET_ISS:-} if it is optional)`}},
 		{"optional secret from an unset variable", "[auth]\njwtSecret = \"${TEST_UNSET_SECRET:-}\"",
 			map[string]string{"-TEST_UNSET_SECRET": ""}, nil},
 		{"roleClaim and authenticatedRole", "[auth]\nroleClaim = \"app..role\"\nauthenticatedRole = \"\"", nil, []string{
