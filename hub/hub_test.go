@@ -121,6 +121,9 @@ func dial(t *testing.T, url, transport, token string) (*goClient, error) {
 	}
 	opts.SetReconnection(false)
 	opts.SetForceNew(true)
+	// Connect only once the listeners below are in place, or a fast handshake
+	// could fire "connect" before anyone listens.
+	opts.SetAutoConnect(false)
 	if token != "" {
 		opts.SetAuth(map[string]any{"token": token})
 	}
@@ -141,6 +144,7 @@ func dial(t *testing.T, url, transport, token string) (*goClient, error) {
 	result := make(chan error, 1)
 	_ = s.Once("connect", func(...any) { result <- nil })
 	_ = s.Once("connect_error", func(args ...any) { result <- fmt.Errorf("%v", args[0]) })
+	s.Connect()
 	select {
 	case err := <-result:
 		if err != nil {

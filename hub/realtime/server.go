@@ -60,8 +60,11 @@ func New(opts Options) *Server {
 		s.timeout = 10 * time.Second
 	}
 	s.rules.Store(opts.Rules)
-	s.io = socket.NewServer(nil, nil)
-	s.handler = s.io.ServeHandler(serverOptions(opts.IO))
+	// The options go to the server, not to ServeHandler: the server picks its
+	// adapter (session-aware when connection state recovery is on) and connect
+	// timeout from them, and hands them on to the engine.
+	s.io = socket.NewServer(nil, serverOptions(opts.IO))
+	s.handler = s.io.ServeHandler(nil)
 	s.io.Use(s.handshake)
 	_ = s.io.On("connection", func(args ...any) { s.onConnection(args[0].(*socket.Socket)) })
 	return s
