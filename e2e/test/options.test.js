@@ -4,6 +4,15 @@ import assert from 'node:assert/strict';
 import { io } from 'socket.io-client';
 import { startHub, baseConfig, mintJWT, api } from '../harness.js';
 
+// once resolves on the socket's next event, or rejects after 5s so a lost event
+// fails the test instead of hanging it.
+function once(socket, event) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ${event} in 5s`)), 5000);
+    socket.once(event, (...args) => { clearTimeout(timer); resolve(args); });
+  });
+}
+
 const CONFIG = baseConfig(`
 [IOServerOptions.cors]
 origin = ["http://app.example.com"]
@@ -42,25 +51,26 @@ describe('IOServerOptions', () => {
     });
     const got = [];
     socket.on('message:create', (m) => got.push(m));
-    await new Promise((resolve) => socket.once('connect', resolve));
+    await once(socket, 'connect');
     assert.ok(!socket.recovered);
     const id = socket.id;
     // Recovery needs the offset of the last broadcast the client saw.
-    const first = new Promise((resolve) => socket.once('message:create', resolve));
+    const first = once(socket, 'message:create');
     await api(hub.url, '/hub/emit', { event: 'api::message.message.create', data: { n: 0 } });
     await first;
 
     // Drop the transport (not a clean disconnect), emit while it is down, come back.
+    const reconnected = once(socket, 'connect');
     socket.io.engine.close();
     await api(hub.url, '/hub/emit', { event: 'api::message.message.create', data: { n: 1 } });
-    await new Promise((resolve) => socket.once('connect', resolve));
+    await reconnected;
     assert.equal(socket.recovered, true);
     assert.equal(socket.id, id);
 
+    const dmGot = once(socket, 'dm');
     await api(hub.url, '/hub/emit', { event: 'api::message.message.create', data: { n: 2 } });
     const dm = await api(hub.url, '/hub/raw', { event: 'dm', room: 'user:5' });
     assert.equal(dm.status, 202);
-    const dmGot = new Promise((resolve) => socket.once('dm', resolve));
     await dmGot;
     assert.deepEqual(got, [{ n: 0 }, { n: 1 }, { n: 2 }]);
     socket.close();
