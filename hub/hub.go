@@ -19,6 +19,7 @@ import (
 	"github.com/iohub/iohub/hub/auth"
 	"github.com/iohub/iohub/hub/config"
 	"github.com/iohub/iohub/hub/ingress"
+	"github.com/iohub/iohub/hub/plugin"
 	"github.com/iohub/iohub/hub/realtime"
 	"github.com/iohub/iohub/hub/sanitize"
 )
@@ -29,11 +30,12 @@ const ShutdownTimeout = 10 * time.Second
 
 // Server is one hub node. Build it with New, run it with Serve or Run.
 type Server struct {
-	cfg *config.Config
-	log *slog.Logger
-	rt  *realtime.Server
-	api *ingress.API
-	mux *http.ServeMux
+	cfg     *config.Config
+	log     *slog.Logger
+	rt      *realtime.Server
+	api     *ingress.API
+	plugins *plugin.Host // nil without events[]
+	mux     *http.ServeMux
 }
 
 // New builds a hub from a validated configuration. It does not listen yet.
@@ -63,11 +65,20 @@ func New(cfg *config.Config, logger *slog.Logger) (*Server, error) {
 	s.mux.Handle(cfg.IO.Path+"/", s.rt.Handler())
 	s.mux.Handle("/hub/", s.api)
 
-	for i, ev := range cfg.Events {
-		// Wasm handlers are wired by the plugin host; until a build carries it, say
-		// so rather than silently ignore the user's configuration.
-		logger.Warn("events handler not loaded: this build has no Wasm plugin host",
-			"index", i, "event", ev.Name, "handler", ev.Handler)
+	if len(cfg.Events) > 0 {
+		host, err := plugin.New(context.Background(), plugin.Options{
+			Dir:         cfg.Plugins.Dir,
+			Events:      cfg.Events,
+			Timeout:     cfg.Plugins.Timeout.D(),
+			MemoryLimit: int64(cfg.Plugins.MemoryLimit),
+			Target:      s.rt,
+			Logger:      logger.With("component", "plugins"),
+		})
+		if err != nil {
+			return nil, err
+		}
+		s.plugins = host
+		s.rt.SetHandlers(host)
 	}
 	return s, nil
 }
@@ -97,6 +108,14 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	if s.plugins != nil && s.cfg.Plugins.Watch {
+		go func() {
+			if err := s.plugins.Watch(ctx); err != nil {
+				s.log.Warn("not watching the plugins directory; reload with SIGHUP", "dir", s.cfg.Plugins.Dir, "err", err)
+			}
+		}()
+	}
+	defer s.closePlugins()
 
 	select {
 	case err := <-errc:
@@ -120,12 +139,32 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	return err
 }
 
+func (s *Server) closePlugins() {
+	if s.plugins != nil {
+		_ = s.plugins.Close(context.Background())
+	}
+}
+
+// Reload re-reads the handler modules (as SIGHUP does); changed ones are
+// swapped in without stopping the calls under way.
+func (s *Server) Reload(ctx context.Context) {
+	if s.plugins != nil {
+		s.plugins.Reload(ctx)
+	}
+}
+
 // Run listens on cfg.Listen and serves until ctx ends.
 func Run(ctx context.Context, cfg *config.Config, logger *slog.Logger) error {
 	s, err := New(cfg, logger)
 	if err != nil {
 		return err
 	}
+	return s.ListenAndServe(ctx)
+}
+
+// ListenAndServe listens on the configured address and serves until ctx ends.
+func (s *Server) ListenAndServe(ctx context.Context) error {
+	cfg, logger := s.cfg, s.log
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -135,6 +174,7 @@ func Run(ctx context.Context, cfg *config.Config, logger *slog.Logger) error {
 		"socketio", cfg.IO.Path,
 		"api", "/hub/",
 		"roles", len(cfg.Roles),
-		"permissionMode", cfg.PermissionMode)
+		"permissionMode", cfg.PermissionMode,
+		"handlers", len(cfg.Events))
 	return s.Serve(ctx, ln)
 }

@@ -16,6 +16,22 @@ go version
 node --version
 npm --version
 
+step "system packages (Wasm toolchains for the handler examples and test fixtures)"
+# Debian packages: wabt (wat2wasm for the WAT fixtures), clang/lld/wasi-libc for C
+# guests, Debian's rustc 1.63 with the wasm32 std for Rust guests.
+pkgs=(wabt clang lld wasi-libc libclang-rt-dev-wasm32 rustc cargo libstd-rust-dev-wasm32)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
 step "go vet + gofmt"
 go vet ./...
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './e2e/node_modules/*'))

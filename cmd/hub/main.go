@@ -4,6 +4,7 @@
 //	hub check   [-c hub.toml]   validate a config, print every problem
 //	hub token --role R --sub ID [--ttl 1h] [-c hub.toml]
 //	                            mint a JWT with the config's secret, for trying things out
+//	hub try [flags] module.wasm run one event through a handler module
 //	hub version                 print the version
 package main
 
@@ -33,6 +34,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	cmd := "serve"
 	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
 		cmd, args = args[0], args[1:]
+	}
+	if cmd == "try" {
+		return tryModule(args, stdout, stderr)
 	}
 	fs := flag.NewFlagSet("hub "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -65,7 +69,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "token":
 		return token(cfgPath, role, sub, ttl, stdout, stderr)
 	}
-	fmt.Fprintf(stderr, "hub: unknown command %q (expected serve, check, token or version)\n", cmd)
+	fmt.Fprintf(stderr, "hub: unknown command %q (expected serve, check, token, try or version)\n", cmd)
 	return 2
 }
 
@@ -83,7 +87,21 @@ func serve(cfgPath string, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	logger.Info("starting iohub", "version", hub.VersionString(), "config", cfgPath)
-	if err := hub.Run(ctx, cfg, logger); err != nil {
+	srv, err := hub.New(cfg, logger)
+	if err != nil {
+		logger.Error("hub not started", "err", err)
+		return 1
+	}
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for range hup {
+			logger.Info("SIGHUP: reloading handler modules")
+			srv.Reload(ctx)
+		}
+	}()
+	if err := srv.ListenAndServe(ctx); err != nil {
 		logger.Error("hub stopped", "err", err)
 		return 1
 	}

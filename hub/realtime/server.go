@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/iohub/iohub/hub/auth"
 	"github.com/iohub/iohub/hub/clienterr"
 	"github.com/iohub/iohub/hub/config"
+	"github.com/iohub/iohub/hub/handler"
 	"github.com/iohub/iohub/hub/sanitize"
 	"github.com/zishang520/socket.io/servers/socket/v3"
 )
@@ -46,6 +48,9 @@ type Server struct {
 	log     *slog.Logger
 	timeout time.Duration
 	sockets atomic.Int64
+
+	handlers handler.Dispatcher // nil: no events[] handlers
+	conns    sync.Map           // socket id -> *conn
 }
 
 // New builds the Socket.IO server. Mount Handler() at IO.Path + "/".
@@ -151,10 +156,37 @@ func (s *Server) onConnection(sock *socket.Socket) {
 		return
 	}
 	sock.Join(identityRooms(id)...)
+	c := &conn{sock: sock, id: id}
+	s.conns.Store(string(sock.Id()), c)
 	s.sockets.Add(1)
 	s.log.Debug("socket connected", "socket", sock.Id(), "role", id.Role, "user", id.UserID, "transport", sock.Conn().Transport().Name())
+
+	var lastRooms []string
+	_ = sock.On("disconnecting", func(...any) { lastRooms = roomsOf(sock) })
 	_ = sock.On("disconnect", func(args ...any) {
+		s.conns.Delete(string(sock.Id()))
 		s.sockets.Add(-1)
-		s.log.Debug("socket disconnected", "socket", sock.Id(), "reason", args)
+		reason, _ := firstString(args)
+		s.log.Debug("socket disconnected", "socket", sock.Id(), "reason", reason)
+		if s.handlers != nil && s.handlers.Bound(string(handler.Disconnect)) {
+			call := callFor(c, handler.Disconnect, string(handler.Disconnect), nil, false, lastRooms)
+			call.Reason = reason
+			s.dispatch(c, call, nil, true)
+		}
 	})
+	if s.handlers == nil {
+		return
+	}
+	sock.OnAny(func(args ...any) { s.onClientEvent(c, args) })
+	if s.handlers.Bound(string(handler.Connection)) {
+		s.dispatch(c, callFor(c, handler.Connection, string(handler.Connection), nil, false, roomsOf(sock)), nil, true)
+	}
+}
+
+func firstString(args []any) (string, bool) {
+	if len(args) == 0 {
+		return "", false
+	}
+	s, ok := args[0].(string)
+	return s, ok
 }

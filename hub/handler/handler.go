@@ -1,0 +1,88 @@
+// Package handler holds the vocabulary shared by the socket side (package
+// realtime) and whatever runs events[] handlers (package plugin): the call a
+// socket event becomes, its outcome, and what a handler may do to sockets. It
+// exists so that neither side imports the other.
+package handler
+
+import (
+	"context"
+	"time"
+
+	"github.com/iohub/iohub/hub/access"
+)
+
+// Kind says what happened to the socket.
+type Kind string
+
+// The kinds of calls.
+const (
+	// Connection: a socket passed the handshake (never sent for refused sockets).
+	Connection Kind = "connection"
+	// Disconnect: a socket went away; Call.Reason says why.
+	Disconnect Kind = "disconnect"
+	// Event: the client emitted an event; Call.Event names it.
+	Event Kind = "event"
+)
+
+// Socket describes the socket a call is about, as of when it was dispatched.
+type Socket struct {
+	ID     string
+	Role   string
+	UserID string         // "" when anonymous
+	Rooms  []string       // sorted
+	Claims map[string]any // the verified token's claims; nil when anonymous
+}
+
+// Call is one socket event on its way to the handlers bound to it.
+type Call struct {
+	Kind     Kind
+	Event    string // "connection", "disconnect", or the client's event name
+	Args     []any  // the client's arguments, without the ack callback
+	Ack      bool   // the client asked for an acknowledgement
+	Socket   Socket
+	Reason   string // disconnect reason; "" otherwise
+	Received time.Time
+}
+
+// Outcome is what the socket side does after the handlers ran.
+type Outcome struct {
+	// Replied is set when a handler answered the ack; Reply holds its arguments.
+	Replied bool
+	Reply   []any
+	// Error, when not empty, is the message of a failed or rejecting handler;
+	// the client's ack gets {"error": Error}.
+	Error string
+	// Reject is set when a handler rejected the event (status 2). On a
+	// connection, the socket is disconnected.
+	Reject bool
+}
+
+// Dispatcher runs the handlers bound to socket events.
+type Dispatcher interface {
+	// Bound reports whether any handler is bound to the event name.
+	Bound(event string) bool
+	// Handle runs the handlers bound to call.Event, in order, and applies their
+	// socket effects. It never panics and never blocks longer than the
+	// handlers' deadlines.
+	Handle(ctx context.Context, call *Call) Outcome
+}
+
+// Target is what handlers may do to sockets. The realtime server implements it;
+// all methods are safe for concurrent use.
+type Target interface {
+	// EmitContent is the permission-checked emit (as /hub/emit); it returns the
+	// role rooms reached.
+	EmitContent(ev access.ContentEvent, data any) []string
+	// Broadcast emits event with args to every socket (room "") or to a room,
+	// optionally except one socket. It fails only for reserved event names.
+	Broadcast(event string, args []any, room, exceptSID string) error
+	// Send emits to one socket; false when no such socket is connected here.
+	Send(sid, event string, args []any) bool
+	// Join and Leave change a socket's rooms; false for an unknown socket.
+	Join(sid, room string) bool
+	Leave(sid, room string) bool
+	// Disconnect closes a socket; false for an unknown socket.
+	Disconnect(sid string) bool
+	// HasSocket reports whether sid is connected here.
+	HasSocket(sid string) bool
+}

@@ -1,0 +1,156 @@
+package plugin
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+
+	"github.com/iohub/iohub/hub/access"
+	"github.com/iohub/iohub/hub/handler"
+	"github.com/iohub/iohub/hub/kv"
+)
+
+// callState is everything host functions need during one guest call. It travels
+// in the call's context, so host functions find it without a lookup table.
+type callState struct {
+	input   []byte // what input_read copies: the envelope, or the config in hub_init
+	init    bool   // hub_init: socket effects are denied
+	sid     string // the socket the event is about
+	ack     bool   // the client asked for an ack
+	chain   *chainState
+	kv      kv.Store
+	log     *slog.Logger
+	target  handler.Target
+	errMsg  string
+	effects []effect
+	bytes   int // payload bytes of effects so far
+}
+
+// chainState is shared by the handlers bound to one event: the first reply wins.
+type chainState struct {
+	replied bool
+	reply   []any
+}
+
+type callKey struct{}
+
+func withCall(ctx context.Context, cs *callState) context.Context {
+	return context.WithValue(ctx, callKey{}, cs)
+}
+
+func callFrom(ctx context.Context) *callState {
+	cs, _ := ctx.Value(callKey{}).(*callState)
+	return cs
+}
+
+type effectOp uint8
+
+const (
+	opReply effectOp = iota
+	opEmit
+	opRaw
+	opSend
+	opJoin
+	opLeave
+	opDisconnect
+)
+
+// effect is a socket effect, validated when the guest asked for it and applied
+// only if the guest returns 0.
+type effect struct {
+	op     effectOp
+	sid    string
+	room   string
+	event  string
+	except bool
+	ev     access.ContentEvent
+	data   any   // emit
+	args   []any // reply, raw, send
+}
+
+// add records an effect, enforcing the per-event limits.
+func (cs *callState) add(e effect, payload int) int32 {
+	if cs.init {
+		return codeDenied
+	}
+	if len(cs.effects) >= maxEffects || cs.bytes+payload > maxEffectBytes {
+		return codeLimit
+	}
+	cs.bytes += payload
+	cs.effects = append(cs.effects, e)
+	return 0
+}
+
+// resolveSID maps the ABI's empty sid to the event's socket.
+func (cs *callState) resolveSID(sid string) string {
+	if sid == "" {
+		return cs.sid
+	}
+	return sid
+}
+
+// apply performs the recorded effects in order. Called only for status 0.
+func (cs *callState) apply() {
+	for _, e := range cs.effects {
+		switch e.op {
+		case opReply:
+			cs.chain.replied, cs.chain.reply = true, e.args
+		case opEmit:
+			cs.target.EmitContent(e.ev, e.data)
+		case opRaw:
+			except := ""
+			if e.except {
+				except = cs.sid
+			}
+			if err := cs.target.Broadcast(e.event, e.args, e.room, except); err != nil {
+				cs.log.Warn("raw emit failed", "event", e.event, "err", err)
+			}
+		case opSend:
+			cs.target.Send(e.sid, e.event, e.args)
+		case opJoin:
+			cs.target.Join(e.sid, e.room)
+		case opLeave:
+			cs.target.Leave(e.sid, e.room)
+		case opDisconnect:
+			cs.target.Disconnect(e.sid)
+		}
+	}
+}
+
+// decodeJSON parses one JSON value with numbers kept exact.
+func decodeJSON(b []byte) (any, bool) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil || dec.More() {
+		return nil, false
+	}
+	// Reject trailing garbage after the value.
+	if _, err := dec.Token(); err == nil {
+		return nil, false
+	}
+	return v, true
+}
+
+// decodeArgs parses a JSON array of event arguments.
+func decodeArgs(b []byte) ([]any, bool) {
+	v, ok := decodeJSON(b)
+	if !ok {
+		return nil, false
+	}
+	arr, ok := v.([]any)
+	if !ok {
+		return nil, false
+	}
+	if arr == nil {
+		arr = []any{}
+	}
+	return arr, true
+}
+
+// reservedEvents are Socket.IO's reserved event names, which cannot be emitted.
+var reservedEvents = map[string]bool{
+	"connect": true, "connect_error": true, "disconnect": true,
+	"disconnecting": true, "newListener": true, "removeListener": true,
+}

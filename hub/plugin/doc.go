@@ -1,0 +1,12 @@
+// Package plugin runs events[] handlers: user-supplied WebAssembly modules that
+// speak ABI v1 (sdk/ABI.md), on wazero.
+//
+// One wazero runtime serves every module, with a disk compilation cache. Each
+// events[] entry (a binding) has a generation: its module compiled, validated and
+// a pool of pre-initialised instances. An event takes an instance, makes exactly
+// one guest call (hub_on_event), collects the socket effects the guest asked for,
+// applies them only if it returned 0, and gives the instance back. An instance
+// that traps, times out or exits is closed instead; the next event gets a fresh
+// one. Reloading builds a new generation off the hot path and swaps a pointer;
+// calls already running finish on the old generation, which closes after them.
+package plugin

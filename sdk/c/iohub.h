@@ -1,0 +1,1041 @@
+/*
+ * iohub.h - C guest SDK for iohub Wasm event handlers, ABI v1 (sdk/ABI.md).
+ *
+ * One header. In exactly one .c file of a module:
+ *
+ *     #define IOHUB_IMPLEMENTATION
+ *     #include "iohub.h"
+ *
+ *     int iohub_on_event(const iohub_event *ev) {
+ *         if (ev->kind_id == IOHUB_KIND_CONNECTION)
+ *             iohub_log_info("hello");
+ *         return IOHUB_OK;
+ *     }
+ *
+ * Other .c files include it without IOHUB_IMPLEMENTATION. The implementation
+ * part defines the exports hub_abi_version, hub_init and hub_on_event;
+ * hub_on_event reads the envelope, scans it (no JSON library) and calls the
+ * user's iohub_on_event. An optional `int iohub_init(const char *config,
+ * size_t len)` receives the handler's config JSON once per instance.
+ *
+ * Builds with wasi-libc (clang --target=wasm32-wasi -mexec-model=reactor, see
+ * build.sh) or without a libc (clang --target=wasm32 -ffreestanding -nostdlib
+ * -Wl,--no-entry; define IOHUB_NO_LIBC to force). Natively (no __wasm__) the
+ * host imports are plain extern functions, so tests can provide them.
+ *
+ * Strings handed to the host are (ptr, len) UTF-8; the wrappers below take C
+ * strings for names and (ptr, len) for JSON payloads. Effects (reply, emit,
+ * raw, send, join, leave, disconnect) are applied only when the handler
+ * returns IOHUB_OK.
+ */
+#ifndef IOHUB_H
+#define IOHUB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if !defined(IOHUB_NO_LIBC) && \
+    (!defined(__STDC_HOSTED__) || __STDC_HOSTED__ == 0 || (defined(__wasm__) && !defined(__wasi__)))
+#define IOHUB_NO_LIBC 1
+#endif
+
+#ifndef IOHUB_NO_LIBC
+#include <stdlib.h>
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Constants                                                                */
+
+#define IOHUB_ABI_VERSION 1
+
+/* Status returned by iohub_on_event / iohub_init (ABI section 5). */
+#define IOHUB_OK 0
+#define IOHUB_ERROR 1
+#define IOHUB_REJECT 2
+
+/* Negative return codes of host calls (ABI section 3) and of the helpers. */
+#define IOHUB_E_NOT_FOUND (-1)
+#define IOHUB_E_INVALID (-2)
+#define IOHUB_E_DENIED (-3)
+#define IOHUB_E_LIMIT (-4)
+#define IOHUB_E_STATE (-5)
+#define IOHUB_E_UNAVAILABLE (-6)
+
+/* log levels */
+#define IOHUB_LOG_DEBUG 0
+#define IOHUB_LOG_INFO 1
+#define IOHUB_LOG_WARN 2
+#define IOHUB_LOG_ERROR 3
+
+/* raw() flags */
+#define IOHUB_RAW_EXCEPT_SENDER 1
+
+/* iohub_event.kind_id */
+#define IOHUB_KIND_OTHER 0
+#define IOHUB_KIND_CONNECTION 1
+#define IOHUB_KIND_DISCONNECT 2
+#define IOHUB_KIND_EVENT 3
+
+/* iohub_json_type() */
+#define IOHUB_JSON_INVALID 0
+#define IOHUB_JSON_NULL 1
+#define IOHUB_JSON_BOOL 2
+#define IOHUB_JSON_NUMBER 3
+#define IOHUB_JSON_STRING 4
+#define IOHUB_JSON_ARRAY 5
+#define IOHUB_JSON_OBJECT 6
+
+/* Size of the static input buffer. With a libc, larger inputs are read into
+ * a malloc'ed buffer (kept for the next events); without one, a larger input
+ * fails the event with status 1 and the error "iohub: input too large". */
+#ifndef IOHUB_INPUT_CAP
+#ifdef IOHUB_NO_LIBC
+#define IOHUB_INPUT_CAP 65536
+#else
+#define IOHUB_INPUT_CAP 4096
+#endif
+#endif
+
+/* Maximum nesting of JSON values the scanner accepts. */
+#ifndef IOHUB_MAX_DEPTH
+#define IOHUB_MAX_DEPTH 1024
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Host imports, module "hub" (ABI section 3). Pointers are i32 on wasm32.  */
+
+#ifdef __wasm__
+#define IOHUB_IMPORT(name) __attribute__((import_module("hub"), import_name(#name)))
+#define IOHUB_EXPORT(name) __attribute__((export_name(#name)))
+#else
+#define IOHUB_IMPORT(name)
+#define IOHUB_EXPORT(name)
+#endif
+
+IOHUB_IMPORT(input_read) int32_t hub_input_read(void *buf, int32_t cap);
+IOHUB_IMPORT(set_error) void hub_set_error(const void *ptr, int32_t len);
+IOHUB_IMPORT(log) void hub_log(int32_t level, const void *ptr, int32_t len);
+IOHUB_IMPORT(reply) int32_t hub_reply(const void *args, int32_t args_len);
+IOHUB_IMPORT(emit) int32_t hub_emit(const void *event, int32_t event_len, const void *data, int32_t data_len);
+IOHUB_IMPORT(raw) int32_t hub_raw(const void *room, int32_t room_len, const void *event, int32_t event_len,
+                                  const void *args, int32_t args_len, int32_t flags);
+IOHUB_IMPORT(send) int32_t hub_send(const void *sid, int32_t sid_len, const void *event, int32_t event_len,
+                                    const void *args, int32_t args_len);
+IOHUB_IMPORT(join) int32_t hub_join(const void *sid, int32_t sid_len, const void *room, int32_t room_len);
+IOHUB_IMPORT(leave) int32_t hub_leave(const void *sid, int32_t sid_len, const void *room, int32_t room_len);
+IOHUB_IMPORT(disconnect) int32_t hub_disconnect(const void *sid, int32_t sid_len);
+IOHUB_IMPORT(kv_get) int32_t hub_kv_get(const void *key, int32_t key_len, void *buf, int32_t cap);
+IOHUB_IMPORT(kv_set) int32_t hub_kv_set(const void *key, int32_t key_len, const void *val, int32_t val_len,
+                                        int64_t ttl_ms);
+IOHUB_IMPORT(kv_delete) int32_t hub_kv_delete(const void *key, int32_t key_len);
+IOHUB_IMPORT(kv_add) int32_t hub_kv_add(const void *key, int32_t key_len, int64_t delta, int64_t ttl_ms,
+                                        int64_t *out);
+IOHUB_IMPORT(now_ms) int64_t hub_now_ms(void);
+IOHUB_IMPORT(random) int32_t hub_random(void *buf, int32_t len);
+
+/* ------------------------------------------------------------------------ */
+/* Types                                                                    */
+
+/* A byte slice. Slices of the event are NUL-terminated (len excludes it). */
+typedef struct iohub_str {
+    const char *ptr;
+    size_t len;
+} iohub_str;
+
+/* The event envelope (ABI section 4). String fields are unescaped; args,
+ * rooms and user are the raw JSON text. Everything points into the input
+ * buffer and is valid only during iohub_on_event. Missing keys read as "",
+ * args/rooms as "[]", user as "null". */
+typedef struct iohub_event {
+    int v;              /* envelope version, 1 */
+    int kind_id;        /* IOHUB_KIND_CONNECTION / _DISCONNECT / _EVENT / _OTHER */
+    iohub_str kind;     /* "connection", "disconnect", "event" */
+    iohub_str event;    /* the event name */
+    iohub_str args;     /* raw JSON array of the client's arguments */
+    int ack;            /* 1 when the client asked for an acknowledgement */
+    iohub_str socket_id;
+    iohub_str role;
+    iohub_str user_id;  /* "" for anonymous sockets */
+    iohub_str rooms;    /* raw JSON array */
+    iohub_str user;     /* raw JSON: the token's claims, or null */
+    iohub_str reason;   /* disconnect reason, "" otherwise */
+    int64_t ts;         /* Unix milliseconds */
+} iohub_event;
+
+/* Provided by the user: handle one event, return IOHUB_OK/ERROR/REJECT. */
+int iohub_on_event(const iohub_event *ev);
+
+/* Optionally provided by the user: called once per instance with the
+ * handler's config (a NUL-terminated JSON object, "{}" when absent; copy what
+ * you keep). Non-zero refuses the module. */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((weak))
+#endif
+int iohub_init(const char *config, size_t len);
+
+/* ------------------------------------------------------------------------ */
+/* Small helpers                                                            */
+
+#if defined(__GNUC__) || defined(__clang__)
+#define IOHUB_INLINE static inline __attribute__((unused))
+#else
+#define IOHUB_INLINE static inline
+#endif
+
+IOHUB_INLINE size_t iohub__strlen(const char *s) {
+    size_t n = 0;
+    if (!s) return 0;
+    while (s[n]) n++;
+    return n;
+}
+
+IOHUB_INLINE void iohub__copy(char *d, const char *s, size_t n) {
+    size_t i;
+    for (i = 0; i < n; i++) d[i] = s[i];
+}
+
+/* A slice of a C string. */
+IOHUB_INLINE iohub_str iohub_s(const char *cstr) {
+    iohub_str s;
+    s.ptr = cstr ? cstr : "";
+    s.len = iohub__strlen(s.ptr);
+    return s;
+}
+
+/* 1 when the slice equals the C string. */
+IOHUB_INLINE int iohub_str_eq(iohub_str s, const char *cstr) {
+    size_t i;
+    for (i = 0; i < s.len; i++)
+        if (cstr[i] == 0 || cstr[i] != s.ptr[i]) return 0;
+    return cstr[s.len] == 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Host call wrappers. NULL sid = "" = the socket the event is about.       */
+
+IOHUB_INLINE int iohub_input_read(void *buf, size_t cap) {
+    return hub_input_read(buf, (int32_t)cap);
+}
+IOHUB_INLINE void iohub_log_n(int level, const char *msg, size_t len) {
+    hub_log(level, msg, (int32_t)len);
+}
+IOHUB_INLINE void iohub_log(int level, const char *msg) { iohub_log_n(level, msg, iohub__strlen(msg)); }
+IOHUB_INLINE void iohub_log_debug(const char *msg) { iohub_log(IOHUB_LOG_DEBUG, msg); }
+IOHUB_INLINE void iohub_log_info(const char *msg) { iohub_log(IOHUB_LOG_INFO, msg); }
+IOHUB_INLINE void iohub_log_warn(const char *msg) { iohub_log(IOHUB_LOG_WARN, msg); }
+IOHUB_INLINE void iohub_log_error(const char *msg) { iohub_log(IOHUB_LOG_ERROR, msg); }
+
+/* The message of a non-zero status (last call wins, cut at 1 KiB). */
+IOHUB_INLINE void iohub_set_error(const char *msg) {
+    hub_set_error(msg ? msg : "", (int32_t)iohub__strlen(msg));
+}
+/* Answer the client's ack; json is an array of the callback's arguments. */
+IOHUB_INLINE int iohub_reply(const char *json, size_t len) { return hub_reply(json, (int32_t)len); }
+/* Permission-checked content event "<uid>.<action>" with one JSON value. */
+IOHUB_INLINE int iohub_emit(const char *event, const char *data, size_t len) {
+    return hub_emit(event, (int32_t)iohub__strlen(event), data, (int32_t)len);
+}
+/* Unchecked emit of event with args (JSON array) to room (NULL/"" = every
+ * socket). flags: IOHUB_RAW_EXCEPT_SENDER. */
+IOHUB_INLINE int iohub_raw(const char *room, const char *event, const char *args, size_t len, int flags) {
+    return hub_raw(room ? room : "", (int32_t)iohub__strlen(room), event, (int32_t)iohub__strlen(event), args,
+                   (int32_t)len, flags);
+}
+IOHUB_INLINE int iohub_send(const char *sid, const char *event, const char *args, size_t len) {
+    return hub_send(sid ? sid : "", (int32_t)iohub__strlen(sid), event, (int32_t)iohub__strlen(event), args,
+                    (int32_t)len);
+}
+IOHUB_INLINE int iohub_join(const char *sid, const char *room) {
+    return hub_join(sid ? sid : "", (int32_t)iohub__strlen(sid), room, (int32_t)iohub__strlen(room));
+}
+IOHUB_INLINE int iohub_leave(const char *sid, const char *room) {
+    return hub_leave(sid ? sid : "", (int32_t)iohub__strlen(sid), room, (int32_t)iohub__strlen(room));
+}
+IOHUB_INLINE int iohub_disconnect(const char *sid) {
+    return hub_disconnect(sid ? sid : "", (int32_t)iohub__strlen(sid));
+}
+
+/* Reads a value: returns its full length or IOHUB_E_NOT_FOUND. Copies at most
+ * cap-1 bytes and NUL-terminates (snprintf-style: truncated when >= cap). */
+IOHUB_INLINE int iohub_kv_get(const char *key, char *buf, size_t cap) {
+    int32_t n = hub_kv_get(key, (int32_t)iohub__strlen(key), buf, cap ? (int32_t)(cap - 1) : 0);
+    if (cap) buf[n < 0 ? 0 : ((size_t)n < cap ? (size_t)n : cap - 1)] = 0;
+    return n;
+}
+IOHUB_INLINE int iohub_kv_set(const char *key, const char *val, size_t len, int64_t ttl_ms) {
+    return hub_kv_set(key, (int32_t)iohub__strlen(key), val, (int32_t)len, ttl_ms);
+}
+IOHUB_INLINE int iohub_kv_delete(const char *key) { return hub_kv_delete(key, (int32_t)iohub__strlen(key)); }
+/* Atomically adds delta; the new value goes to *out (may be NULL). ttl 0
+ * keeps the current expiry. */
+IOHUB_INLINE int iohub_kv_add(const char *key, int64_t delta, int64_t ttl_ms, int64_t *out) {
+    int64_t v = 0;
+    int32_t rc = hub_kv_add(key, (int32_t)iohub__strlen(key), delta, ttl_ms, &v);
+    if (out) *out = rc == 0 ? v : 0;
+    return rc;
+}
+IOHUB_INLINE int64_t iohub_now_ms(void) { return hub_now_ms(); }
+IOHUB_INLINE int iohub_random(void *buf, size_t len) { return hub_random(buf, (int32_t)len); }
+
+/* ------------------------------------------------------------------------ */
+/* JSON scanning (no allocation, no libc)                                   */
+
+IOHUB_INLINE const char *iohub__ws(const char *p, const char *e) {
+    while (p < e && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')) p++;
+    return p;
+}
+
+IOHUB_INLINE int iohub__hex(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* The code unit of the 4 hex digits at p, or -1. */
+IOHUB_INLINE long iohub__u4(const char *p, const char *e) {
+    long v = 0;
+    int i, h;
+    if (e - p < 4) return -1;
+    for (i = 0; i < 4; i++) {
+        if ((h = iohub__hex(p[i])) < 0) return -1;
+        v = v * 16 + h;
+    }
+    return v;
+}
+
+/* p at '"': the end of the string token, or NULL when malformed/truncated. */
+IOHUB_INLINE const char *iohub__skip_string(const char *p, const char *e) {
+    if (p >= e || *p != '"') return 0;
+    p++;
+    while (p < e) {
+        unsigned char c = (unsigned char)*p;
+        if (c == '"') return p + 1;
+        if (c < 0x20) return 0;
+        if (c != '\\') {
+            p++;
+            continue;
+        }
+        if (e - p < 2) return 0;
+        switch (p[1]) {
+        case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+            p += 2;
+            break;
+        case 'u':
+            if (iohub__u4(p + 2, e) < 0) return 0;
+            p += 6;
+            break;
+        default:
+            return 0;
+        }
+    }
+    return 0;
+}
+
+IOHUB_INLINE const char *iohub__skip_number(const char *p, const char *e) {
+    if (p < e && *p == '-') p++;
+    if (p >= e) return 0;
+    if (*p == '0') {
+        p++;
+    } else if (*p >= '1' && *p <= '9') {
+        while (p < e && *p >= '0' && *p <= '9') p++;
+    } else {
+        return 0;
+    }
+    if (p < e && *p == '.') {
+        p++;
+        if (p >= e || *p < '0' || *p > '9') return 0;
+        while (p < e && *p >= '0' && *p <= '9') p++;
+    }
+    if (p < e && (*p == 'e' || *p == 'E')) {
+        p++;
+        if (p < e && (*p == '+' || *p == '-')) p++;
+        if (p >= e || *p < '0' || *p > '9') return 0;
+        while (p < e && *p >= '0' && *p <= '9') p++;
+    }
+    return p;
+}
+
+IOHUB_INLINE const char *iohub__skip_lit(const char *p, const char *e, const char *lit) {
+    while (*lit) {
+        if (p >= e || *p != *lit) return 0;
+        p++, lit++;
+    }
+    return p;
+}
+
+/* Skips one JSON value starting at p (after whitespace): returns the end of
+ * the value, or NULL when it is malformed, truncated or nested deeper than
+ * IOHUB_MAX_DEPTH. Iterative, so hostile nesting cannot overflow the stack. */
+IOHUB_INLINE const char *iohub__skip_value(const char *p, const char *e) {
+    unsigned char obj[(IOHUB_MAX_DEPTH + 7) / 8]; /* bit set: the level is an object */
+    int d = 0;
+value:
+    p = iohub__ws(p, e);
+    if (p >= e) return 0;
+    switch (*p) {
+    case '{':
+    case '[':
+        if (d >= IOHUB_MAX_DEPTH) return 0;
+        if (*p == '{') obj[d / 8] |= (unsigned char)(1u << (d % 8));
+        else obj[d / 8] &= (unsigned char)~(1u << (d % 8));
+        d++;
+        p = iohub__ws(p + 1, e);
+        if (p < e && (*p == '}' || *p == ']')) {
+            if (*p != ((obj[(d - 1) / 8] >> ((d - 1) % 8)) & 1 ? '}' : ']')) return 0;
+            p++;
+            d--;
+            goto after;
+        }
+        if ((obj[(d - 1) / 8] >> ((d - 1) % 8)) & 1) goto key;
+        goto value;
+    case '"': p = iohub__skip_string(p, e); break;
+    case 't': p = iohub__skip_lit(p, e, "true"); break;
+    case 'f': p = iohub__skip_lit(p, e, "false"); break;
+    case 'n': p = iohub__skip_lit(p, e, "null"); break;
+    default: p = iohub__skip_number(p, e); break;
+    }
+    if (!p) return 0;
+after:
+    if (d == 0) return p;
+    p = iohub__ws(p, e);
+    if (p >= e) return 0;
+    {
+        int is_obj = (obj[(d - 1) / 8] >> ((d - 1) % 8)) & 1;
+        if (*p == ',') {
+            p++;
+            if (is_obj) goto key;
+            goto value;
+        }
+        if (*p != (is_obj ? '}' : ']')) return 0;
+        p++;
+        d--;
+        goto after;
+    }
+key:
+    p = iohub__ws(p, e);
+    p = iohub__skip_string(p, e);
+    if (!p) return 0;
+    p = iohub__ws(p, e);
+    if (p >= e || *p != ':') return 0;
+    p++;
+    goto value;
+}
+
+/* Decodes one character of string content at *pp (already validated by
+ * iohub__skip_string) into out; returns the byte count (never more than the
+ * input consumed, so decoding in place is safe). Lone surrogates become
+ * U+FFFD. */
+IOHUB_INLINE int iohub__dec1(const char **pp, const char *e, unsigned char out[4]) {
+    const char *p = *pp;
+    long cp;
+    if (*p != '\\') {
+        out[0] = (unsigned char)*p;
+        *pp = p + 1;
+        return 1;
+    }
+    if (e - p < 2) return -1;
+    switch (p[1]) {
+    case '"': out[0] = '"'; break;
+    case '\\': out[0] = '\\'; break;
+    case '/': out[0] = '/'; break;
+    case 'b': out[0] = '\b'; break;
+    case 'f': out[0] = '\f'; break;
+    case 'n': out[0] = '\n'; break;
+    case 'r': out[0] = '\r'; break;
+    case 't': out[0] = '\t'; break;
+    case 'u':
+        cp = iohub__u4(p + 2, e);
+        if (cp < 0) return -1;
+        p += 6;
+        if (cp >= 0xD800 && cp <= 0xDBFF) {
+            long lo = (e - p >= 6 && p[0] == '\\' && p[1] == 'u') ? iohub__u4(p + 2, e) : -1;
+            if (lo >= 0xDC00 && lo <= 0xDFFF) {
+                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                p += 6;
+            } else {
+                cp = 0xFFFD;
+            }
+        } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+            cp = 0xFFFD;
+        }
+        *pp = p;
+        if (cp < 0x80) {
+            out[0] = (unsigned char)cp;
+            return 1;
+        }
+        if (cp < 0x800) {
+            out[0] = (unsigned char)(0xC0 | (cp >> 6));
+            out[1] = (unsigned char)(0x80 | (cp & 0x3F));
+            return 2;
+        }
+        if (cp < 0x10000) {
+            out[0] = (unsigned char)(0xE0 | (cp >> 12));
+            out[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+            out[2] = (unsigned char)(0x80 | (cp & 0x3F));
+            return 3;
+        }
+        out[0] = (unsigned char)(0xF0 | (cp >> 18));
+        out[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
+        out[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+        out[3] = (unsigned char)(0x80 | (cp & 0x3F));
+        return 4;
+    default:
+        return -1;
+    }
+    *pp = p + 2;
+    return 1;
+}
+
+/* 1 when the string token tok (with quotes, validated) decodes to key. */
+IOHUB_INLINE int iohub__key_eq(iohub_str tok, const char *key, size_t klen) {
+    const char *p = tok.ptr + 1, *e = tok.ptr + tok.len - 1;
+    size_t k = 0;
+    while (p < e) {
+        unsigned char b[4];
+        int i, n = iohub__dec1(&p, e, b);
+        if (n < 0) return 0;
+        for (i = 0; i < n; i++, k++)
+            if (k >= klen || (unsigned char)key[k] != b[i]) return 0;
+    }
+    return k == klen;
+}
+
+/* Object iteration: p after '{'. Returns 1 with the next member (key is the
+ * string token with its quotes), 0 at the closing '}' (p moves past it), -1
+ * when malformed. */
+IOHUB_INLINE int iohub__obj_next(const char **pp, const char *e, iohub_str *key, iohub_str *val) {
+    const char *p = iohub__ws(*pp, e), *q;
+    if (p >= e) return -1;
+    if (*p == '}') {
+        *pp = p + 1;
+        return 0;
+    }
+    q = iohub__skip_string(p, e);
+    if (!q) return -1;
+    key->ptr = p;
+    key->len = (size_t)(q - p);
+    p = iohub__ws(q, e);
+    if (p >= e || *p != ':') return -1;
+    p = iohub__ws(p + 1, e);
+    q = iohub__skip_value(p, e);
+    if (!q) return -1;
+    val->ptr = p;
+    val->len = (size_t)(q - p);
+    p = iohub__ws(q, e);
+    if (p >= e) return -1;
+    if (*p == ',') {
+        p = iohub__ws(p + 1, e);
+        if (p >= e || *p != '"') return -1;
+    } else if (*p != '}') {
+        return -1;
+    }
+    *pp = p;
+    return 1;
+}
+
+/* Array iteration: p after '['. Like iohub__obj_next. */
+IOHUB_INLINE int iohub__arr_next(const char **pp, const char *e, iohub_str *val) {
+    const char *p = iohub__ws(*pp, e), *q;
+    if (p >= e) return -1;
+    if (*p == ']') {
+        *pp = p + 1;
+        return 0;
+    }
+    q = iohub__skip_value(p, e);
+    if (!q) return -1;
+    val->ptr = p;
+    val->len = (size_t)(q - p);
+    p = iohub__ws(q, e);
+    if (p >= e) return -1;
+    if (*p == ',') {
+        p = iohub__ws(p + 1, e);
+        if (p >= e || *p == ']') return -1;
+    } else if (*p != ']') {
+        return -1;
+    }
+    *pp = p;
+    return 1;
+}
+
+/* The type of the JSON value v (by its first byte; leading whitespace is
+ * skipped): IOHUB_JSON_OBJECT, _ARRAY, _STRING, _NUMBER, _BOOL, _NULL or
+ * _INVALID. */
+IOHUB_INLINE int iohub_json_type(iohub_str v) {
+    const char *p = iohub__ws(v.ptr, v.ptr + v.len);
+    if (p >= v.ptr + v.len) return IOHUB_JSON_INVALID;
+    switch (*p) {
+    case '{': return IOHUB_JSON_OBJECT;
+    case '[': return IOHUB_JSON_ARRAY;
+    case '"': return IOHUB_JSON_STRING;
+    case 't': case 'f': return IOHUB_JSON_BOOL;
+    case 'n': return IOHUB_JSON_NULL;
+    default: return (*p == '-' || (*p >= '0' && *p <= '9')) ? IOHUB_JSON_NUMBER : IOHUB_JSON_INVALID;
+    }
+}
+
+/* Finds key in the JSON object obj: *out is the raw value (a string keeps its
+ * quotes). Returns 0, IOHUB_E_NOT_FOUND, or IOHUB_E_INVALID when obj is not a
+ * well-formed object. Keys are compared unescaped; the last duplicate wins. */
+IOHUB_INLINE int iohub_json_field(iohub_str obj, const char *key, iohub_str *out) {
+    const char *e = obj.ptr + obj.len, *p = iohub__ws(obj.ptr, e);
+    size_t klen = iohub__strlen(key);
+    iohub_str k, v;
+    int r, found = 0;
+    if (p >= e || *p != '{') return IOHUB_E_INVALID;
+    p++;
+    while ((r = iohub__obj_next(&p, e, &k, &v)) > 0) {
+        if (iohub__key_eq(k, key, klen)) {
+            if (out) *out = v;
+            found = 1;
+        }
+    }
+    if (r < 0 || iohub__ws(p, e) != e) return IOHUB_E_INVALID;
+    return found ? 0 : IOHUB_E_NOT_FOUND;
+}
+
+/* Element i (from 0) of the JSON array arr. Returns 0, IOHUB_E_NOT_FOUND when
+ * out of range, IOHUB_E_INVALID when arr is not a well-formed array. */
+IOHUB_INLINE int iohub_json_index(iohub_str arr, size_t i, iohub_str *out) {
+    const char *e = arr.ptr + arr.len, *p = iohub__ws(arr.ptr, e);
+    iohub_str v;
+    size_t n = 0;
+    int r, found = 0;
+    if (p >= e || *p != '[') return IOHUB_E_INVALID;
+    p++;
+    while ((r = iohub__arr_next(&p, e, &v)) > 0) {
+        if (n++ == i) {
+            if (out) *out = v;
+            found = 1;
+        }
+    }
+    if (r < 0 || iohub__ws(p, e) != e) return IOHUB_E_INVALID;
+    return found ? 0 : IOHUB_E_NOT_FOUND;
+}
+
+/* Unescapes the JSON string v (with its quotes) into buf: writes at most
+ * cap-1 bytes plus a NUL and returns the full decoded length (so the result
+ * was cut when it is >= cap), or IOHUB_E_INVALID when v is not a string.
+ * \u escapes become UTF-8; lone surrogates become U+FFFD. */
+IOHUB_INLINE int iohub_json_string(iohub_str v, char *buf, size_t cap) {
+    const char *e = v.ptr + v.len, *p = iohub__ws(v.ptr, e), *q = iohub__skip_string(p, e);
+    size_t n = 0;
+    if (!q || iohub__ws(q, e) != e) return IOHUB_E_INVALID;
+    p++;
+    q--; /* closing quote */
+    while (p < q) {
+        unsigned char b[4];
+        int i, k = iohub__dec1(&p, q, b);
+        if (k < 0) return IOHUB_E_INVALID;
+        for (i = 0; i < k; i++, n++)
+            if (n + 1 < cap) buf[n] = (char)b[i];
+    }
+    if (cap) buf[n < cap ? n : cap - 1] = 0;
+    return (int)n;
+}
+
+/* Parses the JSON integer v (-?digits, no fraction or exponent). Returns 0,
+ * IOHUB_E_INVALID when v is not an integer, IOHUB_E_LIMIT when it does not
+ * fit in int64_t. */
+IOHUB_INLINE int iohub_json_int(iohub_str v, int64_t *out) {
+    const char *e = v.ptr + v.len, *p = iohub__ws(v.ptr, e), *q = iohub__skip_number(p, e);
+    uint64_t m = 0, lim;
+    int neg = 0;
+    if (!q || iohub__ws(q, e) != e) return IOHUB_E_INVALID;
+    if (*p == '-') neg = 1, p++;
+    lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+    for (; p < q; p++) {
+        if (*p < '0' || *p > '9') return IOHUB_E_INVALID;
+        if (m > (lim - (uint64_t)(*p - '0')) / 10) return IOHUB_E_LIMIT;
+        m = m * 10 + (uint64_t)(*p - '0');
+    }
+    if (out) *out = neg ? (int64_t)(0 - m) : (int64_t)m;
+    return 0;
+}
+
+/* Parses true/false into *out (1/0). Returns 0 or IOHUB_E_INVALID. */
+IOHUB_INLINE int iohub_json_bool(iohub_str v, int *out) {
+    const char *e = v.ptr + v.len, *p = iohub__ws(v.ptr, e), *q;
+    int b = p < e && *p == 't';
+    q = iohub__skip_lit(p, e, b ? "true" : "false");
+    if (!q || iohub__ws(q, e) != e) return IOHUB_E_INVALID;
+    if (out) *out = b;
+    return 0;
+}
+
+/* Writes s as a quoted, escaped JSON string into buf: at most cap-1 bytes and
+ * a NUL; returns the full length (cut when >= cap). buf may be NULL when cap
+ * is 0, to measure. Escapes ", \ and control characters; other bytes are
+ * copied (the host rejects invalid UTF-8). */
+IOHUB_INLINE size_t iohub_json_escape(char *buf, size_t cap, const char *s, size_t len) {
+    static const char hexd[] = "0123456789abcdef";
+    size_t n = 0, i;
+#define IOHUB__PUT(ch) do { if (n + 1 < cap) buf[n] = (char)(ch); n++; } while (0)
+    IOHUB__PUT('"');
+    for (i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\') {
+            IOHUB__PUT('\\');
+            IOHUB__PUT(c);
+        } else if (c >= 0x20) {
+            IOHUB__PUT(c);
+        } else {
+            IOHUB__PUT('\\');
+            switch (c) {
+            case '\b': IOHUB__PUT('b'); break;
+            case '\f': IOHUB__PUT('f'); break;
+            case '\n': IOHUB__PUT('n'); break;
+            case '\r': IOHUB__PUT('r'); break;
+            case '\t': IOHUB__PUT('t'); break;
+            default:
+                IOHUB__PUT('u'); IOHUB__PUT('0'); IOHUB__PUT('0');
+                IOHUB__PUT(hexd[c >> 4]); IOHUB__PUT(hexd[c & 15]);
+            }
+        }
+    }
+    IOHUB__PUT('"');
+#undef IOHUB__PUT
+    if (cap) buf[n < cap ? n : cap - 1] = 0;
+    return n;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Arguments of the event                                                   */
+
+/* args[i] as raw JSON. Returns 0, IOHUB_E_NOT_FOUND or IOHUB_E_INVALID. */
+IOHUB_INLINE int iohub_arg(const iohub_event *ev, size_t i, iohub_str *out) {
+    return iohub_json_index(ev->args, i, out);
+}
+
+/* args[i].key (or args[i] itself when key is NULL) as raw JSON. */
+IOHUB_INLINE int iohub_arg_value(const iohub_event *ev, size_t i, const char *key, iohub_str *out) {
+    iohub_str a;
+    int r = iohub_json_index(ev->args, i, &a);
+    if (r < 0 || !key) {
+        if (r == 0 && out) *out = a;
+        return r;
+    }
+    if (iohub_json_type(a) != IOHUB_JSON_OBJECT) return IOHUB_E_NOT_FOUND;
+    return iohub_json_field(a, key, out);
+}
+
+/* args[i].key (or args[i]) unescaped into buf like iohub_json_string. Returns
+ * the length, IOHUB_E_NOT_FOUND, or IOHUB_E_INVALID when it is not a string. */
+IOHUB_INLINE int iohub_arg_string(const iohub_event *ev, size_t i, const char *key, char *buf, size_t cap) {
+    iohub_str v;
+    int r = iohub_arg_value(ev, i, key, &v);
+    if (r < 0) return r;
+    return iohub_json_string(v, buf, cap);
+}
+
+/* args[i].key (or args[i]) as an integer, like iohub_json_int. */
+IOHUB_INLINE int iohub_arg_int(const iohub_event *ev, size_t i, const char *key, int64_t *out) {
+    iohub_str v;
+    int r = iohub_arg_value(ev, i, key, &v);
+    if (r < 0) return r;
+    return iohub_json_int(v, out);
+}
+
+/* Reads the KV value at key as a decimal integer (as kv_add stores it). */
+IOHUB_INLINE int iohub_kv_get_int(const char *key, int64_t *out) {
+    char b[32];
+    int n = iohub_kv_get(key, b, sizeof b);
+    iohub_str s;
+    if (n < 0) return n;
+    if ((size_t)n >= sizeof b) return IOHUB_E_INVALID;
+    s.ptr = b;
+    s.len = (size_t)n;
+    return iohub_json_int(s, out);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Output buffer: append text and JSON, then hand (ptr, len) to the host.   */
+/* With a libc it grows on the heap (call iohub_buf_free); without one it  */
+/* stays within the memory given and iohub_buf_ok() turns false.           */
+
+typedef struct iohub_buf {
+    char *ptr;   /* NUL-terminated content */
+    size_t len;  /* bytes written (an append that does not fit is dropped) */
+    size_t cap;
+    int heap;    /* ptr was malloc'ed */
+    int failed;  /* an append did not fit */
+} iohub_buf;
+
+IOHUB_INLINE void iohub_buf_init(iohub_buf *b, char *mem, size_t cap) {
+    b->ptr = mem;
+    b->cap = cap;
+    b->len = 0;
+    b->heap = 0;
+    b->failed = 0;
+    if (cap) mem[0] = 0;
+}
+
+/* 1 when every append fit (so far). */
+IOHUB_INLINE int iohub_buf_ok(const iohub_buf *b) { return !b->failed; }
+
+IOHUB_INLINE void iohub_buf_free(iohub_buf *b) {
+#ifndef IOHUB_NO_LIBC
+    if (b->heap) free(b->ptr);
+#endif
+    b->ptr = 0;
+    b->cap = b->len = 0;
+    b->heap = 0;
+}
+
+/* Room for n more bytes and a NUL. */
+IOHUB_INLINE int iohub__buf_room(iohub_buf *b, size_t n) {
+    if (b->failed) return 0;
+    if (b->len + n < b->cap) return 1;
+#ifndef IOHUB_NO_LIBC
+    {
+        size_t cap = b->cap * 2 > b->len + n + 1 ? b->cap * 2 : b->len + n + 1;
+        char *p = b->heap ? (char *)realloc(b->ptr, cap) : (char *)malloc(cap);
+        if (p) {
+            if (!b->heap) iohub__copy(p, b->ptr, b->len);
+            b->ptr = p;
+            b->cap = cap;
+            b->heap = 1;
+            return 1;
+        }
+    }
+#endif
+    b->failed = 1;
+    return 0;
+}
+
+IOHUB_INLINE void iohub_buf_add(iohub_buf *b, const char *s, size_t n) {
+    if (iohub__buf_room(b, n)) {
+        iohub__copy(b->ptr + b->len, s, n);
+        b->ptr[b->len + n] = 0;
+        b->len += n;
+    }
+}
+
+IOHUB_INLINE void iohub_buf_puts(iohub_buf *b, const char *s) { iohub_buf_add(b, s, iohub__strlen(s)); }
+
+/* Appends s quoted and escaped as a JSON string. */
+IOHUB_INLINE void iohub_buf_json_string(iohub_buf *b, const char *s, size_t n) {
+    size_t need = iohub_json_escape(0, 0, s, n);
+    if (iohub__buf_room(b, need)) {
+        iohub_json_escape(b->ptr + b->len, need + 1, s, n);
+        b->len += need;
+    }
+}
+
+IOHUB_INLINE void iohub_buf_int(iohub_buf *b, int64_t v) {
+    char t[24];
+    size_t n = sizeof t;
+    uint64_t m = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    do {
+        t[--n] = (char)('0' + m % 10);
+        m /= 10;
+    } while (m);
+    if (v < 0) t[--n] = '-';
+    iohub_buf_add(b, t + n, sizeof t - n);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Envelope                                                                 */
+
+/* Unescapes the string token *s in place and NUL-terminates it. */
+IOHUB_INLINE void iohub__finish_string(iohub_str *s) {
+    char *tok = (char *)s->ptr, *w = tok + 1;
+    const char *p = tok + 1, *e = tok + s->len - 1;
+    while (p < e) {
+        unsigned char b[4];
+        int i, n = iohub__dec1(&p, e, b);
+        if (n < 0) break; /* cannot happen: validated */
+        for (i = 0; i < n; i++) *w++ = (char)b[i];
+    }
+    *w = 0;
+    s->ptr = tok + 1;
+    s->len = (size_t)(w - (tok + 1));
+}
+
+IOHUB_INLINE void iohub__want_string(iohub_str v, iohub_str *dst, int *set) {
+    if (iohub_json_type(v) == IOHUB_JSON_STRING) {
+        *dst = v;
+        *set = 1;
+    }
+}
+
+/* Scans the envelope buf[0:len] into *ev. Modifies buf: strings are
+ * unescaped in place and every field is NUL-terminated, so ev points into
+ * buf. Unknown keys are skipped; keys may come in any order. Returns 0, or
+ * IOHUB_E_INVALID when buf is not a well-formed JSON object. */
+IOHUB_INLINE int iohub_parse_event(char *buf, size_t len, iohub_event *ev) {
+    const char *e = buf + len, *p = iohub__ws(buf, e);
+    iohub_str k, v;
+    /* string fields: kind, event, id, role, userId, reason; raw: args, rooms, user */
+    iohub_str *strs[6];
+    int sset[6] = {0, 0, 0, 0, 0, 0};
+    iohub_str *raws[3];
+    int rset[3] = {0, 0, 0};
+    int r, i;
+    int64_t n;
+
+    ev->v = 0;
+    ev->kind_id = IOHUB_KIND_OTHER;
+    ev->ack = 0;
+    ev->ts = 0;
+    ev->kind = ev->event = ev->socket_id = ev->role = ev->user_id = ev->reason = iohub_s("");
+    ev->args = ev->rooms = iohub_s("[]");
+    ev->user = iohub_s("null");
+    strs[0] = &ev->kind, strs[1] = &ev->event, strs[2] = &ev->socket_id;
+    strs[3] = &ev->role, strs[4] = &ev->user_id, strs[5] = &ev->reason;
+    raws[0] = &ev->args, raws[1] = &ev->rooms, raws[2] = &ev->user;
+
+    if (p >= e || *p != '{') return IOHUB_E_INVALID;
+    p++;
+    while ((r = iohub__obj_next(&p, e, &k, &v)) > 0) {
+        if (iohub__key_eq(k, "v", 1)) {
+            if (iohub_json_int(v, &n) == 0) ev->v = (int)n;
+        } else if (iohub__key_eq(k, "kind", 4)) {
+            iohub__want_string(v, &ev->kind, &sset[0]);
+        } else if (iohub__key_eq(k, "event", 5)) {
+            iohub__want_string(v, &ev->event, &sset[1]);
+        } else if (iohub__key_eq(k, "args", 4)) {
+            ev->args = v, rset[0] = 1;
+        } else if (iohub__key_eq(k, "ack", 3)) {
+            ev->ack = 0;
+            iohub_json_bool(v, &ev->ack);
+        } else if (iohub__key_eq(k, "reason", 6)) {
+            iohub__want_string(v, &ev->reason, &sset[5]);
+        } else if (iohub__key_eq(k, "ts", 2)) {
+            if (iohub_json_int(v, &n) == 0) ev->ts = n;
+        } else if (iohub__key_eq(k, "socket", 6) && iohub_json_type(v) == IOHUB_JSON_OBJECT) {
+            const char *sp = v.ptr + 1, *se = v.ptr + v.len;
+            iohub_str sk, sv;
+            int sr;
+            while ((sr = iohub__obj_next(&sp, se, &sk, &sv)) > 0) {
+                if (iohub__key_eq(sk, "id", 2)) iohub__want_string(sv, &ev->socket_id, &sset[2]);
+                else if (iohub__key_eq(sk, "role", 4)) iohub__want_string(sv, &ev->role, &sset[3]);
+                else if (iohub__key_eq(sk, "userId", 6)) iohub__want_string(sv, &ev->user_id, &sset[4]);
+                else if (iohub__key_eq(sk, "rooms", 5)) ev->rooms = sv, rset[1] = 1;
+                else if (iohub__key_eq(sk, "user", 4)) ev->user = sv, rset[2] = 1;
+            }
+            if (sr < 0) return IOHUB_E_INVALID; /* cannot happen: v was skipped */
+        }
+    }
+    if (r < 0 || iohub__ws(p, e) != e) return IOHUB_E_INVALID;
+
+    /* Only now write into buf: the NUL after a raw value lands on the
+     * separator that follows it, which the scan above had to read. */
+    for (i = 0; i < 6; i++)
+        if (sset[i]) iohub__finish_string(strs[i]);
+    for (i = 0; i < 3; i++)
+        if (rset[i]) ((char *)raws[i]->ptr)[raws[i]->len] = 0;
+
+    if (iohub_str_eq(ev->kind, "connection")) ev->kind_id = IOHUB_KIND_CONNECTION;
+    else if (iohub_str_eq(ev->kind, "disconnect")) ev->kind_id = IOHUB_KIND_DISCONNECT;
+    else if (iohub_str_eq(ev->kind, "event")) ev->kind_id = IOHUB_KIND_EVENT;
+    return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Implementation: the exports                                              */
+
+#ifdef IOHUB_IMPLEMENTATION
+
+static char iohub__static_input[IOHUB_INPUT_CAP];
+static char *iohub__in = iohub__static_input;
+static size_t iohub__in_cap = IOHUB_INPUT_CAP;
+
+/* Reads the current input into a NUL-terminated buffer, or NULL. */
+static char *iohub__read_input(int32_t len, size_t *got) {
+    int32_t n;
+    if (len < 0) return 0;
+    if ((size_t)len + 1 > iohub__in_cap) {
+#ifdef IOHUB_NO_LIBC
+        return 0;
+#else
+        size_t cap = ((size_t)len + 1 + 4095) & ~(size_t)4095;
+        char *p = (char *)malloc(cap);
+        if (!p) return 0;
+        if (iohub__in != iohub__static_input) free(iohub__in);
+        iohub__in = p;
+        iohub__in_cap = cap;
+#endif
+    }
+    n = hub_input_read(iohub__in, len);
+    if (n < 0) return 0;
+    if (n < len) len = n;
+    iohub__in[len] = 0;
+    *got = (size_t)len;
+    return iohub__in;
+}
+
+IOHUB_EXPORT(hub_abi_version) int32_t hub_abi_version(void) { return IOHUB_ABI_VERSION; }
+
+IOHUB_EXPORT(hub_init) int32_t hub_init(int32_t len) {
+    char *cfg;
+    size_t n;
+    if (!iohub_init) return IOHUB_OK;
+    cfg = iohub__read_input(len, &n);
+    if (!cfg) {
+        iohub_set_error("iohub: config too large");
+        return IOHUB_ERROR;
+    }
+    return iohub_init(cfg, n);
+}
+
+IOHUB_EXPORT(hub_on_event) int32_t hub_on_event(int32_t len) {
+    iohub_event ev;
+    size_t n;
+    char *in = iohub__read_input(len, &n);
+    if (!in) {
+        iohub_set_error("iohub: input too large");
+        return IOHUB_ERROR;
+    }
+    if (iohub_parse_event(in, n, &ev) != 0) {
+        iohub_set_error("iohub: malformed event envelope");
+        return IOHUB_ERROR;
+    }
+    return iohub_on_event(&ev);
+}
+
+#if defined(IOHUB_NO_LIBC) && defined(__wasm__)
+/* The compiler may emit calls to these even in freestanding code. Weak, so a
+ * libc linked in anyway wins. */
+#define IOHUB__NB __attribute__((weak, no_builtin))
+IOHUB__NB void *memcpy(void *d, const void *s, size_t n) {
+    unsigned char *a = (unsigned char *)d;
+    const unsigned char *b = (const unsigned char *)s;
+    while (n--) *a++ = *b++;
+    return d;
+}
+IOHUB__NB void *memmove(void *d, const void *s, size_t n) {
+    unsigned char *a = (unsigned char *)d;
+    const unsigned char *b = (const unsigned char *)s;
+    if (a < b) {
+        while (n--) *a++ = *b++;
+    } else {
+        while (n--) a[n] = b[n];
+    }
+    return d;
+}
+IOHUB__NB void *memset(void *d, int c, size_t n) {
+    unsigned char *a = (unsigned char *)d;
+    while (n--) *a++ = (unsigned char)c;
+    return d;
+}
+IOHUB__NB int memcmp(const void *x, const void *y, size_t n) {
+    const unsigned char *a = (const unsigned char *)x, *b = (const unsigned char *)y;
+    for (; n; n--, a++, b++)
+        if (*a != *b) return *a - *b;
+    return 0;
+}
+#undef IOHUB__NB
+#endif
+
+#endif /* IOHUB_IMPLEMENTATION */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* IOHUB_H */

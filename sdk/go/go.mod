@@ -1,0 +1,3 @@
+module github.com/iohub/iohub/sdk/go
+
+go 1.24

@@ -1,0 +1,43 @@
+//go:build !wasip1
+
+package iohub
+
+// Stand-ins outside wasip1, so the package builds and tests natively: the
+// input comes from nativeInput (set by tests), log lines and error messages
+// collect in nativeLog, every other call reports ErrUnavailable (-6).
+
+import (
+	"time"
+	"unsafe"
+)
+
+var (
+	nativeInput []byte
+	nativeLog   []string
+)
+
+const unavailable = int32(ErrUnavailable)
+
+func hostInputRead(buf unsafe.Pointer, n int32) int32 {
+	if n > 0 {
+		copy(unsafe.Slice((*byte)(buf), n), nativeInput)
+	}
+	return int32(len(nativeInput))
+}
+
+func hostSetError(msg string)         { nativeLog = append(nativeLog, "error: "+msg) }
+func hostLog(level int32, msg string) { nativeLog = append(nativeLog, "log: "+msg) }
+
+func hostReply(string) int32                        { return unavailable }
+func hostEmit(string, string) int32                 { return unavailable }
+func hostRaw(string, string, string, int32) int32   { return unavailable }
+func hostSend(string, string, string) int32         { return unavailable }
+func hostJoin(string, string) int32                 { return unavailable }
+func hostLeave(string, string) int32                { return unavailable }
+func hostDisconnect(string) int32                   { return unavailable }
+func hostKVGet(string, unsafe.Pointer, int32) int32 { return unavailable }
+func hostKVSet(string, string, int64) int32         { return unavailable }
+func hostKVDelete(string) int32                     { return unavailable }
+func hostKVAdd(string, int64, int64, *int64) int32  { return unavailable }
+func hostNowMs() int64                              { return time.Now().UnixMilli() }
+func hostRandom(unsafe.Pointer, int32) int32        { return unavailable }
