@@ -5,8 +5,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -15,44 +13,20 @@ import (
 
 	"github.com/iohub/iohub/hub/config"
 	"github.com/iohub/iohub/hub/handler"
+	"github.com/iohub/iohub/internal/wattest"
 )
 
-// watBinary compiles testdata/<fixture>.wat with wabt's wat2wasm (installed by
-// scripts/test.sh) and returns the module bytes.
+// watBinary compiles testdata/<fixture>.wat.
 func watBinary(t testing.TB, fixture string) []byte {
-	t.Helper()
-	bin, err := exec.LookPath("wat2wasm")
-	if err != nil {
-		t.Fatal("wat2wasm not found: install wabt (apt install wabt; ./scripts/test.sh does)")
-	}
-	out := filepath.Join(t.TempDir(), fixture+".wasm")
-	if b, err := exec.Command(bin, filepath.Join("testdata", fixture+".wat"), "-o", out).CombinedOutput(); err != nil {
-		t.Fatalf("wat2wasm %s: %v\n%s", fixture, err, b)
-	}
-	b, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return wattest.Compile(t, filepath.Join("testdata", fixture+".wat"))
 }
 
-// install writes a fixture into dir as <module>.wasm, atomically (write, rename),
-// as a deploy tool should.
+// install compiles a fixture into dir as <module>.wasm.
 func install(t testing.TB, dir, fixture, module string) {
-	t.Helper()
-	writeAtomic(t, filepath.Join(dir, module+".wasm"), watBinary(t, fixture))
+	wattest.Install(t, filepath.Join("testdata", fixture+".wat"), dir, module)
 }
 
-func writeAtomic(t testing.TB, path string, b []byte) {
-	t.Helper()
-	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp")
-	if err := os.WriteFile(tmp, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		t.Fatal(err)
-	}
-}
+func writeAtomic(t testing.TB, path string, b []byte) { wattest.WriteAtomic(t, path, b) }
 
 // logBuffer collects log output safely across goroutines.
 type logBuffer struct {

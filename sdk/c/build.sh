@@ -69,4 +69,5 @@ trap 'rm -f "$tmp"' EXIT
   -Wl,--export=hub_on_event \
   -Wl,--strip-all \
   -o "$tmp" "${files[@]}"
+chmod 0644 "$tmp"
 mv -f "$tmp" "$out"

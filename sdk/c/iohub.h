@@ -233,6 +233,15 @@ IOHUB_INLINE void iohub_log_error(const char *msg) { iohub_log(IOHUB_LOG_ERROR, 
 IOHUB_INLINE void iohub_set_error(const char *msg) {
     hub_set_error(msg ? msg : "", (int32_t)iohub__strlen(msg));
 }
+/* iohub_set_error(msg), then the status: `return iohub_fail("bad room");` */
+IOHUB_INLINE int iohub_fail(const char *msg) {
+    iohub_set_error(msg);
+    return IOHUB_ERROR;
+}
+IOHUB_INLINE int iohub_reject(const char *msg) {
+    iohub_set_error(msg);
+    return IOHUB_REJECT;
+}
 /* Answer the client's ack; json is an array of the callback's arguments. */
 IOHUB_INLINE int iohub_reply(const char *json, size_t len) { return hub_reply(json, (int32_t)len); }
 /* Permission-checked content event "<uid>.<action>" with one JSON value. */
@@ -988,11 +997,11 @@ IOHUB_EXPORT(hub_on_event) int32_t hub_on_event(int32_t len) {
     size_t n;
     char *in = iohub__read_input(len, &n);
     if (!in) {
-        iohub_set_error("iohub: input too large");
+        iohub_set_error("iohub: input too large (IOHUB_INPUT_CAP without libc, or out of memory)");
         return IOHUB_ERROR;
     }
     if (iohub_parse_event(in, n, &ev) != 0) {
-        iohub_set_error("iohub: malformed event envelope");
+        iohub_set_error("iohub: malformed event envelope (or JSON nested deeper than IOHUB_MAX_DEPTH)");
         return IOHUB_ERROR;
     }
     return iohub_on_event(&ev);

@@ -288,7 +288,11 @@ mod tests {
         // every truncation of a valid envelope is refused, never a panic
         for i in 0..SAMPLE.len() {
             if SAMPLE.is_char_boundary(i) {
-                assert!(Event::parse(&SAMPLE[..i]).is_err(), "accepted truncation at {}", i);
+                assert!(
+                    Event::parse(&SAMPLE[..i]).is_err(),
+                    "accepted truncation at {}",
+                    i
+                );
             }
         }
     }

@@ -351,12 +351,22 @@ impl<'a> Iterator for Items<'a> {
 
 /// The members of the object `obj` (raw JSON), in order.
 pub fn members(obj: &str) -> Members<'_> {
-    Members { s: obj, pos: 0, state: 0, failed: false }
+    Members {
+        s: obj,
+        pos: 0,
+        state: 0,
+        failed: false,
+    }
 }
 
 /// The elements of the array `arr` (raw JSON), in order.
 pub fn items(arr: &str) -> Items<'_> {
-    Items { s: arr, pos: 0, state: 0, failed: false }
+    Items {
+        s: arr,
+        pos: 0,
+        state: 0,
+        failed: false,
+    }
 }
 
 /// The raw value of member `key` of the object `obj` (the first one if the key
@@ -457,6 +467,11 @@ pub fn field_str<'a>(obj: &'a str, key: &str) -> Option<Cow<'a, str>> {
 /// Number member `key` of object `obj`.
 pub fn field_f64(obj: &str, key: &str) -> Option<f64> {
     as_f64(field(obj, key)?)
+}
+
+/// Integer literal member `key` of object `obj` (see [`as_int`]).
+pub fn field_int(obj: &str, key: &str) -> Option<i64> {
+    as_int(field(obj, key)?)
 }
 
 /// Integral number member `key` of object `obj` (see [`as_i64`]).
@@ -627,7 +642,11 @@ mod tests {
             ("3e2", Some(300), Some(300.0)),
             ("3.5", None, Some(3.5)),
             ("-1.25e-2", None, Some(-0.0125)),
-            ("9223372036854775807", Some(i64::MAX), Some(9.223372036854776e18)),
+            (
+                "9223372036854775807",
+                Some(i64::MAX),
+                Some(9.223372036854776e18),
+            ),
             ("9223372036854775808", None, Some(9.223372036854776e18)),
             ("+1", None, None),
             ("1e999", None, Some(f64::INFINITY)),
@@ -638,7 +657,11 @@ mod tests {
         ];
         for (s, i, f) in cases {
             assert_eq!(as_i64(s), *i, "as_i64 {:?}", s);
-            let strict = if s.contains(|c| matches!(c, '.' | 'e' | 'E')) { None } else { *i };
+            let strict = if s.contains(|c| matches!(c, '.' | 'e' | 'E')) {
+                None
+            } else {
+                *i
+            };
             assert_eq!(as_int(s), strict, "as_int {:?}", s);
             assert_eq!(as_f64(s), *f, "as_f64 {:?}", s);
         }
@@ -660,6 +683,7 @@ mod tests {
             ]
         );
         assert_eq!(field_i64(obj, "a"), Some(1));
+        assert_eq!(field_int(obj, "a"), Some(1));
         assert_eq!(field_str(obj, "s\"k").as_deref(), Some("v\"v"));
         assert_eq!(field_bool(obj, "t"), Some(true));
         assert!(is_null(field(obj, "n").unwrap()));
@@ -712,7 +736,10 @@ mod tests {
         let arr = r#"[ "x" , 2, [3, "]"], {"k": "v"}, null ]"#;
         let got: Vec<&str> = items(arr).collect();
         assert_eq!(got, [r#""x""#, "2", r#"[3, "]"]"#, r#"{"k": "v"}"#, "null"]);
-        assert_eq!(item(arr, 3).and_then(|o| field_str(o, "k")).as_deref(), Some("v"));
+        assert_eq!(
+            item(arr, 3).and_then(|o| field_str(o, "k")).as_deref(),
+            Some("v")
+        );
         assert_eq!(item(arr, 5), None);
         assert_eq!(items("[]").count(), 0);
         for s in ["[", "[1", "[1,", "[1,]", "[1 2]", "{}", ""] {
@@ -751,7 +778,13 @@ mod tests {
 
     #[test]
     fn is_value_checks() {
-        for (s, ok) in [("1", true), (" [1] ", true), ("[1] 2", false), ("", false), ("{\"a\":", false)] {
+        for (s, ok) in [
+            ("1", true),
+            (" [1] ", true),
+            ("[1] 2", false),
+            ("", false),
+            ("{\"a\":", false),
+        ] {
             assert_eq!(is_value(s), ok, "{:?}", s);
         }
     }

@@ -288,7 +288,15 @@ pub fn reply(args_json: &str) -> Result<(), Error> {
 /// A permission-checked content event, as `POST /hub/emit`: `event` is
 /// `"<uid>.<action>"` (`"api::message.message.create"`), `data_json` one JSON value.
 pub fn emit(event: &str, data_json: &str) -> Result<(), Error> {
-    check(unsafe { sys::emit(event.as_ptr(), event.len(), data_json.as_ptr(), data_json.len()) }).map(drop)
+    check(unsafe {
+        sys::emit(
+            event.as_ptr(),
+            event.len(),
+            data_json.as_ptr(),
+            data_json.len(),
+        )
+    })
+    .map(drop)
 }
 
 /// An unchecked emit of `event` with `args_json` (a JSON array) to every socket
@@ -318,7 +326,14 @@ pub fn broadcast(event: &str, args_json: &str) -> Result<(), Error> {
 /// the socket the event is about). `Err(NotFound)` for an unknown socket.
 pub fn send(sid: &str, event: &str, args_json: &str) -> Result<(), Error> {
     check(unsafe {
-        sys::send(sid.as_ptr(), sid.len(), event.as_ptr(), event.len(), args_json.as_ptr(), args_json.len())
+        sys::send(
+            sid.as_ptr(),
+            sid.len(),
+            event.as_ptr(),
+            event.len(),
+            args_json.as_ptr(),
+            args_json.len(),
+        )
     })
     .map(drop)
 }
@@ -380,7 +395,8 @@ pub fn kv_get_str(key: impl AsRef<[u8]>) -> Option<String> {
 /// `Err(Limit)`). `ttl_ms == 0`: no expiry.
 pub fn kv_set(key: impl AsRef<[u8]>, val: impl AsRef<[u8]>, ttl_ms: i64) -> Result<(), Error> {
     let (key, val) = (key.as_ref(), val.as_ref());
-    check(unsafe { sys::kv_set(key.as_ptr(), key.len(), val.as_ptr(), val.len(), ttl_ms) }).map(drop)
+    check(unsafe { sys::kv_set(key.as_ptr(), key.len(), val.as_ptr(), val.len(), ttl_ms) })
+        .map(drop)
 }
 
 /// Deletes `key`: `Ok(true)` when deleted, `Ok(false)` when there was nothing.
@@ -527,7 +543,10 @@ pub mod __private {
         R: Outcome,
     {
         with_input(len, |buf| {
-            match core::str::from_utf8(buf).map_err(|_| Error::Invalid).and_then(Event::parse) {
+            match core::str::from_utf8(buf)
+                .map_err(|_| Error::Invalid)
+                .and_then(Event::parse)
+            {
                 Ok(ev) => f(&ev).status(),
                 Err(_) => fail("iohub sdk: malformed event envelope").status(),
             }

@@ -33,11 +33,6 @@ static int presence_json(iohub_buf *b, const char *role, size_t role_len, int64_
     return iohub_buf_ok(b);
 }
 
-static int fail(const char *msg) {
-    iohub_set_error(msg);
-    return IOHUB_ERROR;
-}
-
 static int count_changed(const iohub_event *ev, int64_t delta) {
     char key[8 + MAX_ROLE], mem[64 + 6 * MAX_ROLE];
     iohub_buf k, b;
@@ -45,21 +40,21 @@ static int count_changed(const iohub_event *ev, int64_t delta) {
     int rc;
 
     if (ev->role.len == 0) return IOHUB_OK; /* no role room to tell */
-    if (ev->role.len > MAX_ROLE) return fail("presence: role name too long");
+    if (ev->role.len > MAX_ROLE) return iohub_fail("presence: role name too long");
     iohub_buf_init(&k, key, sizeof key);
     iohub_buf_puts(&k, "online:");
     iohub_buf_add(&k, ev->role.ptr, ev->role.len);
 
     rc = iohub_kv_add(k.ptr, delta, 0, &n);
-    if (rc < 0) return fail("presence: kv_add failed");
+    if (rc < 0) return iohub_fail("presence: kv_add failed");
     if (n < 0) { /* a disconnect counted twice, or a reset store */
         iohub_kv_add(k.ptr, -n, 0, &n);
     }
 
     iohub_buf_init(&b, mem, sizeof mem);
-    if (!presence_json(&b, ev->role.ptr, ev->role.len, n)) return fail("presence: out of memory");
+    if (!presence_json(&b, ev->role.ptr, ev->role.len, n)) return iohub_fail("presence: out of memory");
     rc = iohub_raw(ev->role.ptr, "presence", b.ptr, b.len, 0);
-    if (rc < 0) return fail("presence: emit refused");
+    if (rc < 0) return iohub_fail("presence: emit refused");
     return IOHUB_OK;
 }
 
@@ -72,14 +67,14 @@ static int get_count(const iohub_event *ev) {
     if (!ev->ack) return IOHUB_OK;
     len = iohub_arg_string(ev, 0, "role", role, sizeof role);
     if (len == IOHUB_E_NOT_FOUND) {
-        if (ev->role.len > MAX_ROLE) return fail("presence: role name too long");
+        if (ev->role.len > MAX_ROLE) return iohub_fail("presence: role name too long");
         iohub_buf_init(&k, role, sizeof role);
         iohub_buf_add(&k, ev->role.ptr, ev->role.len);
         len = (int)ev->role.len;
     } else if (len < 0) {
-        return fail("presence: role must be a string");
+        return iohub_fail("presence: role must be a string");
     } else if (len > MAX_ROLE) {
-        return fail("presence: role name too long");
+        return iohub_fail("presence: role name too long");
     }
 
     iohub_buf_init(&k, key, sizeof key);
@@ -87,11 +82,11 @@ static int get_count(const iohub_event *ev) {
     iohub_buf_add(&k, role, (size_t)len);
     rc = iohub_kv_get_int(k.ptr, &n);
     if (rc == IOHUB_E_NOT_FOUND) n = 0;
-    else if (rc < 0) return fail("presence: bad count in the store");
+    else if (rc < 0) return iohub_fail("presence: bad count in the store");
 
     iohub_buf_init(&b, mem, sizeof mem);
-    if (!presence_json(&b, role, (size_t)len, n)) return fail("presence: out of memory");
-    if (iohub_reply(b.ptr, b.len) < 0) return fail("presence: reply refused");
+    if (!presence_json(&b, role, (size_t)len, n)) return iohub_fail("presence: out of memory");
+    if (iohub_reply(b.ptr, b.len) < 0) return iohub_fail("presence: reply refused");
     return IOHUB_OK;
 }
 

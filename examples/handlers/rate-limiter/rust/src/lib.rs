@@ -29,7 +29,11 @@ fn init(config: &str) -> Result<(), String> {
         None => DEFAULT_PER_SECOND,
         Some(raw) => match json::as_int(raw) {
             Some(n) if n >= 1 => n,
-            _ => return Err(String::from("rate-limiter: perSecond must be a positive integer, got ") + raw),
+            _ => {
+                return Err(String::from(
+                    "rate-limiter: perSecond must be a positive integer, got ",
+                ) + raw)
+            }
         },
     };
     PER_SECOND.store(n, Ordering::Relaxed);

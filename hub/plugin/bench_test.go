@@ -1,0 +1,67 @@
+package plugin
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"testing"
+	"time"
+)
+
+// benchHandle measures one event through the host: envelope, pool, semaphore,
+// deadline (WithCloseOnContextDone), the guest call and the reply effect, from
+// GOMAXPROCS goroutines. It reports events/s.
+func benchHandle(b *testing.B, dir, module string) {
+	h := newHost(b, dir, Options{Timeout: 100 * time.Millisecond}, "e="+module)
+	if !h.Bound("e") {
+		b.Fatalf("module not loaded:\n%s", h.logs)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		call := event("e", true, map[string]any{"room": "lobby", "text": "hello there"})
+		for pb.Next() {
+			if out := h.Handle(context.Background(), call); out.Error != "" {
+				b.Error(out.Error)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "events/s")
+}
+
+// BenchmarkHandleWAT: a trivial handler (reads its input, replies) in WAT.
+// Target (issue 3): 150k events/s on the 2-core machine.
+func BenchmarkHandleWAT(b *testing.B) {
+	dir := b.TempDir()
+	install(b, dir, "reply", "r")
+	benchHandle(b, dir, "r")
+}
+
+// BenchmarkHandleNoop: the same without the reply, to see the host's floor.
+func BenchmarkHandleNoop(b *testing.B) {
+	dir := b.TempDir()
+	install(b, dir, "noop", "n")
+	benchHandle(b, dir, "n")
+}
+
+// BenchmarkHandleGoSDK: the Go SDK's echo example, built with stock Go for
+// wasip1. Target (issue 3): 50k events/s.
+func BenchmarkHandleGoSDK(b *testing.B) {
+	dir := b.TempDir()
+	src, _ := filepath.Abs("../../sdk/go/example")
+	if _, err := os.Stat(src); err != nil {
+		b.Fatalf("Go SDK example not found: %v", err)
+	}
+	cmd := exec.Command("go", "build", "-buildmode=c-shared", "-o", filepath.Join(dir, "echo.wasm"), ".")
+	cmd.Dir = src
+	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		b.Fatalf("building the Go SDK example: %v\n%s", err, out)
+	}
+	b.Logf("GOMAXPROCS=%d", runtime.GOMAXPROCS(0))
+	benchHandle(b, dir, "echo")
+}
