@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -111,19 +112,32 @@ type goClient struct {
 	closed chan struct{}
 }
 
-func dial(t *testing.T, url, transport, token string) (*goClient, error) {
+// dial connects the library's Go client over websocket. The client has races
+// of its own: under load its Socket.Connect can send CONNECT twice when the
+// manager opens meanwhile, and the connection then stalls (500 connections of
+// the Node client under the same load never did). So a connection that
+// neither connects nor fails in time is tried again with a fresh client.
+// Long-polling, and event handlers, are tested with the Node client in e2e/:
+// the Go client's polling transport does not reliably send packets written
+// after the handshake.
+func dial(t *testing.T, url, token string) (*goClient, error) {
+	t.Helper()
+	c, err := dialOnce(t, url, token)
+	for attempt := 2; attempt <= 3 && errors.Is(err, errNoAnswer); attempt++ {
+		t.Logf("Go client got no answer; attempt %d", attempt)
+		c, err = dialOnce(t, url, token)
+	}
+	return c, err
+}
+
+var errNoAnswer = errors.New("no connect or connect_error in 5s")
+
+func dialOnce(t *testing.T, url, token string) (*goClient, error) {
 	t.Helper()
 	opts := client.DefaultOptions()
-	if transport == "polling" {
-		opts.SetTransports(types.NewSet(transports.Polling))
-	} else {
-		opts.SetTransports(types.NewSet(transports.WebSocket))
-	}
+	opts.SetTransports(types.NewSet(transports.WebSocket))
 	opts.SetReconnection(false)
 	opts.SetForceNew(true)
-	// Connect only once the listeners below are in place, or a fast handshake
-	// could fire "connect" before anyone listens.
-	opts.SetAutoConnect(false)
 	if token != "" {
 		opts.SetAuth(map[string]any{"token": token})
 	}
@@ -144,7 +158,9 @@ func dial(t *testing.T, url, transport, token string) (*goClient, error) {
 	result := make(chan error, 1)
 	_ = s.Once("connect", func(...any) { result <- nil })
 	_ = s.Once("connect_error", func(args ...any) { result <- fmt.Errorf("%v", args[0]) })
-	s.Connect()
+	if s.Connected() { // connected before the listener was in place
+		result <- nil
+	}
 	select {
 	case err := <-result:
 		if err != nil {
@@ -153,7 +169,7 @@ func dial(t *testing.T, url, transport, token string) (*goClient, error) {
 		}
 	case <-time.After(5 * time.Second):
 		s.Close()
-		return nil, fmt.Errorf("no connect or connect_error in 5s")
+		return nil, errNoAnswer
 	}
 	t.Cleanup(func() { s.Close() })
 	return c, nil
@@ -182,54 +198,50 @@ func (c *goClient) seen() []string {
 }
 
 func TestGoClient(t *testing.T) {
-	for _, transport := range []string{"websocket", "polling"} {
-		t.Run(transport, func(t *testing.T) {
-			h := startHub(t)
-			anon, err := dial(t, h.url, transport, "")
-			if err != nil {
-				t.Fatal(err)
-			}
-			user, err := dial(t, h.url, transport, h.token(t, "", "7"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := dial(t, h.url, transport, "bad.token.here"); err == nil || err.Error() != "Invalid token." {
-				t.Fatalf("bad token: err = %v, want Invalid token.", err)
-			}
+	h := startHub(t)
+	anon, err := dial(t, h.url, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	user, err := dial(t, h.url, h.token(t, "", "7"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dial(t, h.url, "bad.token.here"); err == nil || err.Error() != "Invalid token." {
+		t.Fatalf("bad token: err = %v, want Invalid token.", err)
+	}
 
-			// Public holds create, not update: the anonymous socket sees only
-			// create; the Authenticated one (a Strapi-like token without a role
-			// claim) sees both, then its direct message in user:7.
-			for _, ev := range []string{"create", "update"} {
-				if code := h.post(t, "/hub/emit", map[string]any{"event": "api::message.message." + ev, "data": 1}); code != 202 {
-					t.Fatalf("emit %s: %d", ev, code)
-				}
-			}
-			if code := h.post(t, "/hub/raw", map[string]any{"event": "dm", "room": "user:7"}); code != 202 {
-				t.Fatalf("raw: %d", code)
-			}
-			if code := h.post(t, "/hub/raw", map[string]any{"event": "end"}); code != 202 {
-				t.Fatalf("raw: %d", code)
-			}
-			anon.waitFor(t, "end")
-			user.waitFor(t, "end")
-			if got := fmt.Sprint(anon.seen()); got != "[message:create end]" {
-				t.Errorf("anonymous got %s", got)
-			}
-			if got := fmt.Sprint(user.seen()); got != "[message:create message:update dm end]" {
-				t.Errorf("authenticated got %s", got)
-			}
+	// Public holds create, not update: the anonymous socket sees only
+	// create; the Authenticated one (a Strapi-like token without a role
+	// claim) sees both, then its direct message in user:7.
+	for _, ev := range []string{"create", "update"} {
+		if code := h.post(t, "/hub/emit", map[string]any{"event": "api::message.message." + ev, "data": 1}); code != 202 {
+			t.Fatalf("emit %s: %d", ev, code)
+		}
+	}
+	if code := h.post(t, "/hub/raw", map[string]any{"event": "dm", "room": "user:7"}); code != 202 {
+		t.Fatalf("raw: %d", code)
+	}
+	if code := h.post(t, "/hub/raw", map[string]any{"event": "end"}); code != 202 {
+		t.Fatalf("raw: %d", code)
+	}
+	anon.waitFor(t, "end")
+	user.waitFor(t, "end")
+	if got := fmt.Sprint(anon.seen()); got != "[message:create end]" {
+		t.Errorf("anonymous got %s", got)
+	}
+	if got := fmt.Sprint(user.seen()); got != "[message:create message:update dm end]" {
+		t.Errorf("authenticated got %s", got)
+	}
 
-			// Graceful shutdown disconnects the connected clients and Serve
-			// returns nil.
-			h.stop(t)
-			for _, c := range []*goClient{anon, user} {
-				select {
-				case <-c.closed:
-				case <-time.After(5 * time.Second):
-					t.Error("client not disconnected by shutdown")
-				}
-			}
-		})
+	// Graceful shutdown disconnects the connected clients and Serve
+	// returns nil.
+	h.stop(t)
+	for _, c := range []*goClient{anon, user} {
+		select {
+		case <-c.closed:
+		case <-time.After(5 * time.Second):
+			t.Error("client not disconnected by shutdown")
+		}
 	}
 }

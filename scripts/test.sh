@@ -53,6 +53,22 @@ grep -rl --include='*_test.go' '^func Fuzz' hub cmd 2>/dev/null | sort | while r
   done
 done
 
+step "guest SDK tests (native)"
+(cd sdk/go && go vet ./... && go test -count=1 ./... && go test -run=NONE -fuzz='^FuzzScan$' -fuzztime="$FUZZTIME" .)
+sdk/c/test/run.sh
+(cd sdk/rust && RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc CARGO_TARGET_DIR="$root/build/rust-test" /usr/bin/cargo test --offline -q)
+sdk/assemblyscript/test/run.sh
+
+step "build every example handler from source (scripts/build-examples.sh)"
+./scripts/build-examples.sh build/plugins
+# The default hub.toml's connection logger is committed so `go run ./cmd/hub`
+# works with only Go installed; it must be what its source builds to.
+if ! cmp -s plugins/connection-logger.wasm build/plugins/connection-logger.wasm; then
+  echo "plugins/connection-logger.wasm is not the build of examples/handlers/connection-logger/c:" >&2
+  echo "  cp build/plugins/connection-logger.wasm plugins/" >&2
+  exit 1
+fi
+
 step "build the hub binary for the end-to-end tests"
 mkdir -p e2e/.bin
 go build -o e2e/.bin/hub ./cmd/hub
@@ -60,6 +76,6 @@ go build -o e2e/.bin/hub ./cmd/hub
 step "end-to-end tests (socket.io-client from npm, pinned by e2e/package-lock.json)"
 cd "$root/e2e"
 npm ci --no-audit --no-fund --loglevel=error
-IOHUB_BIN="$root/e2e/.bin/hub" npm test
+IOHUB_BIN="$root/e2e/.bin/hub" IOHUB_PLUGINS="$root/build/plugins" npm test
 
 step "all tests passed"

@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"bytes"
 	"encoding/json"
 	"strconv"
 	"unicode/utf8"
@@ -19,11 +20,10 @@ func appendEnvelope(buf []byte, c *handler.Call) ([]byte, error) {
 	if len(c.Args) == 0 {
 		buf = append(buf, "[]"...)
 	} else {
-		b, err := json.Marshal(c.Args)
-		if err != nil {
+		var err error
+		if buf, err = appendJSON(buf, c.Args); err != nil {
 			return buf, err
 		}
-		buf = append(buf, b...)
 	}
 	buf = append(buf, `,"ack":`...)
 	buf = strconv.AppendBool(buf, c.Ack)
@@ -44,17 +44,29 @@ func appendEnvelope(buf []byte, c *handler.Call) ([]byte, error) {
 	if c.Socket.Claims == nil {
 		buf = append(buf, "null"...)
 	} else {
-		b, err := json.Marshal(c.Socket.Claims)
-		if err != nil {
+		var err error
+		if buf, err = appendJSON(buf, c.Socket.Claims); err != nil {
 			return buf, err
 		}
-		buf = append(buf, b...)
 	}
 	buf = append(buf, `},"reason":`...)
 	buf = appendString(buf, c.Reason)
 	buf = append(buf, `,"ts":`...)
 	buf = strconv.AppendInt(buf, c.Received.UnixMilli(), 10)
 	return append(buf, '}'), nil
+}
+
+// appendJSON appends v as JSON without encoding/json's HTML escaping, so
+// "<b>&" reaches the guest as the client sent it, not as "\u003cb\u003e\u0026".
+func appendJSON(buf []byte, v any) ([]byte, error) {
+	w := bytes.NewBuffer(buf)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return buf, err
+	}
+	out := w.Bytes()
+	return out[:len(out)-1], nil // Encode ends with a newline
 }
 
 const hexDigits = "0123456789abcdef"

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/iohub/iohub/hub/handler"
 )
@@ -97,14 +98,14 @@ func TestChain(t *testing.T) {
 }
 
 func TestEnvelope(t *testing.T) {
-	call := event("chat", true, map[string]any{"text": "hé \"q\"\n\x01"}, 2)
+	call := event("chat", true, map[string]any{"text": "hé \"q\"\n\x01 <b>&"}, 2)
 	call.Socket.Claims = map[string]any{"id": 7}
 	call.Received = time.UnixMilli(1764066000123)
 	b, err := appendEnvelope(nil, call)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `{"v":1,"kind":"event","event":"chat","args":[{"text":"hé \"q\"\n\u0001"},2],"ack":true,` +
+	want := `{"v":1,"kind":"event","event":"chat","args":[{"text":"hé \"q\"\n\u0001 <b>&"},2],"ack":true,` +
 		`"socket":{"id":"s1","role":"Authenticated","userId":"7","rooms":["Authenticated","s1","user:7"],"user":{"id":7}},` +
 		`"reason":"","ts":1764066000123}`
 	if string(b) != want {
@@ -132,8 +133,24 @@ func FuzzAppendString(f *testing.F) {
 		if err := json.Unmarshal(b, &got); err != nil {
 			t.Fatalf("%q -> %s: %v", s, b, err)
 		}
-		if want := strings.ToValidUTF8(s, "\ufffd"); got != want {
+		if want := replaceInvalid(s); got != want {
 			t.Fatalf("%q -> %q", s, got)
 		}
 	})
+}
+
+// replaceInvalid replaces each byte that is not part of valid UTF-8 with
+// U+FFFD, as encoding/json does.
+func replaceInvalid(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b.WriteRune(utf8.RuneError)
+		} else {
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
 }

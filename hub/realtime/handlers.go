@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/iohub/iohub/hub/auth"
@@ -18,9 +19,10 @@ const maxPending = 256
 
 // conn is the hub's record of a connected socket.
 type conn struct {
-	sock  *socket.Socket
-	id    *auth.Identity
-	queue serialQueue
+	sock   *socket.Socket
+	id     *auth.Identity
+	queue  serialQueue
+	closed atomic.Bool // set by the first disconnect report
 }
 
 // serialQueue runs its tasks one at a time, in order, on a goroutine that exists

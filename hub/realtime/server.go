@@ -161,15 +161,27 @@ func (s *Server) onConnection(sock *socket.Socket) {
 	s.sockets.Add(1)
 	s.log.Debug("socket connected", "socket", sock.Id(), "role", id.Role, "user", id.UserID, "transport", sock.Conn().Transport().Name())
 
-	var lastRooms []string
-	_ = sock.On("disconnecting", func(...any) { lastRooms = roomsOf(sock) })
+	// The library may report a close twice (server shutdown racing the
+	// transport's own close): the first report wins.
+	var lastRooms atomic.Pointer[[]string]
+	_ = sock.On("disconnecting", func(...any) {
+		rooms := roomsOf(sock)
+		lastRooms.CompareAndSwap(nil, &rooms)
+	})
 	_ = sock.On("disconnect", func(args ...any) {
+		if !c.closed.CompareAndSwap(false, true) {
+			return
+		}
 		s.conns.Delete(string(sock.Id()))
 		s.sockets.Add(-1)
 		reason, _ := firstString(args)
 		s.log.Debug("socket disconnected", "socket", sock.Id(), "reason", reason)
 		if s.handlers != nil && s.handlers.Bound(string(handler.Disconnect)) {
-			call := callFor(c, handler.Disconnect, string(handler.Disconnect), nil, false, lastRooms)
+			var rooms []string
+			if r := lastRooms.Load(); r != nil {
+				rooms = *r
+			}
+			call := callFor(c, handler.Disconnect, string(handler.Disconnect), nil, false, rooms)
 			call.Reason = reason
 			s.dispatch(c, call, nil, true)
 		}

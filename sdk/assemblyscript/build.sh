@@ -61,8 +61,9 @@ out=$(cd "$(dirname "$out")" && pwd)/$(basename "$out")
 # --use abort/trace/seed: route AssemblyScript's env.* hooks to the SDK (log,
 #   set_error, hub.random), so the module imports only "hub".
 # --config: ignore any asconfig.json in the caller's directory.
-cd "$sdk"
-exec node "$asc" "$entry" -o "$out" \
+# Run from the entry's folder so abort messages name files briefly (index.ts:12:5).
+cd "$(dirname "$entry")"
+exec node "$asc" "$(basename "$entry")" -o "$out" \
   -O3s --noAssert \
   --runtime minimal \
   --use abort=__iohub_abort --use trace=__iohub_trace --use seed=__iohub_seed \

@@ -323,12 +323,12 @@ IOHUB_INLINE const char *iohub__skip_string(const char *p, const char *e) {
     p++;
     while (p < e) {
         unsigned char c = (unsigned char)*p;
-        if (c == '"') return p + 1;
-        if (c < 0x20) return 0;
-        if (c != '\\') {
+        if (c > '\\' || (c >= 0x20 && c != '"' && c != '\\')) { /* plain byte */
             p++;
             continue;
         }
+        if (c == '"') return p + 1;
+        if (c < 0x20) return 0;
         if (e - p < 2) return 0;
         switch (p[1]) {
         case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
@@ -504,6 +504,8 @@ IOHUB_INLINE int iohub__dec1(const char **pp, const char *e, unsigned char out[4
 IOHUB_INLINE int iohub__key_eq(iohub_str tok, const char *key, size_t klen) {
     const char *p = tok.ptr + 1, *e = tok.ptr + tok.len - 1;
     size_t k = 0;
+    for (; p < e && *p != '\\'; p++, k++) /* fast path: no escapes */
+        if (k >= klen || key[k] != *p) return 0;
     while (p < e) {
         unsigned char b[4];
         int i, n = iohub__dec1(&p, e, b);
@@ -514,10 +516,12 @@ IOHUB_INLINE int iohub__key_eq(iohub_str tok, const char *key, size_t klen) {
     return k == klen;
 }
 
-/* Object iteration: p after '{'. Returns 1 with the next member (key is the
- * string token with its quotes), 0 at the closing '}' (p moves past it), -1
- * when malformed. */
-IOHUB_INLINE int iohub__obj_next(const char **pp, const char *e, iohub_str *key, iohub_str *val) {
+/* Object iteration, in two steps. iohub__obj_key: p after '{' or after a
+ * member (and its separator): returns 1 with the key (the string token with
+ * its quotes) and p at the value, 0 at the closing '}' (p moves past it), -1
+ * when malformed. iohub__obj_sep: p after a value: consumes a ',' (a key
+ * must follow) or stops before the '}'; returns 0 or -1. */
+IOHUB_INLINE int iohub__obj_key(const char **pp, const char *e, iohub_str *key) {
     const char *p = iohub__ws(*pp, e), *q;
     if (p >= e) return -1;
     if (*p == '}') {
@@ -530,12 +534,12 @@ IOHUB_INLINE int iohub__obj_next(const char **pp, const char *e, iohub_str *key,
     key->len = (size_t)(q - p);
     p = iohub__ws(q, e);
     if (p >= e || *p != ':') return -1;
-    p = iohub__ws(p + 1, e);
-    q = iohub__skip_value(p, e);
-    if (!q) return -1;
-    val->ptr = p;
-    val->len = (size_t)(q - p);
-    p = iohub__ws(q, e);
+    *pp = iohub__ws(p + 1, e);
+    return 1;
+}
+
+IOHUB_INLINE int iohub__obj_sep(const char **pp, const char *e) {
+    const char *p = iohub__ws(*pp, e);
     if (p >= e) return -1;
     if (*p == ',') {
         p = iohub__ws(p + 1, e);
@@ -544,6 +548,23 @@ IOHUB_INLINE int iohub__obj_next(const char **pp, const char *e, iohub_str *key,
         return -1;
     }
     *pp = p;
+    return 0;
+}
+
+/* One member: 1 with key and raw value, 0 at the closing '}', -1 malformed. */
+IOHUB_INLINE int iohub__obj_next(const char **pp, const char *e, iohub_str *key, iohub_str *val) {
+    const char *p = *pp, *q;
+    int r = iohub__obj_key(&p, e, key);
+    if (r <= 0) {
+        *pp = p;
+        return r;
+    }
+    q = iohub__skip_value(p, e);
+    if (!q) return -1;
+    val->ptr = p;
+    val->len = (size_t)(q - p);
+    if (iohub__obj_sep(&q, e) < 0) return -1;
+    *pp = q;
     return 1;
 }
 
@@ -854,6 +875,8 @@ IOHUB_INLINE void iohub_buf_int(iohub_buf *b, int64_t v) {
 IOHUB_INLINE void iohub__finish_string(iohub_str *s) {
     char *tok = (char *)s->ptr, *w = tok + 1;
     const char *p = tok + 1, *e = tok + s->len - 1;
+    while (p < e && *p != '\\') p++; /* the unescaped prefix stays where it is */
+    w = (char *)p;
     while (p < e) {
         unsigned char b[4];
         int i, n = iohub__dec1(&p, e, b);
@@ -870,6 +893,32 @@ IOHUB_INLINE void iohub__want_string(iohub_str v, iohub_str *dst, int *set) {
         *dst = v;
         *set = 1;
     }
+}
+
+/* The key token tok decoded into buf (cap bytes), or -1 when longer: the
+ * envelope's keys are short, so a longer key is simply not one of them. */
+IOHUB_INLINE int iohub__short_key(iohub_str tok, char *buf, size_t cap) {
+    const char *p = tok.ptr + 1, *e = tok.ptr + tok.len - 1;
+    size_t n = 0;
+    while (p < e) {
+        unsigned char b[4];
+        int i, k = *p == '\\' ? iohub__dec1(&p, e, b) : (b[0] = (unsigned char)*p++, 1);
+        if (k < 0) return -1;
+        for (i = 0; i < k; i++) {
+            if (n >= cap) return -1;
+            buf[n++] = (char)b[i];
+        }
+    }
+    return (int)n;
+}
+
+#define IOHUB__KEY_IS(name) (kl == (int)sizeof(name) - 1 && iohub__same(kb, name, sizeof(name) - 1))
+
+IOHUB_INLINE int iohub__same(const char *a, const char *b, size_t n) {
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (a[i] != b[i]) return 0;
+    return 1;
 }
 
 /* Scans the envelope buf[0:len] into *ev. Modifies buf: strings are
@@ -900,35 +949,48 @@ IOHUB_INLINE int iohub_parse_event(char *buf, size_t len, iohub_event *ev) {
 
     if (p >= e || *p != '{') return IOHUB_E_INVALID;
     p++;
-    while ((r = iohub__obj_next(&p, e, &k, &v)) > 0) {
-        if (iohub__key_eq(k, "v", 1)) {
-            if (iohub_json_int(v, &n) == 0) ev->v = (int)n;
-        } else if (iohub__key_eq(k, "kind", 4)) {
-            iohub__want_string(v, &ev->kind, &sset[0]);
-        } else if (iohub__key_eq(k, "event", 5)) {
-            iohub__want_string(v, &ev->event, &sset[1]);
-        } else if (iohub__key_eq(k, "args", 4)) {
-            ev->args = v, rset[0] = 1;
-        } else if (iohub__key_eq(k, "ack", 3)) {
-            ev->ack = 0;
-            iohub_json_bool(v, &ev->ack);
-        } else if (iohub__key_eq(k, "reason", 6)) {
-            iohub__want_string(v, &ev->reason, &sset[5]);
-        } else if (iohub__key_eq(k, "ts", 2)) {
-            if (iohub_json_int(v, &n) == 0) ev->ts = n;
-        } else if (iohub__key_eq(k, "socket", 6) && iohub_json_type(v) == IOHUB_JSON_OBJECT) {
-            const char *sp = v.ptr + 1, *se = v.ptr + v.len;
+    while ((r = iohub__obj_key(&p, e, &k)) > 0) {
+        char kb[8];
+        int kl = iohub__short_key(k, kb, sizeof kb);
+        const char *q;
+        if (IOHUB__KEY_IS("socket") && p < e && *p == '{') {
+            /* walk the socket object itself rather than skip it, then walk it */
             iohub_str sk, sv;
             int sr;
-            while ((sr = iohub__obj_next(&sp, se, &sk, &sv)) > 0) {
-                if (iohub__key_eq(sk, "id", 2)) iohub__want_string(sv, &ev->socket_id, &sset[2]);
-                else if (iohub__key_eq(sk, "role", 4)) iohub__want_string(sv, &ev->role, &sset[3]);
-                else if (iohub__key_eq(sk, "userId", 6)) iohub__want_string(sv, &ev->user_id, &sset[4]);
-                else if (iohub__key_eq(sk, "rooms", 5)) ev->rooms = sv, rset[1] = 1;
-                else if (iohub__key_eq(sk, "user", 4)) ev->user = sv, rset[2] = 1;
+            p++;
+            while ((sr = iohub__obj_next(&p, e, &sk, &sv)) > 0) {
+                kl = iohub__short_key(sk, kb, sizeof kb);
+                if (IOHUB__KEY_IS("id")) iohub__want_string(sv, &ev->socket_id, &sset[2]);
+                else if (IOHUB__KEY_IS("role")) iohub__want_string(sv, &ev->role, &sset[3]);
+                else if (IOHUB__KEY_IS("userId")) iohub__want_string(sv, &ev->user_id, &sset[4]);
+                else if (IOHUB__KEY_IS("rooms")) ev->rooms = sv, rset[1] = 1;
+                else if (IOHUB__KEY_IS("user")) ev->user = sv, rset[2] = 1;
             }
-            if (sr < 0) return IOHUB_E_INVALID; /* cannot happen: v was skipped */
+            if (sr < 0) return IOHUB_E_INVALID;
+        } else {
+            q = iohub__skip_value(p, e);
+            if (!q) return IOHUB_E_INVALID;
+            v.ptr = p;
+            v.len = (size_t)(q - p);
+            p = q;
+            if (IOHUB__KEY_IS("v")) {
+                if (iohub_json_int(v, &n) == 0) ev->v = (int)n;
+            } else if (IOHUB__KEY_IS("kind")) {
+                iohub__want_string(v, &ev->kind, &sset[0]);
+            } else if (IOHUB__KEY_IS("event")) {
+                iohub__want_string(v, &ev->event, &sset[1]);
+            } else if (IOHUB__KEY_IS("args")) {
+                ev->args = v, rset[0] = 1;
+            } else if (IOHUB__KEY_IS("ack")) {
+                ev->ack = 0;
+                iohub_json_bool(v, &ev->ack);
+            } else if (IOHUB__KEY_IS("reason")) {
+                iohub__want_string(v, &ev->reason, &sset[5]);
+            } else if (IOHUB__KEY_IS("ts")) {
+                if (iohub_json_int(v, &n) == 0) ev->ts = n;
+            }
         }
+        if (iohub__obj_sep(&p, e) < 0) return IOHUB_E_INVALID;
     }
     if (r < 0 || iohub__ws(p, e) != e) return IOHUB_E_INVALID;
 
@@ -944,6 +1006,7 @@ IOHUB_INLINE int iohub_parse_event(char *buf, size_t len, iohub_event *ev) {
     else if (iohub_str_eq(ev->kind, "event")) ev->kind_id = IOHUB_KIND_EVENT;
     return 0;
 }
+#undef IOHUB__KEY_IS
 
 /* ------------------------------------------------------------------------ */
 /* Implementation: the exports                                              */

@@ -1,4 +1,4 @@
-// iohub guest SDK for AssemblyScript, ABI v1 (see sdk/ABI.md).
+// iohub guest SDK for AssemblyScript, ABI v1 (see sdk/ABI.md and README.md).
 //
 //   import * as iohub from "<path to>/sdk/assemblyscript/assembly/index";
 //   export { hub_abi_version } from "<path to>/sdk/assemblyscript/assembly/index";
@@ -7,12 +7,12 @@
 //     return iohub.dispatch(len, handle);
 //   }
 //   function handle(e: iohub.Event): i32 {
-//     if (e.kind == "connection") iohub.info("hello " + e.socketId);
+//     if (e.kind == iohub.KIND_CONNECTION) iohub.info("hello " + e.socketId);
 //     return iohub.OK;
 //   }
 //
 // Strings cross the ABI as UTF-8 (ptr, len); the SDK converts from and to
-// AssemblyScript's UTF-16 strings in one reusable scratch buffer, so host calls
+// AssemblyScript's UTF-16 strings through two reusable buffers, so host calls
 // allocate nothing. Build with sdk/assemblyscript/build.sh (it routes `abort`,
 // `trace` and `seed` here, so the module imports nothing but "hub").
 
@@ -105,39 +105,63 @@ export const KIND_DISCONNECT = "disconnect";
 export const KIND_EVENT = "event";
 
 // ---------------------------------------------------------------------------
-// Scratch buffer: unmanaged memory reused for every host call.
+// Buffers: unmanaged memory reused for every call. The input buffer holds the
+// current input (the Event reads its raw fields from it); the scratch buffer
+// holds what one host call passes. Both keep 8 spare bytes (see the note on
+// word-at-a-time scanning above).
 
 let scratchPtr: usize = 0;
 let scratchCap: i32 = 0;
-const SCRATCH_KEEP: i32 = 256 * 1024; // shrunk back after an event if larger
+let inputPtr: usize = 0;
+let inputCap: i32 = 0;
+let inputLen: i32 = 0;
+let inputGen: i32 = 0;
+const KEEP_BYTES: i32 = 256 * 1024; // larger buffers are freed after each call
 
 function scratch(n: i32): usize {
   if (n > scratchCap) {
-    let cap = max<i32>(n, max<i32>(scratchCap << 1, 512));
-    scratchPtr = scratchPtr == 0 ? heap.alloc(<usize>cap) : heap.realloc(scratchPtr, <usize>cap);
+    let cap = max<i32>(n, max<i32>(scratchCap << 1, 1024));
+    scratchPtr = scratchPtr == 0 ? heap.alloc(<usize>cap + 8) : heap.realloc(scratchPtr, <usize>cap + 8);
     scratchCap = cap;
   }
   return scratchPtr;
 }
 
-function shrinkScratch(): void {
-  if (scratchCap > SCRATCH_KEEP) {
+function inputBuffer(n: i32): usize {
+  if (n > inputCap) {
+    let cap = max<i32>(n, max<i32>(inputCap << 1, 1024));
+    if (inputPtr != 0) heap.free(inputPtr); // contents are replaced anyway
+    inputPtr = heap.alloc(<usize>cap + 8);
+    inputCap = cap;
+  }
+  return inputPtr;
+}
+
+function shrinkBuffers(): void {
+  if (scratchCap > KEEP_BYTES) {
     heap.free(scratchPtr);
     scratchPtr = 0;
     scratchCap = 0;
   }
+  if (inputCap > KEEP_BYTES) {
+    heap.free(inputPtr);
+    inputPtr = 0;
+    inputCap = 0;
+    inputLen = 0;
+  }
 }
 
-// @ts-ignore: decorator
-@inline function utf8Len(s: string): i32 {
-  return String.UTF8.byteLength(s);
-}
-
-// Encodes s at p (room for utf8Len(s) bytes); lone surrogates become U+FFFD so
-// the host always gets valid UTF-8.
-// @ts-ignore: decorator
-@inline function utf8Put(s: string, p: usize): i32 {
-  return <i32>String.UTF8.encodeUnsafe(changetype<usize>(s), s.length, p, false, String.UTF8.ErrorMode.REPLACE);
+// Reads the current input into the input buffer; returns its length.
+function readInputBytes(len: i32): i32 {
+  if (len < 0) len = hub.input_read(0, 0);
+  if (len < 0) len = 0;
+  let n = hub.input_read(inputBuffer(len), len);
+  if (n > len) { // longer than announced: read it all
+    n = hub.input_read(inputBuffer(n), n);
+  }
+  inputLen = max(0, n);
+  inputGen++;
+  return inputLen;
 }
 
 let lastCodeValue: i32 = 0;
@@ -158,27 +182,17 @@ export function lastCode(): i32 {
 
 /**
  * Reads the whole current input (the envelope in hub_on_event, the config
- * JSON in hub_init) as a string. `len` is the export's argument; pass -1 when
- * unknown.
+ * JSON in hub_init) as a string. `len` is the export's argument; -1 when unknown.
  */
 export function readInput(len: i32 = -1): string {
-  if (len < 0) len = hub.input_read(0, 0);
-  if (len <= 0) return "";
-  let p = scratch(len);
-  let n = hub.input_read(p, len);
-  if (n > len) { // the input is longer than announced: read it all
-    p = scratch(n);
-    hub.input_read(p, n);
-  }
-  return n > 0 ? String.UTF8.decodeUnsafe(p, <usize>n) : "";
+  let n = readInputBytes(len);
+  return utf8ToString(inputPtr, 0, n, false);
 }
 
 /** Sets the error message sent to the client for a non-zero status (last call wins). */
 export function setError(message: string): void {
-  let n = utf8Len(message);
-  let p = scratch(n);
-  utf8Put(message, p);
-  hub.set_error(p, n);
+  let p = scratch(utf8Room(message) + 8);
+  hub.set_error(p, utf8Put(message, p));
 }
 
 /** setError(message) and returns ERROR: `return iohub.fail("no such room")`. */
@@ -195,10 +209,8 @@ export function reject(message: string): i32 {
 
 /** Writes one line to the hub's log (level 0 debug, 1 info, 2 warn, 3 error). */
 export function log(level: i32, message: string): void {
-  let n = utf8Len(message);
-  let p = scratch(n);
-  utf8Put(message, p);
-  hub.log(level, p, n);
+  let p = scratch(utf8Room(message) + 8);
+  hub.log(level, p, utf8Put(message, p));
 }
 
 export function debug(message: string): void { log(LOG_DEBUG, message); }
@@ -211,19 +223,16 @@ export function error(message: string): void { log(LOG_ERROR, message); }
 
 /** Answers the client's ack; `argsJson` is a JSON array (`[{"ok":true}]`). 0, DENIED (no ack asked), STATE (replied already), INVALID. */
 export function reply(argsJson: string): i32 {
-  let n = utf8Len(argsJson);
-  let p = scratch(n);
-  utf8Put(argsJson, p);
-  return rc(hub.reply(p, n));
+  let p = scratch(utf8Room(argsJson) + 8);
+  return rc(hub.reply(p, utf8Put(argsJson, p)));
 }
 
 /** Permission-checked content event (`"api::message.message.create"`, one JSON value). */
 export function emit(event: string, dataJson: string): i32 {
-  let a = utf8Len(event), b = utf8Len(dataJson);
-  let p = scratch(a + b);
-  utf8Put(event, p);
-  utf8Put(dataJson, p + <usize>a);
-  return rc(hub.emit(p, a, p + <usize>a, b));
+  let p = scratch(utf8Room(event) + utf8Room(dataJson) + 8);
+  let a = utf8Put(event, p);
+  let b = utf8Put(dataJson, p + a);
+  return rc(hub.emit(p, a, p + a, b));
 }
 
 /**
@@ -231,65 +240,61 @@ export function emit(event: string, dataJson: string): i32 {
  * every socket when `room` is "". `exceptSender` leaves out the event's socket.
  */
 export function raw(room: string, event: string, argsJson: string, exceptSender: bool = false): i32 {
-  let a = utf8Len(room), b = utf8Len(event), c = utf8Len(argsJson);
-  let p = scratch(a + b + c);
-  utf8Put(room, p);
-  utf8Put(event, p + <usize>a);
-  utf8Put(argsJson, p + <usize>(a + b));
-  return rc(hub.raw(p, a, p + <usize>a, b, p + <usize>(a + b), c, exceptSender ? EXCEPT_SENDER : 0));
+  let p = scratch(utf8Room(room) + utf8Room(event) + utf8Room(argsJson) + 8);
+  let a = utf8Put(room, p);
+  let b = utf8Put(event, p + a);
+  let c = utf8Put(argsJson, p + a + b);
+  return rc(hub.raw(p, a, p + a, b, p + a + b, c, exceptSender ? EXCEPT_SENDER : 0));
 }
 
 /** Emits `event` with `argsJson` (JSON array) to one socket ("" = the event's socket). NOT_FOUND when not connected here. */
 export function send(sid: string, event: string, argsJson: string): i32 {
-  let a = utf8Len(sid), b = utf8Len(event), c = utf8Len(argsJson);
-  let p = scratch(a + b + c);
-  utf8Put(sid, p);
-  utf8Put(event, p + <usize>a);
-  utf8Put(argsJson, p + <usize>(a + b));
-  return rc(hub.send(p, a, p + <usize>a, b, p + <usize>(a + b), c));
+  let p = scratch(utf8Room(sid) + utf8Room(event) + utf8Room(argsJson) + 8);
+  let a = utf8Put(sid, p);
+  let b = utf8Put(event, p + a);
+  let c = utf8Put(argsJson, p + a + b);
+  return rc(hub.send(p, a, p + a, b, p + a + b, c));
 }
 
 /** Adds socket `sid` ("" = the event's socket) to `room`. */
 export function join(sid: string, room: string): i32 {
-  let a = utf8Len(sid), b = utf8Len(room);
-  let p = scratch(a + b);
-  utf8Put(sid, p);
-  utf8Put(room, p + <usize>a);
-  return rc(hub.join(p, a, p + <usize>a, b));
+  let p = scratch(utf8Room(sid) + utf8Room(room) + 8);
+  let a = utf8Put(sid, p);
+  let b = utf8Put(room, p + a);
+  return rc(hub.join(p, a, p + a, b));
 }
 
 /** Removes socket `sid` ("" = the event's socket) from `room`. */
 export function leave(sid: string, room: string): i32 {
-  let a = utf8Len(sid), b = utf8Len(room);
-  let p = scratch(a + b);
-  utf8Put(sid, p);
-  utf8Put(room, p + <usize>a);
-  return rc(hub.leave(p, a, p + <usize>a, b));
+  let p = scratch(utf8Room(sid) + utf8Room(room) + 8);
+  let a = utf8Put(sid, p);
+  let b = utf8Put(room, p + a);
+  return rc(hub.leave(p, a, p + a, b));
 }
 
 /** Disconnects socket `sid` ("" = the event's socket) after the event's other effects. */
 export function disconnect(sid: string = ""): i32 {
-  let a = utf8Len(sid);
-  let p = scratch(a);
-  utf8Put(sid, p);
-  return rc(hub.disconnect(p, a));
+  let p = scratch(utf8Room(sid) + 8);
+  return rc(hub.disconnect(p, utf8Put(sid, p)));
 }
 
 // ---------------------------------------------------------------------------
 // Key-value store (this module's namespace; takes effect at once).
 
-// kv_get into the scratch buffer after a key already encoded at p[0..k];
-// returns the value's length (the value at p + k) or a negative code.
+let kvValueAt: usize = 0;
+
+// kv_get into the scratch buffer after the key; returns the value's length
+// (the value at kvValueAt) or a negative code.
 function kvGetRaw(key: string): i32 {
-  let k = utf8Len(key);
-  let p = scratch(k + 256);
-  utf8Put(key, p);
+  let p = scratch(utf8Room(key) + 8 + 1024);
+  let k = utf8Put(key, p);
   let cap = scratchCap - k;
-  let n = hub.kv_get(p, k, p + <usize>k, cap);
+  let n = hub.kv_get(p, k, p + k, cap);
   if (n > cap) {
     p = scratch(k + n); // realloc keeps the key bytes
-    n = hub.kv_get(p, k, p + <usize>k, n);
+    n = hub.kv_get(p, k, p + k, n);
   }
+  kvValueAt = p + k;
   return rc(n);
 }
 
@@ -297,7 +302,7 @@ function kvGetRaw(key: string): i32 {
 export function kvGet(key: string): string | null {
   let n = kvGetRaw(key);
   if (n < 0) return null;
-  return String.UTF8.decodeUnsafe(scratchPtr + <usize>utf8Len(key), <usize>n);
+  return utf8ToString(kvValueAt, 0, n, false);
 }
 
 /** The value stored at `key` as bytes, or null when absent (or on error: see lastCode()). */
@@ -305,34 +310,30 @@ export function kvGetBytes(key: string): Uint8Array | null {
   let n = kvGetRaw(key);
   if (n < 0) return null;
   let out = new Uint8Array(n);
-  memory.copy(out.dataStart, scratchPtr + <usize>utf8Len(key), <usize>n);
+  memory.copy(out.dataStart, kvValueAt, <usize>n);
   return out;
 }
 
 /** Stores `value` at `key`; `ttlMs` 0 = no expiry. Returns 0 or a negative code. */
 export function kvSet(key: string, value: string, ttlMs: i64 = 0): i32 {
-  let a = utf8Len(key), b = utf8Len(value);
-  let p = scratch(a + b);
-  utf8Put(key, p);
-  utf8Put(value, p + <usize>a);
-  return rc(hub.kv_set(p, a, p + <usize>a, b, ttlMs));
+  let p = scratch(utf8Room(key) + utf8Room(value) + 8);
+  let a = utf8Put(key, p);
+  let b = utf8Put(value, p + a);
+  return rc(hub.kv_set(p, a, p + a, b, ttlMs));
 }
 
 /** Stores raw bytes at `key`. */
 export function kvSetBytes(key: string, value: Uint8Array, ttlMs: i64 = 0): i32 {
-  let a = utf8Len(key), b = value.length;
-  let p = scratch(a + b);
-  utf8Put(key, p);
-  memory.copy(p + <usize>a, value.dataStart, <usize>b);
-  return rc(hub.kv_set(p, a, p + <usize>a, b, ttlMs));
+  let p = scratch(utf8Room(key) + value.length + 8);
+  let a = utf8Put(key, p);
+  memory.copy(p + a, value.dataStart, <usize>value.length);
+  return rc(hub.kv_set(p, a, p + a, value.length, ttlMs));
 }
 
 /** Deletes `key`: 0 when deleted, NOT_FOUND when there was nothing. */
 export function kvDelete(key: string): i32 {
-  let a = utf8Len(key);
-  let p = scratch(a);
-  utf8Put(key, p);
-  return rc(hub.kv_delete(p, a));
+  let p = scratch(utf8Room(key) + 8);
+  return rc(hub.kv_delete(p, utf8Put(key, p)));
 }
 
 /**
@@ -341,11 +342,10 @@ export function kvDelete(key: string): i32 {
  * and lastCode() is negative (STATE: the value is not an integer).
  */
 export function kvAdd(key: string, delta: i64, ttlMs: i64 = 0): i64 {
-  let a = utf8Len(key);
-  let p = scratch(((a + 7) & ~7) + 8);
-  utf8Put(key, p);
-  let out = p + <usize>((a + 7) & ~7);
-  if (rc(hub.kv_add(p, a, delta, ttlMs, out)) < 0) return 0;
+  let p = scratch(utf8Room(key) + 16);
+  let k = utf8Put(key, p);
+  let out = p + ((<usize>k + 7) & ~7);
+  if (rc(hub.kv_add(p, k, delta, ttlMs, out)) < 0) return 0;
   return load<i64>(out);
 }
 
@@ -389,6 +389,7 @@ export function __iohub_abort(message: string | null, fileName: string | null, l
     if (fileName !== null) m += " at " + fileName + ":" + line.toString() + ":" + column.toString();
     setError(m);
     log(LOG_ERROR, m);
+    aborting = false; // only a failure while reporting (above) is refused
   }
   unreachable(); // trap: the hub counts the event as failed and drops the instance
 }
@@ -412,11 +413,61 @@ export function __iohub_seed(): f64 {
 }
 
 // ---------------------------------------------------------------------------
-// JSON scanning (no JSON library): works on the UTF-16 code units of a string.
+// Performance note. The hub stops runaway guests with wazero's
+// close-on-context-done, which costs a call out of the guest at every loop
+// iteration (~20-30 ns, far more than the instructions inside). So the text
+// code below works a 64-bit word at a time (8 UTF-8 bytes or 4 UTF-16 units,
+// "SWAR"), peels the first word of short scans out of the loop, and reads up
+// to 7 bytes past the end of a buffer (lanes past the end are masked off),
+// which is why every buffer it scans has 8 readable bytes after it.
 
 // @ts-ignore: decorator
-@inline function cu(base: usize, i: i32): i32 {
-  return <i32>load<u16>(base + (<usize>i << 1));
+@inline function ONES<T>(): u64 { return sizeof<T>() == 1 ? 0x0101010101010101 : 0x0001000100010001; }
+// @ts-ignore: decorator
+@inline function LOW<T>(): u64 { return sizeof<T>() == 1 ? 0x7F7F7F7F7F7F7F7F : 0x7FFF7FFF7FFF7FFF; }
+/** Units per word. */
+// @ts-ignore: decorator
+@inline function UNITS<T>(): i32 { return 8 >> alignof<T>(); }
+/** The top bit of every lane of x that is 0, exactly. */
+// @ts-ignore: decorator
+@inline function zeroLanes<T>(x: u64): u64 { let m = LOW<T>(); return ~(((x & m) + m) | x | m); }
+/** The top bit of every lane of x equal to v. */
+// @ts-ignore: decorator
+@inline function eqLanes<T>(x: u64, v: u64): u64 { return zeroLanes<T>(x ^ (ONES<T>() * v)); }
+/** Index of the first lane marked in m (m != 0). */
+// @ts-ignore: decorator
+@inline function firstLane<T>(m: u64): i32 { return <i32>ctz(m) >> (3 + alignof<T>()); }
+/** m with only the lanes of units i..n-1 kept (the word at i may reach past n). */
+// @ts-ignore: decorator
+@inline function clip<T>(m: u64, i: i32, n: i32): u64 {
+  let left = n - i;
+  return left >= UNITS<T>() ? m : m & ((<u64>1 << (<u64>left << (3 + alignof<T>()))) - 1);
+}
+// @ts-ignore: decorator
+@inline function unitAt<T>(base: usize, i: i32): i32 { return <i32>load<T>(base + (<usize>i << alignof<T>())); }
+// @ts-ignore: decorator
+@inline function wordAt<T>(base: usize, i: i32): u64 { return load<u64>(base + (<usize>i << alignof<T>())); }
+/** Lanes that end a string scan: " or \. */
+// @ts-ignore: decorator
+@inline function strStops<T>(x: u64): u64 { return eqLanes<T>(x, 0x22) | eqLanes<T>(x, 0x5C); }
+/** Lanes that end a number or literal: , } ] and whitespace (any unit <= 0x20). */
+// @ts-ignore: decorator
+@inline function scalarStops<T>(x: u64): u64 {
+  let ctl: u64 = sizeof<T>() == 1 ? 0xE0E0E0E0E0E0E0E0 : 0xFFE0FFE0FFE0FFE0;
+  return eqLanes<T>(x, 0x2C) | eqLanes<T>(x, 0x7D) | eqLanes<T>(x, 0x5D) | zeroLanes<T>(x & ctl) | eqLanes<T>(x, 0x20);
+}
+/** Lanes that matter inside an object or array: " { } [ ]. */
+// @ts-ignore: decorator
+@inline function nestStops<T>(x: u64): u64 {
+  let y = x | (ONES<T>() * 0x20); // [ -> {, ] -> }
+  return eqLanes<T>(x, 0x22) | eqLanes<T>(y, 0x7B) | eqLanes<T>(y, 0x7D);
+}
+
+/** Makes the 8 bytes after `end` readable (grows memory by a page when a string ends at the top). */
+function overreadable(end: usize): void {
+  if (end + 8 > (<usize>memory.size() << 16)) {
+    if (memory.grow(1) < 0) unreachable();
+  }
 }
 
 // @ts-ignore: decorator
@@ -424,52 +475,89 @@ export function __iohub_seed(): f64 {
   return c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09;
 }
 
-function skipWs(base: usize, i: i32, n: i32): i32 {
-  while (i < n && isWs(cu(base, i))) i++;
+function skipWs<T>(base: usize, i: i32, n: i32): i32 {
+  if (i < n && unitAt<T>(base, i) <= 0x20) { // rare: the hub writes none
+    while (i < n && isWs(unitAt<T>(base, i))) i++;
+  }
   return i;
 }
 
 // i at the opening quote; returns the index after the closing quote, or -1.
-function skipString(base: usize, i: i32, n: i32): i32 {
+function skipString<T>(base: usize, i: i32, n: i32): i32 {
   i++;
+  if (i < n) { // first word, outside the loop: most keys and short strings end in it
+    let m = clip<T>(strStops<T>(wordAt<T>(base, i)), i, n);
+    if (m == 0) {
+      i += UNITS<T>();
+    } else {
+      i += firstLane<T>(m);
+      if (unitAt<T>(base, i) == 0x22) return i + 1;
+      i += 2; // \ and the escaped unit (never the closing quote)
+    }
+  }
   while (i < n) {
-    let c = cu(base, i);
-    if (c == 0x22) return i + 1; // "
-    i += c == 0x5C ? 2 : 1; // \x: the escaped unit is never the closing quote
+    let m = clip<T>(strStops<T>(wordAt<T>(base, i)), i, n);
+    if (m == 0) {
+      i += UNITS<T>();
+      continue;
+    }
+    i += firstLane<T>(m);
+    if (unitAt<T>(base, i) == 0x22) return i + 1;
+    i += 2;
+  }
+  return -1;
+}
+
+// i at { or [; returns the index after the matching } or ], or -1. Brackets
+// are counted, not matched by kind: the hub's JSON is valid.
+function skipNested<T>(base: usize, i: i32, n: i32): i32 {
+  let depth = 0;
+  while (i < n) {
+    let m = clip<T>(nestStops<T>(wordAt<T>(base, i)), i, n);
+    if (m == 0) {
+      i += UNITS<T>();
+      continue;
+    }
+    i += firstLane<T>(m);
+    let c = unitAt<T>(base, i);
+    if (c == 0x22) {
+      i = skipString<T>(base, i, n);
+      if (i < 0) return -1;
+      continue;
+    }
+    if ((c | 0x20) == 0x7B) depth++;
+    else if (--depth == 0) return i + 1;
+    i++;
   }
   return -1;
 }
 
 // i at the first unit of a value; returns the index after it, or -1.
-function skipValue(base: usize, i: i32, n: i32): i32 {
+function skipValue<T>(base: usize, i: i32, n: i32): i32 {
   if (i >= n) return -1;
-  let c = cu(base, i);
-  if (c == 0x22) return skipString(base, i, n);
-  if (c == 0x7B || c == 0x5B) { // { [
-    let depth = 0;
-    while (i < n) {
-      c = cu(base, i);
-      if (c == 0x22) {
-        i = skipString(base, i, n);
-        if (i < 0) return -1;
-        continue;
-      }
-      if (c == 0x7B || c == 0x5B) depth++;
-      else if (c == 0x7D || c == 0x5D) {
-        if (--depth == 0) return i + 1;
-      }
-      i++;
-    }
-    return -1;
-  }
-  if (c == 0x7D || c == 0x5D || c == 0x2C || c == 0x3A) return -1; // } ] , :
+  let c = unitAt<T>(base, i);
+  if (c == 0x22) return skipString<T>(base, i, n);
+  if ((c | 0x20) == 0x7B) return skipNested<T>(base, i, n);
+  if (c == 0x7D || c == 0x5D || c == 0x2C || c == 0x3A || c <= 0x20) return -1;
   let s = i;
-  while (i < n) { // number, true, false, null
-    c = cu(base, i);
-    if (c == 0x2C || c == 0x7D || c == 0x5D || isWs(c)) break;
-    i++;
+  let m = clip<T>(scalarStops<T>(wordAt<T>(base, i)), i, n);
+  if (m != 0) return i + firstLane<T>(m); // short scalars: no loop
+  i += UNITS<T>();
+  while (i < n) {
+    m = clip<T>(scalarStops<T>(wordAt<T>(base, i)), i, n);
+    if (m != 0) return i + firstLane<T>(m);
+    i += UNITS<T>();
   }
-  return i > s ? i : -1;
+  return n > s ? n : -1; // a scalar ending the text (jsonAsNumber("5"))
+}
+
+// --- UTF-8 bytes -> string ---
+
+// 4 bytes -> 4 UTF-16 units.
+// @ts-ignore: decorator
+@inline function widen4(x: u32): u64 {
+  let y = <u64>x;
+  return (y & 0xFF) | ((y & 0xFF00) << 8) | ((y & 0xFF0000) << 16) | ((y & 0xFF000000) << 24);
 }
 
 // @ts-ignore: decorator
@@ -480,86 +568,259 @@ function skipValue(base: usize, i: i32, n: i32): i32 {
   return -1;
 }
 
-// Decodes the JSON string s[qs..qe) (quotes included).
-function decodeString(s: string, qs: i32, qe: i32): string {
-  let base = changetype<usize>(s);
-  let a = qs + 1, b = qe - 1;
-  let i = a;
-  while (i < b && cu(base, i) != 0x5C) i++;
-  if (i == b) return s.substring(a, b); // no escape: one copy
-  let out = __new(<usize>(b - a) << 1, idof<string>()); // never longer than the raw text
-  let o: usize = 0;
-  memory.copy(out, base + (<usize>a << 1), <usize>(i - a) << 1);
-  o = <usize>(i - a);
-  while (i < b) {
-    let c = cu(base, i++);
-    if (c == 0x5C && i < b) {
-      c = cu(base, i++);
-      switch (c) {
-        case 0x62: { c = 0x08; break; } // b
-        case 0x66: { c = 0x0C; break; } // f
-        case 0x6E: { c = 0x0A; break; } // n
-        case 0x72: { c = 0x0D; break; } // r
-        case 0x74: { c = 0x09; break; } // t
-        case 0x75: { // uXXXX
-          if (i + 4 <= b) {
-            let h0 = hexVal(cu(base, i)), h1 = hexVal(cu(base, i + 1));
-            let h2 = hexVal(cu(base, i + 2)), h3 = hexVal(cu(base, i + 3));
-            if ((h0 | h1 | h2 | h3) >= 0) {
-              c = h0 << 12 | h1 << 8 | h2 << 4 | h3;
-              i += 4;
-            }
-          }
-          break;
-        }
-        default: break; // " \ / and anything else: the unit itself
-      }
-    }
-    store<u16>(out + (o << 1), <u16>c);
-    o++;
-  }
-  return changetype<string>(__renew(out, o << 1));
-}
-
-// True when the key s[ks..ke) (quotes included) equals `key`.
-function keyEquals(s: string, ks: i32, ke: i32, key: string): bool {
-  let base = changetype<usize>(s);
-  let n = ke - ks - 2;
-  if (n == key.length && memory.compare(base + (<usize>(ks + 1) << 1), changetype<usize>(key), <usize>n << 1) == 0) return true;
-  // escaped keys ("r\u006fom") compare decoded
-  for (let i = ks + 1; i < ke - 1; i++) {
-    if (cu(base, i) == 0x5C) return decodeString(s, ks, ke) == key;
-  }
-  return false;
+// The unit a JSON escape \c stands for (u: the 4 units after "u", for \u).
+// @ts-ignore: decorator
+@inline function unescapeUnit(c: i32): i32 {
+  if (c == 0x6E) return 0x0A; // n
+  if (c == 0x74) return 0x09; // t
+  if (c == 0x72) return 0x0D; // r
+  if (c == 0x62) return 0x08; // b
+  if (c == 0x66) return 0x0C; // f
+  return c; // " \ / and anything else: the unit itself
 }
 
 /**
- * Walks the members of one JSON object: `while (it.next()) { it.key / it.value }`.
- * After the loop, `failed` tells whether the object was malformed.
+ * Decodes the UTF-8 bytes base[a..b) to a string; with `unescape`, also JSON
+ * string escapes. 8 bytes readable after b.
  */
-class Members {
-  base: usize;
-  n: i32;
-  i: i32;
+const WIDE = memory.data(32);
+
+function utf8ToString(base: usize, a: i32, b: i32, unescape: bool): string {
+  if (a >= b) return "";
+  if (b - a <= 16) { // short plain ASCII (ids, names): exact size, no loop
+    let x = load<u64>(base + <usize>a), y: u64 = 0;
+    let bad = x & 0x8080808080808080;
+    if (unescape) bad |= eqLanes<u8>(x, 0x5C);
+    bad = clip<u8>(bad, a, b);
+    if (b - a > 8) {
+      y = load<u64>(base + <usize>a + 8);
+      let by = y & 0x8080808080808080;
+      if (unescape) by |= eqLanes<u8>(y, 0x5C);
+      bad |= clip<u8>(by, a + 8, b);
+    }
+    if (bad == 0) {
+      let n = <usize>(b - a) << 1;
+      store<u64>(WIDE, widen4(<u32>x));
+      store<u64>(WIDE, widen4(<u32>(x >>> 32)), 8);
+      store<u64>(WIDE, widen4(<u32>y), 16);
+      store<u64>(WIDE, widen4(<u32>(y >>> 32)), 24);
+      let out = __new(n, idof<string>());
+      memory.copy(out, WIDE, n);
+      return changetype<string>(out);
+    }
+  }
+  let out = __new((<usize>(b - a) << 1) + 16, idof<string>()); // units <= bytes; 16: room for a word store
+  let o = out;
+  let i = a;
+  while (i < b) {
+    let x = load<u64>(base + <usize>i);
+    let m = x & 0x8080808080808080;
+    if (unescape) m |= eqLanes<u8>(x, 0x5C);
+    m = clip<u8>(m, i, b);
+    // Widen the whole word; keep only the plain ASCII lanes before m's first.
+    store<u64>(o, widen4(<u32>x));
+    store<u64>(o, widen4(<u32>(x >>> 32)), 8);
+    if (m == 0) {
+      let k = min(8, b - i);
+      i += k;
+      o += <usize>k << 1;
+      continue;
+    }
+    let k = firstLane<u8>(m);
+    i += k;
+    o += <usize>k << 1;
+    let c = <i32>load<u8>(base + <usize>i);
+    if (c == 0x5C) { // escape
+      if (i + 1 >= b) { store<u16>(o, c); o += 2; i++; continue; }
+      let e = <i32>load<u8>(base + <usize>i + 1);
+      if (e == 0x75 && i + 6 <= b) { // \uXXXX
+        let h = hexVal(load<u8>(base + <usize>i + 2)) << 12 | hexVal(load<u8>(base + <usize>i + 3)) << 8 |
+                hexVal(load<u8>(base + <usize>i + 4)) << 4 | hexVal(load<u8>(base + <usize>i + 5));
+        if (h >= 0) { // all four were hex digits (a -1 makes h negative)
+          store<u16>(o, h); o += 2; i += 6;
+          continue;
+        }
+      }
+      store<u16>(o, unescapeUnit(e)); o += 2; i += 2;
+      continue;
+    }
+    // c >= 0x80: one multi-byte sequence (malformed ones end the loop early, like the std decoder)
+    if (i + 1 >= b) break;
+    let c1 = <i32>load<u8>(base + <usize>i + 1) & 63;
+    if ((c & 0xE0) == 0xC0) {
+      store<u16>(o, (c & 31) << 6 | c1); o += 2; i += 2;
+      continue;
+    }
+    if (i + 2 >= b) break;
+    let c2 = <i32>load<u8>(base + <usize>i + 2) & 63;
+    if ((c & 0xF0) == 0xE0) {
+      store<u16>(o, (c & 15) << 12 | c1 << 6 | c2); o += 2; i += 3;
+      continue;
+    }
+    if (i + 3 >= b) break;
+    let cp = ((c & 7) << 18 | c1 << 12 | c2 << 6 | (<i32>load<u8>(base + <usize>i + 3) & 63)) - 0x10000;
+    store<u16>(o, 0xD800 | (cp >> 10));
+    store<u16>(o, 0xDC00 | (cp & 0x3FF), 2);
+    o += 4; i += 4;
+  }
+  return changetype<string>(__renew(out, o - out));
+}
+
+// --- string -> UTF-8 bytes ---
+
+// 4 UTF-16 units (all < 0x100) -> 4 bytes.
+// @ts-ignore: decorator
+@inline function narrow4(x: u64): u32 {
+  return <u32>((x & 0xFF) | ((x >>> 8) & 0xFF00) | ((x >>> 16) & 0xFF0000) | ((x >>> 24) & 0xFF000000));
+}
+
+/** Exact UTF-8 length of s (lone surrogates count 3, as U+FFFD). */
+function utf8Length(s: string): i32 {
+  let base = changetype<usize>(s), n = s.length;
+  overreadable(base + (<usize>n << 1));
+  let len = 0, i = 0;
+  while (i < n) {
+    let m = clip<u16>(wordAt<u16>(base, i) & 0xFF80FF80FF80FF80, i, n);
+    if (m == 0) {
+      let k = min(4, n - i);
+      len += k; i += k;
+      continue;
+    }
+    let k = firstLane<u16>(m);
+    len += k; i += k;
+    let c = unitAt<u16>(base, i);
+    if (c < 0x800) { len += 2; i++; continue; }
+    if ((c & 0xFC00) == 0xD800 && i + 1 < n && (unitAt<u16>(base, i + 1) & 0xFC00) == 0xDC00) { len += 4; i += 2; continue; }
+    len += 3; i++;
+  }
+  return len;
+}
+
+/**
+ * Writes s as UTF-8 at p (lone surrogates become U+FFFD, so the host always
+ * gets valid UTF-8) and returns the byte count. Room: utf8Length(s) + 8.
+ */
+function utf8Put(s: string, p: usize): i32 {
+  let base = changetype<usize>(s), n = s.length;
+  overreadable(base + (<usize>n << 1));
+  let o = p, i = 0;
+  while (i < n) {
+    let x = wordAt<u16>(base, i);
+    let m = clip<u16>(x & 0xFF80FF80FF80FF80, i, n);
+    store<u32>(o, narrow4(x)); // the ASCII lanes before m's first are kept
+    if (m == 0) {
+      let k = min(4, n - i);
+      o += k; i += k;
+      continue;
+    }
+    let k = firstLane<u16>(m);
+    o += k; i += k;
+    let c = unitAt<u16>(base, i);
+    if (c < 0x800) {
+      store<u16>(o, (0x80 | (c & 63)) << 8 | (0xC0 | (c >> 6)));
+      o += 2; i++;
+      continue;
+    }
+    if ((c & 0xF800) == 0xD800) {
+      if (c < 0xDC00 && i + 1 < n) {
+        let d = unitAt<u16>(base, i + 1);
+        if ((d & 0xFC00) == 0xDC00) {
+          let cp = 0x10000 + ((c & 0x3FF) << 10) + (d & 0x3FF);
+          store<u32>(o, (0x80 | (cp & 63)) << 24 | (0x80 | ((cp >> 6) & 63)) << 16 | (0x80 | ((cp >> 12) & 63)) << 8 | (0xF0 | (cp >> 18)));
+          o += 4; i += 2;
+          continue;
+        }
+      }
+      c = 0xFFFD; // lone surrogate
+    }
+    store<u16>(o, (0x80 | ((c >> 6) & 63)) << 8 | (0xE0 | (c >> 12)));
+    store<u8>(o, 0x80 | (c & 63), 2);
+    o += 3; i++;
+  }
+  return <i32>(o - p);
+}
+
+/** Room to reserve for utf8Put(s): 3 bytes a unit when small, else exact. */
+// @ts-ignore: decorator
+@inline function utf8Room(s: string): i32 {
+  let n = s.length;
+  return n <= 21845 ? n * 3 : utf8Length(s);
+}
+
+// --- JSON strings inside a string (helpers) ---
+
+// Index of the first \ in s units [i, n), or n.
+function indexOfBackslash(base: usize, i: i32, n: i32): i32 {
+  while (i < n) {
+    let m = clip<u16>(eqLanes<u16>(wordAt<u16>(base, i), 0x5C), i, n);
+    if (m != 0) return i + firstLane<u16>(m);
+    i += 4;
+  }
+  return n;
+}
+
+// Decodes the JSON string at units [qs, qe) of a string (quotes included).
+function decodeString16(base: usize, qs: i32, qe: i32): string {
+  let a = qs + 1, b = qe - 1;
+  if (a >= b) return "";
+  let j = indexOfBackslash(base, a, b);
+  let out = __new(<usize>(b - a) << 1, idof<string>());
+  let o = out;
+  let i = a;
+  while (true) {
+    let run = <usize>(j - i) << 1;
+    memory.copy(o, base + (<usize>i << 1), run);
+    o += run;
+    i = j;
+    if (i >= b) break;
+    // i at a backslash
+    if (i + 1 >= b) { store<u16>(o, 0x5C); o += 2; break; }
+    let e = unitAt<u16>(base, i + 1);
+    let c = unescapeUnit(e);
+    i += 2;
+    if (e == 0x75 && i + 4 <= b) {
+      let h = hexVal(unitAt<u16>(base, i)) << 12 | hexVal(unitAt<u16>(base, i + 1)) << 8 |
+              hexVal(unitAt<u16>(base, i + 2)) << 4 | hexVal(unitAt<u16>(base, i + 3));
+      if (h >= 0) { c = h; i += 4; }
+    }
+    store<u16>(o, c);
+    o += 2;
+    j = indexOfBackslash(base, i, b);
+  }
+  return changetype<string>(__renew(out, o - out));
+}
+
+// --- object members ---
+
+/** Walks the members of one JSON object (T: u8 for UTF-8 bytes, u16 for a string). */
+// @ts-ignore: decorator
+@unmanaged class Members<T> {
+  base: usize = 0;
+  n: i32 = 0;
+  i: i32 = 0;
   ks: i32 = 0; // key, quotes included
   ke: i32 = 0;
   vs: i32 = 0; // value
   ve: i32 = 0;
-  done: bool = false;
+  done: bool = true;
   failed: bool = false;
 
-  constructor(public s: string, start: i32, end: i32) {
-    this.base = changetype<usize>(s);
+  /** Starts at the object at base[start..end) (whitespace allowed around it). */
+  reset(base: usize, start: i32, end: i32): this {
+    this.base = base;
     this.n = end;
-    let i = skipWs(this.base, start, end);
-    if (i >= end || cu(this.base, i) != 0x7B) {
+    this.done = false;
+    this.failed = false;
+    let i = skipWs<T>(base, start, end);
+    if (i >= end || unitAt<T>(base, i) != 0x7B) {
       this.done = true;
       this.failed = true;
     } else {
-      i = skipWs(this.base, i + 1, end);
-      if (i < end && cu(this.base, i) == 0x7D) this.done = true;
+      i = skipWs<T>(base, i + 1, end);
+      if (i < end && unitAt<T>(base, i) == 0x7D) this.done = true;
     }
     this.i = i;
+    return this;
   }
 
   private fail(): bool {
@@ -568,76 +829,144 @@ class Members {
     return false;
   }
 
-  next(): bool {
+  /** Reads the next key and its colon; the value starts at vs. Then call skipValue() or endValue(). */
+  nextKey(): bool {
     if (this.done) return false;
     let base = this.base, n = this.n, i = this.i;
-    if (i >= n || cu(base, i) != 0x22) return this.fail();
+    if (i >= n || unitAt<T>(base, i) != 0x22) return this.fail();
     this.ks = i;
-    i = skipString(base, i, n);
+    i = skipString<T>(base, i, n);
     if (i < 0) return this.fail();
     this.ke = i;
-    i = skipWs(base, i, n);
-    if (i >= n || cu(base, i) != 0x3A) return this.fail();
-    i = skipWs(base, i + 1, n);
-    this.vs = i;
-    i = skipValue(base, i, n);
-    if (i < 0) return this.fail();
-    this.ve = i;
-    i = skipWs(base, i, n);
+    i = skipWs<T>(base, i, n);
+    if (i >= n || unitAt<T>(base, i) != 0x3A) return this.fail();
+    this.vs = this.i = skipWs<T>(base, i + 1, n);
+    return true;
+  }
+
+  /** Skips the value after nextKey() and the comma after it. */
+  skipValue(): bool {
+    let e = skipValue<T>(this.base, this.vs, this.n);
+    if (e < 0) return this.fail();
+    return this.endValue(e);
+  }
+
+  /** The value (parsed by the caller) ends at ve: steps past the comma after it. */
+  endValue(ve: i32): bool {
+    let base = this.base, n = this.n;
+    this.ve = ve;
+    let i = skipWs<T>(base, ve, n);
     if (i >= n) return this.fail();
-    let c = cu(base, i);
-    if (c == 0x2C) i = skipWs(base, i + 1, n);
+    let c = unitAt<T>(base, i);
+    if (c == 0x2C) i = skipWs<T>(base, i + 1, n);
     else if (c == 0x7D) this.done = true;
     else return this.fail();
     this.i = i;
     return true;
   }
 
-  is(key: string): bool {
-    return keyEquals(this.s, this.ks, this.ke, key);
+  /** The next member: key at [ks, ke), value at [vs, ve). */
+  next(): bool {
+    return this.nextKey() && this.skipValue();
   }
 
+  /** First unit of the value. */
   first(): i32 {
-    return cu(this.base, this.vs);
+    return unitAt<T>(this.base, this.vs);
   }
 
-  rawValue(): string {
-    return this.s.substring(this.vs, this.ve);
+  /**
+   * (UTF-8 only) The key packed as up to 8 bytes, little-endian ("id" =
+   * 0x6469), or 0 when it is empty, longer than 8 bytes or not ASCII. Escaped
+   * keys are decoded first.
+   */
+  keyCode(): u64 {
+    let a = this.ks + 1, len = this.ke - this.ks - 2;
+    if (len <= 0) return 0;
+    if (len <= 8) {
+      let x = load<u64>(this.base + <usize>a);
+      if (len < 8) x &= (<u64>1 << (<u64>len << 3)) - 1;
+      if ((x & 0x8080808080808080) == 0 && eqLanes<u8>(x, 0x5C) == 0) return x;
+    }
+    if (len > 48) return 0; // an escaped key of <= 8 units takes <= 48 bytes
+    return packKey(utf8ToString(this.base, a, a + len, true));
   }
 
-  /** The value as a string, or "" when it is not a JSON string. */
-  stringValue(): string {
-    return this.first() == 0x22 ? decodeString(this.s, this.vs, this.ve) : "";
+  /** (strings only) True when the key equals `key`. */
+  is(key: string): bool {
+    let base = this.base, a = this.ks + 1, len = this.ke - this.ks - 2;
+    if (len == key.length && memory.compare(base + (<usize>a << 1), changetype<usize>(key), <usize>len << 1) == 0) return true;
+    if (indexOfBackslash(base, a, a + len) == a + len) return false; // no escape: really different
+    return decodeString16(base, this.ks, this.ke) == key;
   }
 }
 
-function rawToNumber(s: string, a: i32, b: i32): f64 {
-  if (a >= b) return NaN;
-  let c = cu(changetype<usize>(s), a);
-  if (c != 0x2D && (c < 0x30 || c > 0x39)) return NaN; // - or digit
-  return parseFloat(s.substring(a, b));
+// Packs an ASCII key of 1 to 8 units into a u64 (see Members.keyCode); 0 otherwise.
+function packKey(k: string): u64 {
+  let n = k.length;
+  if (n == 0 || n > 8) return 0;
+  let x: u64 = 0;
+  for (let i = 0; i < n; i++) {
+    let c = <u64>k.charCodeAt(i);
+    if (c >= 0x80) return 0;
+    x |= c << (<u64>i << 3);
+  }
+  return x;
 }
 
-function rawToI64(s: string, a: i32, b: i32): i64 {
-  let base = changetype<usize>(s);
-  let neg = a < b && cu(base, a) == 0x2D;
+// --- numbers ---
+
+// 10^0 .. 10^8
+const POW10 = memory.data<u64>([1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000]);
+
+// The integer at UTF-8 bytes [a, b): an optional -, then digits up to the
+// first other byte (1.5 -> 1). 8 digits per step.
+function parseInt8(base: usize, a: i32, b: i32): i64 {
+  let neg = a < b && load<u8>(base + <usize>a) == 0x2D;
   let i = neg ? a + 1 : a;
-  if (i >= b) return 0;
   let v: i64 = 0;
-  for (; i < b; i++) {
-    let c = cu(base, i);
-    if (c < 0x30 || c > 0x39) break; // integer part only (1.5 -> 1)
-    v = v * 10 + <i64>(c - 0x30);
+  while (i < b) {
+    let x = load<u64>(base + <usize>i);
+    // lanes that are not digits: high nibble != 3 or (c + 6) overflows the nibble
+    let t = ((x & 0xF0F0F0F0F0F0F0F0) ^ 0x3030303030303030) | (((x + 0x0606060606060606) & 0xF0F0F0F0F0F0F0F0) ^ 0x3030303030303030);
+    let m = clip<u8>(~zeroLanes<u8>(t) & 0x8080808080808080, i, b);
+    let k = m == 0 ? min(8, b - i) : firstLane<u8>(m);
+    if (k == 0) break;
+    let y = x << (<u64>(8 - k) << 3); // the k digits on top, zeros (leading zeros) below
+    y = ((y & 0x0F0F0F0F0F0F0F0F) * 2561) >> 8;
+    y = ((y & 0x00FF00FF00FF00FF) * 6553601) >> 16;
+    y = ((y & 0x0000FFFF0000FFFF) * 42949672960001) >> 32;
+    v = v * <i64>load<u64>(POW10 + (<usize>k << 3)) + <i64>y;
+    if (k < 8) break;
+    i += 8;
   }
   return neg ? -v : v;
 }
 
-// Finds `key` in the object `obj`; sets foundStart/foundEnd to its value.
+// A JSON number in units [a, b) of a string, or NaN.
+function numberAt(s: string, a: i32, b: i32): f64 {
+  if (a >= b) return NaN;
+  let c = unitAt<u16>(changetype<usize>(s), a);
+  if (c != 0x2D && (c < 0x30 || c > 0x39)) return NaN; // - or digit
+  return parseFloat(s.substring(a, b));
+}
+
+// ---------------------------------------------------------------------------
+// JSON helpers on strings
+
+const OBJ = new Members<u16>();
 let foundStart: i32 = 0;
 let foundEnd: i32 = 0;
 
+// @ts-ignore: decorator
+@inline function scannable(s: string): usize {
+  let base = changetype<usize>(s);
+  overreadable(base + (<usize>s.length << 1));
+  return base;
+}
+
 function findMember(obj: string, key: string): bool {
-  let it = new Members(obj, 0, obj.length);
+  let it = OBJ.reset(scannable(obj), 0, obj.length);
   while (it.next()) {
     if (it.is(key)) {
       foundStart = it.vs;
@@ -657,65 +986,65 @@ export function jsonGet(objJson: string, key: string): string | null {
 /** Member `key` of `objJson` when it is a JSON string (decoded), else null. */
 export function jsonGetString(objJson: string, key: string): string | null {
   if (!findMember(objJson, key)) return null;
-  if (cu(changetype<usize>(objJson), foundStart) != 0x22) return null;
-  return decodeString(objJson, foundStart, foundEnd);
+  if (unitAt<u16>(changetype<usize>(objJson), foundStart) != 0x22) return null;
+  return decodeString16(changetype<usize>(objJson), foundStart, foundEnd);
 }
 
 /** Member `key` of `objJson` when it is a JSON number, else `otherwise` (NaN). */
 export function jsonGetNumber(objJson: string, key: string, otherwise: f64 = NaN): f64 {
   if (!findMember(objJson, key)) return otherwise;
-  let v = rawToNumber(objJson, foundStart, foundEnd);
+  let v = numberAt(objJson, foundStart, foundEnd);
   return isNaN(v) ? otherwise : v;
 }
 
 /** Member `key` of `objJson` when it is true or false, else `otherwise`. */
 export function jsonGetBool(objJson: string, key: string, otherwise: bool = false): bool {
   if (!findMember(objJson, key)) return otherwise;
-  let v = objJson.substring(foundStart, foundEnd);
-  if (v == "true") return true;
-  if (v == "false") return false;
+  let base = changetype<usize>(objJson);
+  let len = foundEnd - foundStart;
+  let x = load<u64>(base + (<usize>foundStart << 1));
+  if (len == 4 && x == 0x0065007500720074) return true; // "true"
+  if (len == 5 && x == 0x0073006c00610066 && unitAt<u16>(base, foundStart + 4) == 0x65) return false; // "false"
   return otherwise;
 }
 
 /** The raw JSON text of element `index` of the JSON array `arrJson`, or null. */
 export function jsonIndex(arrJson: string, index: i32): string | null {
-  let base = changetype<usize>(arrJson), n = arrJson.length;
-  let i = skipWs(base, 0, n);
-  if (index < 0 || i >= n || cu(base, i) != 0x5B) return null;
-  i = skipWs(base, i + 1, n);
+  let base = scannable(arrJson), n = arrJson.length;
+  let i = skipWs<u16>(base, 0, n);
+  if (index < 0 || i >= n || unitAt<u16>(base, i) != 0x5B) return null;
+  i = skipWs<u16>(base, i + 1, n);
   for (let k = 0; i < n; k++) {
-    let c = cu(base, i);
+    let c = unitAt<u16>(base, i);
     if (c == 0x5D) return null;
-    let e = skipValue(base, i, n);
+    let e = skipValue<u16>(base, i, n);
     if (e < 0) return null;
     if (k == index) return arrJson.substring(i, e);
-    i = skipWs(base, e, n);
-    if (i >= n) return null;
-    c = cu(base, i);
-    if (c == 0x2C) i = skipWs(base, i + 1, n);
-    else return null; // ']' (end) or malformed
+    i = skipWs<u16>(base, e, n);
+    if (i >= n || unitAt<u16>(base, i) != 0x2C) return null; // ] (the end) or malformed
+    i = skipWs<u16>(base, i + 1, n);
   }
   return null;
 }
 
 /** Number of elements of the JSON array `arrJson` (-1 when it is not an array). */
 export function jsonLength(arrJson: string): i32 {
-  let base = changetype<usize>(arrJson), n = arrJson.length;
-  let i = skipWs(base, 0, n);
-  if (i >= n || cu(base, i) != 0x5B) return -1;
-  i = skipWs(base, i + 1, n);
-  if (i < n && cu(base, i) == 0x5D) return 0;
+  let base = scannable(arrJson), n = arrJson.length;
+  let i = skipWs<u16>(base, 0, n);
+  if (i >= n || unitAt<u16>(base, i) != 0x5B) return -1;
+  i = skipWs<u16>(base, i + 1, n);
+  if (i < n && unitAt<u16>(base, i) == 0x5D) return 0;
   let k = 0;
   while (i < n) {
-    let e = skipValue(base, i, n);
+    let e = skipValue<u16>(base, i, n);
     if (e < 0) return -1;
     k++;
-    i = skipWs(base, e, n);
+    i = skipWs<u16>(base, e, n);
     if (i >= n) return -1;
-    let c = cu(base, i);
+    let c = unitAt<u16>(base, i);
     if (c == 0x5D) return k;
     if (c != 0x2C) return -1;
-    i = skipWs(base, i + 1, n);
+    i = skipWs<u16>(base, i + 1, n);
   }
   return -1;
 }
@@ -724,29 +1053,57 @@ export function jsonLength(arrJson: string): i32 {
 export function jsonAsString(json: string | null): string | null {
   if (json === null) return null;
   let s = json;
-  let base = changetype<usize>(s), n = s.length;
-  let a = skipWs(base, 0, n);
-  if (a >= n || cu(base, a) != 0x22) return null;
-  let b = skipString(base, a, n);
+  let base = scannable(s), n = s.length;
+  let a = skipWs<u16>(base, 0, n);
+  if (a >= n || unitAt<u16>(base, a) != 0x22) return null;
+  let b = skipString<u16>(base, a, n);
   if (b < 0) return null;
-  return decodeString(s, a, b);
+  return decodeString16(base, a, b);
 }
 
 /** The raw JSON value `json` as a number when it is one, else `otherwise` (NaN). */
 export function jsonAsNumber(json: string | null, otherwise: f64 = NaN): f64 {
   if (json === null) return otherwise;
   let s = json;
-  let base = changetype<usize>(s), n = s.length;
-  let a = skipWs(base, 0, n);
-  let b = a;
-  while (b < n && !isWs(cu(base, b))) b++;
-  let v = rawToNumber(s, a, b);
+  let base = scannable(s), n = s.length;
+  let a = skipWs<u16>(base, 0, n);
+  let b = skipValue<u16>(base, a, n);
+  if (b < 0 || skipWs<u16>(base, b, n) != n) return otherwise;
+  let v = numberAt(s, a, b);
   return isNaN(v) ? otherwise : v;
 }
 
+// Lanes that need a look before escaping: " \ controls, surrogates.
 // @ts-ignore: decorator
-@inline function needsEscape(c: i32): bool {
-  return c < 0x20 || c == 0x22 || c == 0x5C || (c & 0xF800) == 0xD800;
+@inline function escStops(x: u64): u64 {
+  return eqLanes<u16>(x, 0x22) | eqLanes<u16>(x, 0x5C) | zeroLanes<u16>(x & 0xFFE0FFE0FFE0FFE0) |
+         eqLanes<u16>(x & 0xF800F800F800F800, 0xD800);
+}
+
+function nextEscape(base: usize, i: i32, n: i32): i32 {
+  while (i < n) {
+    let m = clip<u16>(escStops(wordAt<u16>(base, i)), i, n);
+    if (m != 0) return i + firstLane<u16>(m);
+    i += 4;
+  }
+  return n;
+}
+
+// @ts-ignore: decorator
+@inline function isPair(base: usize, i: i32, n: i32): bool {
+  return (unitAt<u16>(base, i) & 0xFC00) == 0xD800 && i + 1 < n && (unitAt<u16>(base, i + 1) & 0xFC00) == 0xDC00;
+}
+
+// The short escape letter of c (n for \n), or 0 when c needs \u00XX.
+// @ts-ignore: decorator
+@inline function shortEscape(c: i32): i32 {
+  if (c == 0x22 || c == 0x5C) return c;
+  if (c == 0x0A) return 0x6E;
+  if (c == 0x0D) return 0x72;
+  if (c == 0x09) return 0x74;
+  if (c == 0x08) return 0x62;
+  if (c == 0x0C) return 0x66;
+  return 0;
 }
 
 const HEX = "0123456789abcdef";
@@ -756,43 +1113,39 @@ const HEX = "0123456789abcdef";
  * control characters, and lone surrogates as \uXXXX so the result is valid UTF-8.
  */
 export function jsonEscape(s: string): string {
-  let base = changetype<usize>(s), n = s.length;
+  let base = scannable(s), n = s.length;
+  let i = nextEscape(base, 0, n);
+  if (i == n) return s;
   let extra = 0;
-  for (let i = 0; i < n; i++) {
-    let c = cu(base, i);
-    if (!needsEscape(c)) continue;
-    if ((c & 0xF800) == 0xD800) {
-      if (c < 0xDC00 && i + 1 < n && (cu(base, i + 1) & 0xFC00) == 0xDC00) { i++; continue; } // valid pair
-      extra += 5;
-    } else if (c == 0x22 || c == 0x5C || c == 0x08 || c == 0x0C || c == 0x0A || c == 0x0D || c == 0x09) {
-      extra += 1;
-    } else {
-      extra += 5;
-    }
-  }
-  if (extra == 0) return s;
-  let out = __new(<usize>(n + extra) << 1, idof<string>());
-  let o: usize = out;
-  let hex = changetype<usize>(HEX);
-  for (let i = 0; i < n; i++) {
-    let c = cu(base, i);
-    if (!needsEscape(c)) { store<u16>(o, <u16>c); o += 2; continue; }
-    if ((c & 0xF800) == 0xD800 && c < 0xDC00 && i + 1 < n && (cu(base, i + 1) & 0xFC00) == 0xDC00) {
-      store<u16>(o, <u16>c);
-      store<u16>(o, <u16>cu(base, i + 1), 2);
-      o += 4; i++;
+  while (i < n) {
+    if (isPair(base, i, n)) {
+      i = nextEscape(base, i + 2, n);
       continue;
     }
-    let e = 0;
-    if (c == 0x22 || c == 0x5C) e = c;
-    else if (c == 0x08) e = 0x62;
-    else if (c == 0x0C) e = 0x66;
-    else if (c == 0x0A) e = 0x6E;
-    else if (c == 0x0D) e = 0x72;
-    else if (c == 0x09) e = 0x74;
+    extra += shortEscape(unitAt<u16>(base, i)) != 0 ? 1 : 5;
+    i = nextEscape(base, i + 1, n);
+  }
+  let out = __new(<usize>(n + extra) << 1, idof<string>());
+  let o = out;
+  let hex = changetype<usize>(HEX);
+  i = 0;
+  while (true) {
+    let j = nextEscape(base, i, n);
+    let run = <usize>(j - i) << 1;
+    memory.copy(o, base + (<usize>i << 1), run);
+    o += run;
+    if (j >= n) break;
+    if (isPair(base, j, n)) {
+      store<u32>(o, load<u32>(base + (<usize>j << 1)));
+      o += 4;
+      i = j + 2;
+      continue;
+    }
+    let c = unitAt<u16>(base, j);
+    let e = shortEscape(c);
     store<u16>(o, 0x5C);
     if (e != 0) {
-      store<u16>(o, <u16>e, 2);
+      store<u16>(o, e, 2);
       o += 4;
     } else {
       store<u16>(o, 0x75, 2); // \uXXXX
@@ -802,6 +1155,7 @@ export function jsonEscape(s: string): string {
       store<u16>(o, load<u16>(hex + (<usize>(c & 15) << 1)), 10);
       o += 12;
     }
+    i = j + 1;
   }
   return changetype<string>(out);
 }
@@ -814,31 +1168,158 @@ export function jsonQuote(s: string): string {
 // ---------------------------------------------------------------------------
 // The event
 
-/** One event, read from the envelope (ABI section 4). */
+// Keys of the envelope, packed (Members.keyCode).
+const K_V: u64 = 0x76;
+const K_KIND: u64 = 0x646e696b;
+const K_EVENT: u64 = 0x746e657665;
+const K_ARGS: u64 = 0x73677261;
+const K_ACK: u64 = 0x6b6361;
+const K_SOCKET: u64 = 0x74656b636f73;
+const K_REASON: u64 = 0x6e6f73616572;
+const K_TS: u64 = 0x7374;
+const K_ID: u64 = 0x6469;
+const K_ROLE: u64 = 0x656c6f72;
+const K_USERID: u64 = 0x644972657375;
+const K_ROOMS: u64 = 0x736d6f6f72;
+const K_USER: u64 = 0x72657375;
+
+const TOP = new Members<u8>();
+const SOCK = new Members<u8>();
+
+// The JSON string at bytes [vs, ve) (quotes included) decoded, "" when it is
+// not a string; "event", "connection" and "disconnect" are returned as the
+// constants (no allocation, and == is a pointer test).
+function stringAt(base: usize, vs: i32, ve: i32): string {
+  let a = vs + 1, len = ve - vs - 2;
+  if (len <= 0 || load<u8>(base + <usize>vs) != 0x22) return "";
+  let x = load<u64>(base + <usize>a);
+  if (len == 5 && (x & 0xFFFFFFFFFF) == 0x746e657665) return KIND_EVENT;
+  if (len == 10) {
+    let y = load<u16>(base + <usize>a + 8);
+    if (x == 0x697463656e6e6f63 && y == 0x6e6f) return KIND_CONNECTION;
+    if (x == 0x656e6e6f63736964 && y == 0x7463) return KIND_DISCONNECT;
+  }
+  return utf8ToString(base, a, a + len, true);
+}
+
+/**
+ * One event, read from the envelope (ABI section 4). Valid during the
+ * handler call that received it: copy what you keep (the raw JSON fields are
+ * decoded from the input on first use).
+ */
 export class Event {
   /** Envelope version (1). */
   v: i32 = 0;
-  /** "connection", "disconnect" or "event". */
+  /** "connection", "disconnect" or "event" (compare with KIND_*: a pointer test). */
   kind: string = "";
-  /** "connection", "disconnect" or the client's event name. */
-  name: string = "";
-  /** The client's arguments, raw JSON array text ("[]" for connection/disconnect). */
-  argsJson: string = "[]";
   /** True when the client asked for an acknowledgement (reply() is allowed). */
   ack: bool = false;
-  /** The socket the event is about. */
-  socketId: string = "";
-  role: string = "";
-  /** "" for anonymous sockets. */
-  userId: string = "";
-  /** The socket's rooms, raw JSON array text. */
-  roomsJson: string = "[]";
-  /** The verified token's claims, raw JSON object text, or "null" when anonymous. */
-  userJson: string = "null";
-  /** The disconnect reason, "" otherwise. */
-  reason: string = "";
   /** When the hub received the event, Unix milliseconds. */
   ts: i64 = 0;
+
+  // The other fields are decoded from the input on first use: a handler pays
+  // only for what it reads. Positions are of the raw JSON values.
+  private gen: i32 = 0;
+  private nameA: i32 = 0;
+  private nameB: i32 = 0;
+  private sidA: i32 = 0;
+  private sidB: i32 = 0;
+  private roleA: i32 = 0;
+  private roleB: i32 = 0;
+  private uidA: i32 = 0;
+  private uidB: i32 = 0;
+  private reasonA: i32 = 0;
+  private reasonB: i32 = 0;
+  private argsA: i32 = 0;
+  private argsB: i32 = 0;
+  private roomsA: i32 = 0;
+  private roomsB: i32 = 0;
+  private userA: i32 = 0;
+  private userB: i32 = 0;
+  private nameS: string | null = null;
+  private sidS: string | null = null;
+  private roleS: string | null = null;
+  private uidS: string | null = null;
+  private reasonS: string | null = null;
+  private argsS: string | null = null;
+  private roomsS: string | null = null;
+  private userS: string | null = null;
+
+  get isEvent(): bool { return this.kind == KIND_EVENT; }
+  get isConnection(): bool { return this.kind == KIND_CONNECTION; }
+  get isDisconnect(): bool { return this.kind == KIND_DISCONNECT; }
+
+  private check(): void {
+    if (this.gen != inputGen) throw new Error("iohub: Event field read after its event ended");
+  }
+
+  private str(a: i32, b: i32): string {
+    if (a >= b) return "";
+    this.check();
+    return stringAt(inputPtr, a, b);
+  }
+
+  private rawText(a: i32, b: i32, otherwise: string): string {
+    if (a >= b) return otherwise;
+    this.check();
+    return utf8ToString(inputPtr, a, b, false);
+  }
+
+  /** "connection", "disconnect" or the client's event name. */
+  get name(): string {
+    let s = this.nameS;
+    if (s === null) this.nameS = s = this.str(this.nameA, this.nameB);
+    return s;
+  }
+
+  /** The socket the event is about. */
+  get socketId(): string {
+    let s = this.sidS;
+    if (s === null) this.sidS = s = this.str(this.sidA, this.sidB);
+    return s;
+  }
+
+  /** The socket's role. */
+  get role(): string {
+    let s = this.roleS;
+    if (s === null) this.roleS = s = this.str(this.roleA, this.roleB);
+    return s;
+  }
+
+  /** The user id, "" for anonymous sockets. */
+  get userId(): string {
+    let s = this.uidS;
+    if (s === null) this.uidS = s = this.str(this.uidA, this.uidB);
+    return s;
+  }
+
+  /** The disconnect reason, "" otherwise. */
+  get reason(): string {
+    let s = this.reasonS;
+    if (s === null) this.reasonS = s = this.str(this.reasonA, this.reasonB);
+    return s;
+  }
+
+  /** The client's arguments, raw JSON array text ("[]" for connection/disconnect). */
+  get argsJson(): string {
+    let s = this.argsS;
+    if (s === null) this.argsS = s = this.rawText(this.argsA, this.argsB, "[]");
+    return s;
+  }
+
+  /** The socket's rooms, raw JSON array text. */
+  get roomsJson(): string {
+    let s = this.roomsS;
+    if (s === null) this.roomsS = s = this.rawText(this.roomsA, this.roomsB, "[]");
+    return s;
+  }
+
+  /** The verified token's claims, raw JSON object text, or "null" when anonymous. */
+  get userJson(): string {
+    let s = this.userS;
+    if (s === null) this.userS = s = this.rawText(this.userA, this.userB, "null");
+    return s;
+  }
 
   /** Raw JSON text of argument `index`, or null. */
   arg(index: i32): string | null {
@@ -872,34 +1353,35 @@ export class Event {
     return jsonGetString(this.userJson, key);
   }
 
-  /** Parses an envelope; null when it is not a JSON object. Unknown keys are skipped. */
-  static parse(json: string): Event | null {
+  /** Parses the current input as an envelope; null when it is not a JSON object. Unknown keys are skipped. */
+  static fromInput(): Event | null {
     let e = new Event();
-    let it = new Members(json, 0, json.length);
-    while (it.next()) {
-      let c = cu(it.base, it.ks + 1); // first unit of the key: cheap dispatch
-      if (c == 0x5C) { // escaped key: dispatch on its decoded first unit
-        let k = decodeString(json, it.ks, it.ke);
-        c = k.length > 0 ? <i32>k.charCodeAt(0) : 0;
-      }
-      if (c == 0x6B && it.is("kind")) e.kind = it.stringValue();
-      else if (c == 0x65 && it.is("event")) e.name = it.stringValue();
-      else if (c == 0x61 && it.is("args")) e.argsJson = it.rawValue();
-      else if (c == 0x61 && it.is("ack")) e.ack = it.first() == 0x74; // true
-      else if (c == 0x72 && it.is("reason")) e.reason = it.stringValue();
-      else if (c == 0x74 && it.is("ts")) e.ts = rawToI64(json, it.vs, it.ve);
-      else if (c == 0x76 && it.is("v")) e.v = <i32>rawToI64(json, it.vs, it.ve);
-      else if (c == 0x73 && it.is("socket") && it.first() == 0x7B) {
-        let so = new Members(json, it.vs, it.ve);
+    e.gen = inputGen;
+    let base = inputPtr;
+    let it = TOP.reset(base, 0, inputLen);
+    while (it.nextKey()) {
+      let k = it.keyCode();
+      if (k == K_SOCKET && it.first() == 0x7B) { // parsed in place: one pass over the socket
+        let so = SOCK.reset(base, it.vs, inputLen);
         while (so.next()) {
-          if (so.is("id")) e.socketId = so.stringValue();
-          else if (so.is("role")) e.role = so.stringValue();
-          else if (so.is("userId")) e.userId = so.stringValue();
-          else if (so.is("rooms")) e.roomsJson = so.rawValue();
-          else if (so.is("user")) e.userJson = so.rawValue();
+          let q = so.keyCode();
+          if (q == K_ID) { e.sidA = so.vs; e.sidB = so.ve; }
+          else if (q == K_ROLE) { e.roleA = so.vs; e.roleB = so.ve; }
+          else if (q == K_USERID) { e.uidA = so.vs; e.uidB = so.ve; }
+          else if (q == K_ROOMS) { e.roomsA = so.vs; e.roomsB = so.ve; }
+          else if (q == K_USER) { e.userA = so.vs; e.userB = so.ve; }
         }
-        if (so.failed) return null;
+        if (so.failed || !it.endValue(so.i + 1)) return null; // so.i: at the closing brace
+        continue;
       }
+      if (!it.skipValue()) return null;
+      if (k == K_KIND) e.kind = stringAt(base, it.vs, it.ve);
+      else if (k == K_EVENT) { e.nameA = it.vs; e.nameB = it.ve; }
+      else if (k == K_ARGS) { e.argsA = it.vs; e.argsB = it.ve; }
+      else if (k == K_ACK) e.ack = it.first() == 0x74; // true
+      else if (k == K_REASON) { e.reasonA = it.vs; e.reasonB = it.ve; }
+      else if (k == K_TS) e.ts = parseInt8(base, it.vs, it.ve);
+      else if (k == K_V) e.v = <i32>parseInt8(base, it.vs, it.ve);
     }
     if (it.failed) return null;
     return e;
@@ -907,7 +1389,16 @@ export class Event {
 
   /** Reads and parses the current envelope; null when malformed. */
   static read(len: i32 = -1): Event | null {
-    return Event.parse(readInput(len));
+    readInputBytes(len);
+    return Event.fromInput();
+  }
+
+  /** Parses an envelope given as a string (tests, tools); it replaces the current input. */
+  static parse(json: string): Event | null {
+    let p = inputBuffer(utf8Room(json));
+    inputLen = utf8Put(json, p);
+    inputGen++;
+    return Event.fromInput();
   }
 }
 
@@ -917,11 +1408,11 @@ export class Event {
 export type Handler = (e: Event) => i32;
 export type InitHandler = (configJson: string) => i32;
 
-/** Frees this event's garbage (the minimal runtime collects only when asked). */
+/** Ends a guest call: frees its garbage (the minimal runtime collects only when asked). */
 function endOfCall(): void {
-  shrinkScratch();
-  aborting = false;
-  __collect(); // no-op with the stub runtime, a full collection otherwise
+  inputGen++; // this call's Event is stale from now on
+  shrinkBuffers();
+  __collect(); // a full collection; a no-op with the stub runtime
 }
 
 /**

@@ -13,10 +13,8 @@ st.memory = ex.memory;
 
 const FIELDS = ["v", "kind", "name", "ack", "socketId", "role", "userId", "reason", "ts", "argsJson", "userJson", "roomsJson"];
 function parse(json) {
-  const r = ex.parse(json);
-  if (r === "MALFORMED") return null;
-  const parts = r.split("\u0001");
-  return Object.fromEntries(FIELDS.map((f, i) => [f, parts[i]]));
+  if (!ex.parse(json)) return null;
+  return Object.fromEntries(FIELDS.map((f, i) => [f, ex.field(i)]));
 }
 
 const SAMPLE = `{"v":1,"kind":"event","event":"chat:send",
@@ -289,4 +287,90 @@ test("throw traps after set_error and an error log line", () => {
   assert.match(st.error, /^abort: boom at (.*\/)?scanner\.ts:\d+:\d+$/);
   assert.deepEqual(st.logs.map((l) => l[0]), [3]);
   assert.equal(st.logs[0][1], st.error);
+});
+
+// --- boundaries of the word-at-a-time code, and seeded random JSON ---
+
+test("Event fields read after the input was replaced trap", () => {
+  st.event("{}");
+  assert.throws(() => ex.staleRead(`{"event":"x"}`), WebAssembly.RuntimeError);
+  assert.match(st.error, /Event field read after its event ended/);
+});
+
+const PIECES = ["a", "é", "😀", "\\", "\"", "\n", "\u0001", "/", "\u2028", "\ud800"];
+test("names of every length and escape position", () => {
+  for (let len = 0; len <= 40; len++) {
+    for (const p of ["", ...PIECES]) {
+      for (const at of p ? [0, Math.floor(len / 2), len] : [0]) {
+        let name = "x".repeat(len);
+        name = name.slice(0, at) + p + name.slice(at);
+        const env = `{"v":1,"kind":"event","event":${JSON.stringify(name)},"args":[${JSON.stringify(name)}],"ack":true,"socket":{"id":${JSON.stringify(name)}},"ts":${len}}`;
+        const got = parse(env);
+        assert.equal(got.name, name, `name ${JSON.stringify(name)}`);
+        assert.equal(got.socketId, name);
+        assert.equal(got.ts, String(len));
+        assert.equal(got.argsJson, `[${JSON.stringify(name)}]`);
+        assert.equal(ex.escape(name), JSON.stringify(name).slice(1, -1).replace(/\\u2028/g, "\u2028"));
+      }
+    }
+  }
+});
+
+test("UTF-8 out of every length and position", () => {
+  for (let len = 0; len <= 24; len++) {
+    for (const p of ["", "é", "😀", "\u0800", "\ud800"]) {
+      const m = "y".repeat(len) + p + "z".repeat(len % 5);
+      st.event("{}");
+      ex.callInfo(m);
+      assert.equal(st.logs[0][1], m.replace("\ud800", "\ufffd"));
+    }
+  }
+});
+
+function rng(seed) {
+  let s = seed >>> 0;
+  return () => { s = (s * 1664525 + 1013904223) >>> 0; return s / 4294967296; };
+}
+function randString(r) {
+  const n = Math.floor(r() * 14);
+  let s = "";
+  for (let i = 0; i < n; i++) s += r() < 0.6 ? String.fromCharCode(97 + Math.floor(r() * 26)) : PIECES[Math.floor(r() * (PIECES.length - 1))];
+  return s;
+}
+function randValue(r, depth) {
+  const t = r();
+  if (depth > 3 || t < 0.3) return randString(r);
+  if (t < 0.45) return Math.floor(r() * 2e6) / (r() < 0.5 ? 1 : 100) * (r() < 0.3 ? -1 : 1);
+  if (t < 0.5) return r() < 0.5;
+  if (t < 0.55) return null;
+  if (t < 0.75) return Array.from({ length: Math.floor(r() * 4) }, () => randValue(r, depth + 1));
+  const o = {};
+  for (let i = Math.floor(r() * 5); i > 0; i--) o[randString(r) || "k"] = randValue(r, depth + 1);
+  return o;
+}
+
+test("seeded random JSON: jsonGet, jsonIndex, jsonLength, getString, getNumber, envelope args", () => {
+  const r = rng(12345);
+  for (let n = 0; n < 400; n++) {
+    const obj = {};
+    for (let i = Math.floor(r() * 6); i > 0; i--) obj[randString(r) || "k"] = randValue(r, 0);
+    const text = JSON.stringify(obj, null, n % 3 === 0 ? 1 : undefined);
+    for (const [k, v] of Object.entries(obj)) {
+      const raw = ex.get(text, k);
+      assert.notEqual(raw, null, `key ${JSON.stringify(k)} in ${text}`);
+      assert.deepEqual(JSON.parse(raw), v);
+      assert.equal(ex.getString(text, k), typeof v === "string" ? v : null);
+      if (typeof v === "number") assert.equal(ex.getNumber(text, k), v);
+    }
+    assert.equal(ex.get(text, "absent-key"), null);
+    const arr = Object.values(obj);
+    const atext = JSON.stringify(arr, null, n % 4 === 0 ? 2 : undefined);
+    assert.equal(ex.length(atext), arr.length);
+    arr.forEach((v, i) => assert.deepEqual(JSON.parse(ex.index(atext, i)), v));
+    const args = JSON.stringify(arr);
+    const got = parse(`{"v":1,"kind":"event","event":"e","args":${args},"ack":false,"socket":{"id":"s","user":${text}},"ts":1}`);
+    assert.equal(got.argsJson, args);
+    assert.equal(got.userJson, text);
+    assert.equal(got.socketId, "s");
+  }
 });

@@ -3,16 +3,32 @@
 import * as iohub from "../assembly/index";
 export { hub_abi_version } from "../assembly/index";
 
-const SEP = "\u0001";
+let cur: iohub.Event | null = null;
 
-/** Event.parse, flattened: "MALFORMED" or the fields joined by SEP. */
-export function parse(json: string): string {
-  let e = iohub.Event.parse(json);
-  if (e === null) return "MALFORMED";
-  return [
-    e.v.toString(), e.kind, e.name, e.ack ? "true" : "false", e.socketId, e.role, e.userId,
-    e.reason, e.ts.toString(), e.argsJson, e.userJson, e.roomsJson,
-  ].join(SEP);
+/** Event.parse; the fields are then read with field(i). */
+export function parse(json: string): bool {
+  cur = iohub.Event.parse(json);
+  return cur !== null;
+}
+
+/** Field i of the last parsed event, as text. */
+export function field(i: i32): string {
+  let e = cur!;
+  switch (i) {
+    case 0: return e.v.toString();
+    case 1: return e.kind;
+    case 2: return e.name;
+    case 3: return e.ack ? "true" : "false";
+    case 4: return e.socketId;
+    case 5: return e.role;
+    case 6: return e.userId;
+    case 7: return e.reason;
+    case 8: return e.ts.toString();
+    case 9: return e.argsJson;
+    case 10: return e.userJson;
+    case 11: return e.roomsJson;
+  }
+  return "?";
 }
 
 export function get(obj: string, key: string): string | null { return iohub.jsonGet(obj, key); }
@@ -66,3 +82,11 @@ export function callNowMs(): i64 { return iohub.nowMs(); }
 export function callRandomU32(): u32 { return iohub.randomU32(); }
 export function callMathRandom(): f64 { return Math.random(); }
 export function callThrow(m: string): void { throw new Error(m); }
+
+/** Reads e.name after the input was replaced: must trap. */
+export function staleRead(json: string): string {
+  let e = iohub.Event.parse(json);
+  if (e === null) return "MALFORMED";
+  iohub.Event.parse("{}");
+  return e.name;
+}

@@ -592,6 +592,52 @@ static void test_envelope(void) {
     }
 }
 
+/* Mutated envelopes: whatever the bytes, the scanner stays in bounds (ASan
+ * checks that) and either refuses or fills every field. */
+static void test_mutations(void) {
+    static const char alphabet[] = "{}[]\",:\\u0aZ \n-1.eE";
+    const char *base = ENV_FULL;
+    size_t blen = strlen(base), i;
+    uint32_t seed = 12345;
+    int accepted = 0;
+    for (i = 0; i < 50000; i++) {
+        char tmp[1024];
+        size_t len = blen, j, edits;
+        char *p;
+        iohub_event ev;
+        memcpy(tmp, base, blen);
+        seed = seed * 1103515245u + 12345u;
+        edits = 1 + (seed >> 16) % 4;
+        for (j = 0; j < edits; j++) {
+            size_t at, op;
+            seed = seed * 1103515245u + 12345u;
+            at = (seed >> 8) % len;
+            op = (seed >> 4) % 3;
+            seed = seed * 1103515245u + 12345u;
+            if (op == 0) { /* replace */
+                tmp[at] = alphabet[(seed >> 16) % (sizeof alphabet - 1)];
+            } else if (op == 1 && len + 1 < sizeof tmp) { /* insert */
+                memmove(tmp + at + 1, tmp + at, len - at);
+                tmp[at] = alphabet[(seed >> 16) % (sizeof alphabet - 1)];
+                len++;
+            } else if (len > 1) { /* delete */
+                memmove(tmp + at, tmp + at + 1, len - at - 1);
+                len--;
+            }
+        }
+        p = dup_exact(tmp, len);
+        if (iohub_parse_event(p, len, &ev) == 0) {
+            accepted++;
+            CHECK(ev.kind.ptr[ev.kind.len] == 0 && ev.event.ptr[ev.event.len] == 0 &&
+                      ev.args.ptr[ev.args.len] == 0 && ev.user.ptr[ev.user.len] == 0 &&
+                      ev.socket_id.ptr[ev.socket_id.len] == 0,
+                  "mutation %zu: fields not terminated", i);
+        }
+        free(p);
+    }
+    CHECK(accepted > 100, "only %d mutations accepted", accepted);
+}
+
 /* ------------------------------------------------------------------ exports */
 
 static void set_input(const char *s, size_t len) {
@@ -684,6 +730,7 @@ int main(void) {
     test_escape();
     test_buf();
     test_envelope();
+    test_mutations();
     test_exports();
     test_wrappers();
     if (failures) {

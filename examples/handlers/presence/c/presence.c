@@ -59,33 +59,33 @@ static int count_changed(const iohub_event *ev, int64_t delta) {
 }
 
 static int get_count(const iohub_event *ev) {
-    char role[MAX_ROLE + 1], key[8 + MAX_ROLE], mem[64 + 6 * MAX_ROLE];
+    char rbuf[MAX_ROLE + 1], key[8 + MAX_ROLE], mem[64 + 6 * MAX_ROLE];
+    iohub_str role = ev->role;
     iohub_buf k, b;
     int64_t n = 0;
     int len, rc;
 
     if (!ev->ack) return IOHUB_OK;
-    len = iohub_arg_string(ev, 0, "role", role, sizeof role);
-    if (len == IOHUB_E_NOT_FOUND) {
-        if (ev->role.len > MAX_ROLE) return iohub_fail("presence: role name too long");
-        iohub_buf_init(&k, role, sizeof role);
-        iohub_buf_add(&k, ev->role.ptr, ev->role.len);
-        len = (int)ev->role.len;
-    } else if (len < 0) {
+    len = iohub_arg_string(ev, 0, "role", rbuf, sizeof rbuf); /* socket.emit("presence:get", {role: "x"}, cb) */
+    if (len >= 0) {
+        if (len > MAX_ROLE) return iohub_fail("presence: role name too long");
+        role.ptr = rbuf;
+        role.len = (size_t)len;
+    } else if (len != IOHUB_E_NOT_FOUND) {
         return iohub_fail("presence: role must be a string");
-    } else if (len > MAX_ROLE) {
+    } else if (role.len > MAX_ROLE) {
         return iohub_fail("presence: role name too long");
     }
 
     iohub_buf_init(&k, key, sizeof key);
     iohub_buf_puts(&k, "online:");
-    iohub_buf_add(&k, role, (size_t)len);
+    iohub_buf_add(&k, role.ptr, role.len);
     rc = iohub_kv_get_int(k.ptr, &n);
     if (rc == IOHUB_E_NOT_FOUND) n = 0;
-    else if (rc < 0) return iohub_fail("presence: bad count in the store");
+    else if (rc < 0) return iohub_fail("presence: cannot read the count");
 
     iohub_buf_init(&b, mem, sizeof mem);
-    if (!presence_json(&b, role, (size_t)len, n)) return iohub_fail("presence: out of memory");
+    if (!presence_json(&b, role.ptr, role.len, n)) return iohub_fail("presence: out of memory");
     if (iohub_reply(b.ptr, b.len) < 0) return iohub_fail("presence: reply refused");
     return IOHUB_OK;
 }

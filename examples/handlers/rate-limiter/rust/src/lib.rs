@@ -12,10 +12,12 @@
 //! Each event does `kv_add("rate:<socket id>:<unix second>", 1, ttl 2 s)`; the
 //! counter lives in the KV store, so every instance (and every hub of a
 //! cluster) counts together. Over the limit the event is rejected (status 2)
-//! with `rate limit exceeded: N events per second`; otherwise a client that
-//! asked for an ack gets `[{"ok":true,"count":<count>}]`.
+//! with `rate limit exceeded: N events per second`, which also stops the
+//! handlers bound after it. Under the limit it passes silently, so the handler
+//! bound after it answers the ack; with `reply = true` in its config (for use
+//! on its own) it answers `[{"ok":true,"count":<count>}]` itself.
 
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 
 use iohub::{json, Event, Status};
 
@@ -23,6 +25,9 @@ const DEFAULT_PER_SECOND: i64 = 5;
 
 /// N, set by `hub_init` (which runs in every instance) from the config.
 static PER_SECOND: AtomicI64 = AtomicI64::new(DEFAULT_PER_SECOND);
+
+/// Whether to answer acks itself (config `reply = true`).
+static REPLY: AtomicBool = AtomicBool::new(false);
 
 fn init(config: &str) -> Result<(), String> {
     let n = match json::field(config, "perSecond") {
@@ -37,6 +42,8 @@ fn init(config: &str) -> Result<(), String> {
         },
     };
     PER_SECOND.store(n, Ordering::Relaxed);
+    let reply = json::field(config, "reply").and_then(json::as_bool).unwrap_or(false);
+    REPLY.store(reply, Ordering::Relaxed);
     Ok(())
 }
 
@@ -63,7 +70,7 @@ fn on_event(ev: &Event) -> Status {
         msg.push_str(" events per second");
         return iohub::reject(&msg);
     }
-    if ev.ack {
+    if ev.ack && REPLY.load(Ordering::Relaxed) {
         let mut out = String::from(r#"[{"ok":true,"count":"#);
         json::push_i64(&mut out, count);
         out.push_str("}]");
