@@ -26,6 +26,7 @@ targets=(
   "echo-go                go              sdk/go/example"
   "echo-as                assemblyscript  sdk/assemblyscript/example"
   "echo-rust              rust            sdk/rust/example"
+  "pong-wat               wat             sdk/wat/example"
   "chat                   go              examples/handlers/chat/go"
   "presence               c               examples/handlers/presence/c"
   "rate-limiter           rust            examples/handlers/rate-limiter/rust"
