@@ -82,12 +82,20 @@ func (cs *callState) add(e effect, payload int) int32 {
 	return 0
 }
 
-// resolveSID maps the ABI's empty sid to the event's socket.
-func (cs *callState) resolveSID(sid string) string {
-	if sid == "" {
-		return cs.sid
+// targetSocket resolves the sid of a socket effect (empty: the event's
+// socket). Socket effects are denied in hub_init, and need a socket connected
+// to this hub.
+func (cs *callState) targetSocket(sid string) (string, int32) {
+	if cs.init {
+		return "", codeDenied
 	}
-	return sid
+	if sid == "" {
+		sid = cs.sid
+	}
+	if !cs.target.HasSocket(sid) {
+		return "", codeNotFound
+	}
+	return sid, 0
 }
 
 // apply performs the recorded effects in order. Called only for status 0.

@@ -135,13 +135,9 @@ var hostFunctions = map[string]api.GoModuleFunc{
 			ret(s, codeInvalid)
 			return
 		}
-		if cs.init {
-			ret(s, codeDenied)
-			return
-		}
-		sid = cs.resolveSID(sid)
-		if !cs.target.HasSocket(sid) {
-			ret(s, codeNotFound)
+		sid, code := cs.targetSocket(sid)
+		if code != 0 {
+			ret(s, code)
 			return
 		}
 		ret(s, cs.add(effect{op: opSend, sid: sid, event: event, args: args}, len(sid)+len(event)+len(b)))
@@ -155,13 +151,9 @@ var hostFunctions = map[string]api.GoModuleFunc{
 			ret(s, codeInvalid)
 			return
 		}
-		if cs.init {
-			ret(s, codeDenied)
-			return
-		}
-		sid = cs.resolveSID(sid)
-		if !cs.target.HasSocket(sid) {
-			ret(s, codeNotFound)
+		sid, code := cs.targetSocket(sid)
+		if code != 0 {
+			ret(s, code)
 			return
 		}
 		ret(s, cs.add(effect{op: opDisconnect, sid: sid}, len(sid)))
@@ -275,13 +267,9 @@ func roomOp(op effectOp) api.GoModuleFunc {
 			ret(s, codeInvalid)
 			return
 		}
-		if cs.init {
-			ret(s, codeDenied)
-			return
-		}
-		sid = cs.resolveSID(sid)
-		if !cs.target.HasSocket(sid) {
-			ret(s, codeNotFound)
+		sid, code := cs.targetSocket(sid)
+		if code != 0 {
+			ret(s, code)
 			return
 		}
 		ret(s, cs.add(effect{op: op, sid: sid, room: room}, len(sid)+len(room)))
