@@ -139,6 +139,10 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	return err
 }
 
+// Close releases what New acquired (the Wasm runtime). Serve does it when it
+// returns; call it for a Server that never serves.
+func (s *Server) Close() { s.closePlugins() }
+
 func (s *Server) closePlugins() {
 	if s.plugins != nil {
 		_ = s.plugins.Close(context.Background())
@@ -151,6 +155,15 @@ func (s *Server) Reload(ctx context.Context) {
 	if s.plugins != nil {
 		s.plugins.Reload(ctx)
 	}
+}
+
+// Problems lists what is wrong beyond the config file itself: events[] handlers
+// whose modules are missing or refused. Empty when all is well.
+func (s *Server) Problems() []string {
+	if s.plugins == nil {
+		return nil
+	}
+	return s.plugins.Problems()
 }
 
 // Run listens on cfg.Listen and serves until ctx ends.

@@ -123,9 +123,19 @@ func check(cfgPath string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
-	// Building the hub catches what only the pieces can check (PEM keys, ...).
-	if _, err := hub.New(cfg, slog.New(slog.DiscardHandler)); err != nil {
+	// Building the hub catches what only the pieces can check (PEM keys,
+	// handler modules, ...).
+	srv, err := hub.New(cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", cfgPath, err)
+		return 1
+	}
+	defer srv.Close()
+	if problems := srv.Problems(); len(problems) > 0 {
+		for _, p := range problems {
+			fmt.Fprintf(stderr, "%s: %s\n", cfgPath, p)
+		}
+		fmt.Fprintf(stderr, "%d problem(s) in %s\n", len(problems), cfgPath)
 		return 1
 	}
 	fmt.Fprintf(stdout, "%s: ok\n", cfgPath)

@@ -27,6 +27,8 @@ func TestRun(t *testing.T) {
 		out, err string // substrings expected in stdout / stderr
 	}{
 		{name: "version", args: []string{"version"}, code: 0, out: "iohub "},
+		{name: "check reports missing handler modules", args: []string{"check", "-c", writeConfig(t, "[[events]]\nname = \"connection\"\nhandler = \"ghost\"\n")}, code: 1,
+			err: "events[0] (connection -> ghost): inactive: module not found: "},
 		{name: "check ok", args: []string{"check", "-c", good}, code: 0, out: "ok"},
 		{name: "check reports every problem", args: []string{"check", "-config", bad}, code: 1,
 			err: `permissionMode: expected "action" or "read", got "write"`},

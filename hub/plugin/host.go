@@ -62,8 +62,9 @@ type Host struct {
 	bindings []*binding
 	byEvent  map[string][]*binding
 
-	reloadMu sync.Mutex           // one reload at a time
+	reloadMu sync.Mutex           // one reload at a time; guards current and problems
 	current  map[string]*compiled // module name -> the version serving
+	problems map[string]string    // module name -> why its last load failed
 	closed   atomic.Bool
 }
 
@@ -93,6 +94,7 @@ func New(ctx context.Context, opts Options) (*Host, error) {
 		maxCalls: opts.MaxCalls,
 		byEvent:  map[string][]*binding{},
 		current:  map[string]*compiled{},
+		problems: map[string]string{},
 	}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
@@ -279,6 +281,26 @@ func failureReason(err error, timeout time.Duration) string {
 		return fmt.Sprintf("exited with code %d", exit.ExitCode())
 	}
 	return "trap: " + err.Error()
+}
+
+// Problems lists, per events[] entry, why its handler is not serving or why its
+// module's last reload failed; empty when all is well. For `hub check`.
+func (h *Host) Problems() []string {
+	h.reloadMu.Lock()
+	defer h.reloadMu.Unlock()
+	var out []string
+	for _, b := range h.bindings {
+		p, ok := h.problems[b.module]
+		if !ok {
+			continue
+		}
+		state := "inactive"
+		if b.gen.Load() != nil {
+			state = "serving its previous version"
+		}
+		out = append(out, fmt.Sprintf("events[%d] (%s -> %s): %s: %s", b.index, b.event, b.module, state, p))
+	}
+	return out
 }
 
 // Close stops every module. Calls still running fail.

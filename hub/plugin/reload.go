@@ -47,12 +47,15 @@ func (h *Host) reloadModule(ctx context.Context, name string) {
 			if old != nil {
 				log.Warn("handler module removed; its handlers are unloaded", "path", path)
 				h.swap(name, nil, nil)
-			} else {
-				log.Warn("handler module not found; its handlers stay inactive until it appears", "path", path)
+				h.problems[name] = "module removed: " + path
+				return
 			}
+			log.Warn("handler module not found; its handlers stay inactive until it appears", "path", path)
+			h.problems[name] = "module not found: " + path
 			return
 		}
 		log.Error("handler module unreadable", "path", path, "err", err)
+		h.problems[name] = err.Error()
 		return
 	}
 	if old != nil && old.hash == hash {
@@ -60,7 +63,7 @@ func (h *Host) reloadModule(ctx context.Context, name string) {
 	}
 	c, err := compile(ctx, h.runtime, name, path, code, hash)
 	if err != nil {
-		h.refused(log, old, err)
+		h.refused(log, name, old, err)
 		return
 	}
 	// Build every binding's new generation first, so a module that fails for one
@@ -78,13 +81,14 @@ func (h *Host) reloadModule(ctx context.Context, name string) {
 				other.retire()
 			}
 			c.release()
-			h.refused(log, old, err)
+			h.refused(log, name, old, err)
 			return
 		}
 		g.put(in)
 		gens[b] = g
 	}
 	h.swap(name, c, gens)
+	delete(h.problems, name)
 	verb := "handler module loaded"
 	if old != nil {
 		verb = "handler module reloaded"
@@ -92,7 +96,8 @@ func (h *Host) reloadModule(ctx context.Context, name string) {
 	log.Info(verb, "path", path, "size", c.size, "sha256", hash[:16], "compile", c.took.Round(time.Microsecond), "bindings", len(gens))
 }
 
-func (h *Host) refused(log interface{ Error(string, ...any) }, old *compiled, err error) {
+func (h *Host) refused(log interface{ Error(string, ...any) }, name string, old *compiled, err error) {
+	h.problems[name] = err.Error()
 	if old != nil {
 		log.Error("handler module refused; the previous version keeps serving", "err", err)
 	} else {
