@@ -43,6 +43,9 @@ func TestReload(t *testing.T) {
 	if !strings.Contains(h.logs.String(), "handler module refused; the previous version keeps serving") {
 		t.Errorf("no refusal log line:\n%s", h.logs)
 	}
+	if p := h.Problems(); len(p) != 1 || !strings.Contains(p[0], "events[0] (e -> h): serving its previous version: invalid handler module: h: hub_abi_version returned 2") {
+		t.Errorf("Problems() = %q", p)
+	}
 
 	// Removing the module unloads its handlers, with a warning.
 	if err := os.Remove(filepath.Join(dir, "h.wasm")); err != nil {
@@ -59,6 +62,9 @@ func TestReload(t *testing.T) {
 	// And it comes back.
 	install(t, dir, "reply", "h")
 	h.Reload(context.Background())
+	if p := h.Problems(); len(p) != 0 {
+		t.Errorf("Problems() after a good load = %q", p)
+	}
 	if got := reply(); got != `replied=true reply=[pong] error="" reject=false` {
 		t.Fatalf("v4: %s", got)
 	}
