@@ -78,4 +78,10 @@ cd "$root/e2e"
 npm ci --no-audit --no-fund --loglevel=error
 IOHUB_BIN="$root/e2e/.bin/hub" IOHUB_PLUGINS="$root/build/plugins" npm test
 
+step "benchmark smoke test (bench/run.sh -short: the harness works; no timings asserted)"
+# Fails when the harness does: a server that will not start, lost or duplicated
+# fan-out messages, failed acks (also while the handler is hot-reloaded).
+cd "$root"
+bench/run.sh -short
+
 step "all tests passed"
