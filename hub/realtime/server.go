@@ -112,8 +112,7 @@ func (s *Server) handshake(sock *socket.Socket, next func(*socket.ExtendedError)
 		ctx, cancel := context.WithTimeout(context.Background(), s.timeout)
 		defer cancel()
 		id, err := s.auth.Authenticate(ctx, token)
-		if err != nil {
-			s.log.Debug("handshake refused", "socket", sock.Id(), "err", err)
+		if err != nil { // the authenticator logged why
 			next(refusal(err))
 			return
 		}
