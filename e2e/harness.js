@@ -54,6 +54,15 @@ export function startHub(config, { env = {} } = {}) {
         resolve({
           url: m[1],
           logs: () => logs,
+          // waitForLog resolves once the hub's log matches re: its stderr reaches
+          // us through a pipe, possibly after the socket traffic it describes.
+          waitForLog: async (re, ms = 5000) => {
+            const deadline = Date.now() + ms;
+            while (!re.test(logs)) {
+              if (Date.now() > deadline) throw new Error(`log never matched ${re}:\n${logs}`);
+              await new Promise((r) => setTimeout(r, 10));
+            }
+          },
           stop: async () => { child.kill('SIGTERM'); return exited; },
           exited,
         });

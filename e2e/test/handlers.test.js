@@ -211,6 +211,6 @@ permissions = ["api::message.message.*"]
     assert.deepEqual(await ackOf(s, 'risky', 'x'.repeat(400)), { error: 'handler failed' });
     assert.equal(await ackOf(s, 'risky', 'small'), 'alive');
     assert.ok(s.connected);
-    assert.match(hub.logs(), /handler failed; instance discarded[^\n]*plugin=trap[^\n]*reason="trap: /);
+    await hub.waitForLog(/handler failed; instance discarded[^\n]*plugin=trap[^\n]*reason="trap: /);
   });
 });

@@ -2,6 +2,7 @@ package realtime
 
 import (
 	"github.com/iohub/iohub/hub/config"
+	"github.com/iohub/iohub/hub/realtime/wsframe"
 	"github.com/zishang520/socket.io/servers/engine/v3/transports"
 	"github.com/zishang520/socket.io/servers/socket/v3"
 	"github.com/zishang520/socket.io/v3/pkg/types"
@@ -24,6 +25,10 @@ func serverOptions(io config.IOServerOptions) *socket.ServerOptions {
 	known := transports.Transports()
 	set := types.NewSet[transports.TransportCtor]()
 	for _, name := range io.Transports {
+		if name == transports.WEBSOCKET {
+			set.Add(&wsframe.Builder{})
+			continue
+		}
 		set.Add(known[name])
 	}
 	opts.SetTransports(set)
