@@ -115,7 +115,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			}
 		}()
 	}
-	defer s.closePlugins()
+	defer s.Close()
 
 	select {
 	case err := <-errc:
@@ -141,9 +141,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 
 // Close releases what New acquired (the Wasm runtime). Serve does it when it
 // returns; call it for a Server that never serves.
-func (s *Server) Close() { s.closePlugins() }
-
-func (s *Server) closePlugins() {
+func (s *Server) Close() {
 	if s.plugins != nil {
 		_ = s.plugins.Close(context.Background())
 	}
