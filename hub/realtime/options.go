@@ -50,6 +50,10 @@ func serverOptions(io config.IOServerOptions) *socket.ServerOptions {
 		rec.SetMaxDisconnectionDuration(r.MaxDisconnectionDuration.D().Milliseconds())
 		rec.SetSkipMiddlewares(r.SkipMiddlewares)
 		opts.SetConnectionStateRecovery(rec)
+	} else {
+		// Recovery needs the library's session-aware adapter, which numbers
+		// and stores every broadcast; without it, the faster one.
+		opts.SetAdapter(fanoutAdapterBuilder{})
 	}
 	return opts
 }

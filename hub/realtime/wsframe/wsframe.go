@@ -1,28 +1,35 @@
 // Package wsframe is a WebSocket transport for the Socket.IO server that frames
-// a broadcast once for all its sockets and writes each connection's queued
-// frames with one system call. The library's own transport calls gorilla's
-// NewPreparedMessage for every socket and every message (a throwaway
-// connection with a 4 KiB buffer each time: most of the hub's fan-out garbage,
-// BENCHMARKS.md) and makes a write call per message. This transport keeps the
-// library's transport for reading, upgrades and closing, and replaces Send.
+// a broadcast once for all its sockets and coalesces each connection's writes.
+//
+// The library's own transport calls gorilla's NewPreparedMessage for every
+// socket and every message (a throwaway connection with a 4 KiB buffer each
+// time), makes one write system call per message, and runs every send on a
+// fresh goroutine that marks the transport unwritable until it is done. Here a
+// send only appends finished frames to the connection's outbox and returns;
+// a few long-lived flushers write outboxes with one non-blocking system call
+// each, so the frames that arrive while a connection waits for its turn go out
+// together (writer.go). The library's transport is kept for reading, upgrades
+// and closing.
 package wsframe
 
 import (
-	"bytes"
-	"encoding/binary"
-	"errors"
-	"net"
-	"sync"
+	"io"
+	"strings"
+	"sync/atomic"
+	"time"
 
 	ws "github.com/gorilla/websocket"
 	"github.com/zishang520/socket.io/parsers/engine/v3/packet"
 	"github.com/zishang520/socket.io/servers/engine/v3/transports"
-	"github.com/zishang520/socket.io/v3/pkg/queue"
 	"github.com/zishang520/socket.io/v3/pkg/types"
 )
 
 // Builder is a transports.TransportCtor named "websocket".
 type Builder struct{ transports.WebSocketBuilder }
+
+// closeFlushTimeout bounds how long closing a connection waits for its queued
+// frames (a server-side disconnect packet, typically) to be written.
+const closeFlushTimeout = time.Second
 
 // New wraps the library's websocket transport. From here on every write to
 // the connection goes through this conn (control frames too), so the frames it
@@ -31,14 +38,21 @@ func (b *Builder) New(ctx *types.HttpContext) transports.Transport {
 	c := &conn{
 		Websocket: transports.NewWebSocket(ctx),
 		socket:    ctx.Websocket,
-		net:       ctx.Websocket.UnderlyingConn(),
-		queue:     queue.New(),
 	}
+	c.out.init(ctx.Websocket.UnderlyingConn(), c.failed)
+	// A connection that opens the session may take frames directly from the
+	// start; one that upgrades a polling session must first receive what the
+	// engine buffered during the upgrade (see Queue).
+	c.direct.Store(!ctx.Query().Has("sid"))
+	// The base transport calls DoClose through its prototype: make that this
+	// conn, so queued frames are written before the connection closes.
+	c.Prototype(c)
 	c.socket.SetPingHandler(func(data string) error {
-		return c.writeControl(ws.PongMessage, []byte(data))
+		return c.out.writeNow(appendHeader(nil, ws.PongMessage, len(data)), []byte(data))
 	})
 	c.socket.SetCloseHandler(func(code int, _ string) error {
-		return c.writeControl(ws.CloseMessage, ws.FormatCloseMessage(code, ""))
+		msg := ws.FormatCloseMessage(code, "")
+		return c.out.writeNow(appendHeader(nil, ws.CloseMessage, len(msg)), msg)
 	})
 	return c
 }
@@ -46,130 +60,91 @@ func (b *Builder) New(ctx *types.HttpContext) transports.Transport {
 type conn struct {
 	transports.Websocket
 	socket *types.WebSocketConn
-	net    net.Conn
-	queue  *queue.Queue
-	mu     sync.Mutex // one writer on net at a time
+	out    outbox
+	direct atomic.Bool // Queue may bypass the engine (see Queue)
 }
 
-// Send writes packets in order on the connection's queue, as the library does,
-// but as one write system call for the whole batch: a loopback write costs
-// microseconds, and during a broadcast burst the engine hands over many
-// packets at once.
+// Message returns the WebSocket frame of an Engine.IO message packet ("4")
+// carrying an encoded Socket.IO packet, for Queue.
+func Message(encoded []byte) []byte {
+	f := appendHeader(make([]byte, 0, len(encoded)+11), ws.TextMessage, len(encoded)+1)
+	f = append(f, '4')
+	return append(f, encoded...)
+}
+
+// Queue queues a finished frame (from Message) on t without going through the
+// engine's socket, and reports whether it did: false when t is not this
+// package's transport or cannot take frames directly yet, and the caller must
+// write through the engine.
+//
+// The engine buffers packets while a polling session upgrades and hands them
+// to the new transport in its first Send after the switch; a frame queued
+// directly before that Send would overtake them. So an upgraded connection
+// takes direct frames only after its first Send other than the upgrade probe.
+func Queue(t transports.Transport, frame []byte) bool {
+	c, ok := t.(*conn)
+	if !ok || !c.direct.Load() {
+		return false
+	}
+	c.out.queue(frame)
+	return true
+}
+
+// isProbe reports whether packets are the upgrade's "pong probe", which the
+// engine sends on the new transport before switching to it.
+func isProbe(packets []*packet.Packet) bool {
+	if len(packets) != 1 || packets[0].Type != packet.PONG || packets[0].Data == nil {
+		return false
+	}
+	s, ok := packets[0].Data.(*strings.Reader)
+	if !ok {
+		return false
+	}
+	var b strings.Builder
+	_, _ = io.Copy(&b, io.NewSectionReader(s, 0, s.Size()))
+	return b.String() == "probe"
+}
+
+// Send queues packets, in order, as frames on the connection's outbox. It never
+// waits for the network, so the transport stays writable and the engine hands
+// over each packet as it is produced; its "drain" (which the engine counts, one
+// per Send) is emitted once the frames are queued.
 func (c *conn) Send(packets []*packet.Packet) {
-	c.SetWritable(false)
-	c.queue.Enqueue(func() { c.send(packets) })
-}
-
-var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
-func (c *conn) send(packets []*packet.Packet) {
-	defer func() {
-		c.Emit("drain")
-		c.SetWritable(true)
-		c.Emit("ready")
-	}()
-	buf := buffers.Get().(*bytes.Buffer)
-	buf.Reset()
-	defer func() {
-		if buf.Cap() <= 1<<20 { // do not keep a huge burst's buffer around
-			buffers.Put(buf)
-		}
-	}()
+	var small [4][]byte
+	frames := small[:0]
 	for _, p := range packets {
 		if p.Options != nil && p.Options.WsPreEncodedFrame != nil {
-			buf.Write(frame(p.Options.WsPreEncodedFrame))
+			frames = append(frames, frame(p.Options.WsPreEncodedFrame))
 			continue
 		}
 		data, err := c.Parser().EncodePacket(p, c.SupportsBinary())
 		if err != nil {
 			c.socket.Emit("error", err)
-			return
+			break
 		}
-		op := byte(ws.BinaryMessage)
-		if _, ok := data.(*types.StringBuffer); ok {
-			op = ws.TextMessage
-		}
-		appendHeader(buf, op, data.Len())
-		buf.Write(data.Bytes())
+		f := appendHeader(make([]byte, 0, data.Len()+10), opcode(data), data.Len())
+		frames = append(frames, append(f, data.Bytes()...))
 	}
-	if err := c.write(buf.Bytes()); err != nil {
-		if errors.Is(err, net.ErrClosed) {
-			c.socket.Emit("close")
-		} else {
-			c.socket.Emit("error", err)
-		}
+	c.out.queue(frames...)
+	if !c.direct.Load() && !isProbe(packets) {
+		c.direct.Store(true)
 	}
+	c.Emit("drain")
 }
 
-func (c *conn) write(b []byte) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	_, err := c.net.Write(b)
-	return err
+// DoClose writes what is queued (bounded by closeFlushTimeout), then closes as
+// the library does.
+func (c *conn) DoClose(fn types.Callable) {
+	c.out.close(closeFlushTimeout)
+	c.Websocket.DoClose(fn)
 }
 
-func (c *conn) writeControl(op byte, data []byte) error {
-	var buf bytes.Buffer
-	appendHeader(&buf, op, len(data))
-	buf.Write(data)
-	return c.write(buf.Bytes())
-}
-
-// appendHeader writes a final, unmasked (server to client) frame header
-// (RFC 6455 section 5.2).
-func appendHeader(buf *bytes.Buffer, op byte, n int) {
-	buf.WriteByte(0x80 | op)
-	switch {
-	case n < 126:
-		buf.WriteByte(byte(n))
-	case n <= 0xffff:
-		buf.WriteByte(126)
-		buf.WriteByte(byte(n >> 8))
-		buf.WriteByte(byte(n))
-	default:
-		buf.WriteByte(127)
-		var l [8]byte
-		binary.BigEndian.PutUint64(l[:], uint64(n))
-		buf.Write(l[:])
+// failed reports a write error the way gorilla's reader reports read errors,
+// which makes the engine close the socket.
+func (c *conn) failed(closed bool, err error) {
+	if closed {
+		c.socket.Emit("close")
+	} else {
+		c.socket.Emit("error", err)
 	}
-}
-
-// The cache maps a broadcast's pre-encoded payload (one buffer shared by all its
-// sockets) to its complete WebSocket frame, built once. A broadcast reaches its sockets within a
-// short window, so remembering the most recent frames is enough; a miss only
-// costs one more preparation.
-const cacheSize = 256
-
-var cache struct {
-	sync.Mutex
-	byPayload map[types.BufferInterface][]byte
-	ring      [cacheSize]types.BufferInterface
-	next      int
-}
-
-// frame returns the WebSocket frame carrying payload; callers must not modify it.
-func frame(payload types.BufferInterface) []byte {
-	cache.Lock()
-	defer cache.Unlock()
-	if f, ok := cache.byPayload[payload]; ok {
-		return f
-	}
-	if cache.byPayload == nil {
-		cache.byPayload = make(map[types.BufferInterface][]byte, cacheSize)
-	}
-	op := byte(ws.BinaryMessage)
-	if _, ok := payload.(*types.StringBuffer); ok {
-		op = ws.TextMessage
-	}
-	var buf bytes.Buffer
-	appendHeader(&buf, op, payload.Len())
-	buf.Write(payload.Bytes())
-	f := buf.Bytes()
-	if old := cache.ring[cache.next]; old != nil {
-		delete(cache.byPayload, old)
-	}
-	cache.ring[cache.next] = payload
-	cache.next = (cache.next + 1) % cacheSize
-	cache.byPayload[payload] = f
-	return f
 }

@@ -1,0 +1,274 @@
+package wsframe
+
+import (
+	"errors"
+	"net"
+	"runtime"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// maxQueued bounds the bytes waiting for one connection. A client that reads
+// slower than the hub sends is disconnected when it falls this far behind,
+// instead of growing the hub's memory without limit.
+const maxQueued = 16 << 20
+
+// errTooFarBehind is the error a connection closes with past maxQueued.
+var errTooFarBehind = errors.New("wsframe: client too far behind, queued bytes over the limit")
+
+// outbox holds a connection's frames until a flusher writes them.
+//
+// Invariants, under mu: when buf is not empty, pending is true; while pending is
+// true, exactly the goroutine that holds wmu, or a flusher about to take it,
+// will call take again. Bytes are taken and written only with wmu held, so they
+// reach the connection in the order they were queued.
+type outbox struct {
+	net    net.Conn
+	raw    syscall.RawConn // nil when the connection is not a plain socket (TLS): writes block
+	onFail func(closed bool, err error)
+
+	mu      sync.Mutex
+	buf     *[]byte
+	pending bool
+	closed  bool
+
+	wmu sync.Mutex // held while writing
+}
+
+func (o *outbox) init(c net.Conn, onFail func(bool, error)) {
+	o.net, o.onFail = c, onFail
+	if sc, ok := c.(syscall.Conn); ok {
+		if raw, err := sc.SyscallConn(); err == nil {
+			o.raw = raw
+		}
+	}
+}
+
+// Buffers come from a pool, so an idle connection holds none.
+var buffers = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+const maxPooled = 1 << 20 // do not keep a huge burst's buffer around
+
+func release(b *[]byte) {
+	if cap(*b) <= maxPooled {
+		*b = (*b)[:0]
+		buffers.Put(b)
+	}
+}
+
+// queue appends frames and makes sure a flusher will write them.
+func (o *outbox) queue(frames ...[]byte) {
+	o.mu.Lock()
+	if o.closed {
+		o.mu.Unlock()
+		return
+	}
+	if o.buf == nil {
+		o.buf = buffers.Get().(*[]byte)
+	}
+	for _, f := range frames {
+		*o.buf = append(*o.buf, f...)
+	}
+	if len(*o.buf) > maxQueued {
+		o.closed = true
+		release(o.buf)
+		o.buf = nil
+		o.mu.Unlock()
+		go o.onFail(false, errTooFarBehind)
+		return
+	}
+	schedule := !o.pending && len(*o.buf) > 0
+	o.pending = o.pending || schedule
+	o.mu.Unlock()
+	if schedule {
+		flushers.schedule(o)
+	}
+}
+
+// take returns the queued bytes, or nil (and clears pending) when there are
+// none. Call it with wmu held.
+func (o *outbox) take() *[]byte {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	b := o.buf
+	if b == nil || len(*b) == 0 || o.closed {
+		o.pending = false
+		return nil
+	}
+	o.buf = nil
+	return b
+}
+
+// flush is a flusher's turn: one non-blocking write of everything queued. What
+// the socket does not accept is finished by a goroutine of its own, so a slow
+// client never holds up a flusher.
+func (o *outbox) flush() {
+	if !o.wmu.TryLock() { // a control frame or a slow write holds the connection
+		go o.drain()
+		return
+	}
+	b := o.take()
+	if b == nil {
+		o.wmu.Unlock()
+		return
+	}
+	n, err := o.tryWrite(*b)
+	switch {
+	case err != nil:
+		release(b)
+		o.fail(err)
+		o.wmu.Unlock()
+	case n < len(*b):
+		rest := (*b)[n:]
+		go func() { // wmu passes to this goroutine
+			err := o.writeAll(rest)
+			release(b)
+			if err != nil {
+				o.fail(err)
+				o.wmu.Unlock()
+				return
+			}
+			o.drainLocked()
+		}()
+	default:
+		release(b)
+		o.mu.Lock()
+		again := o.buf != nil && len(*o.buf) > 0 && !o.closed
+		o.pending = again
+		o.mu.Unlock()
+		o.wmu.Unlock()
+		if again { // more arrived while writing: back of the line, to batch more
+			flushers.schedule(o)
+		}
+	}
+}
+
+// drain writes everything queued with blocking writes.
+func (o *outbox) drain() {
+	o.wmu.Lock()
+	o.drainLocked()
+}
+
+// drainLocked is drain with wmu already held; it releases wmu.
+func (o *outbox) drainLocked() {
+	defer o.wmu.Unlock()
+	for {
+		b := o.take()
+		if b == nil {
+			return
+		}
+		err := o.writeAll(*b)
+		release(b)
+		if err != nil {
+			o.fail(err)
+			return
+		}
+	}
+}
+
+// writeNow queues a control frame and writes everything queued before
+// returning: gorilla expects its handlers' frames on the wire when they return.
+func (o *outbox) writeNow(header, payload []byte) error {
+	o.queue(append(header, payload...))
+	o.drain()
+	return nil
+}
+
+// close writes what is queued, waiting at most timeout, and refuses more.
+func (o *outbox) close(timeout time.Duration) {
+	_ = o.net.SetWriteDeadline(time.Now().Add(timeout)) // also unblocks a stuck writer
+	o.drain()
+	o.mu.Lock()
+	o.closed = true
+	if o.buf != nil {
+		release(o.buf)
+		o.buf = nil
+	}
+	o.mu.Unlock()
+}
+
+// tryWrite writes what the socket takes without waiting.
+func (o *outbox) tryWrite(b []byte) (int, error) {
+	if o.raw == nil {
+		return 0, nil // the caller's goroutine finishes it with blocking writes
+	}
+	var n int
+	var werr error
+	err := o.raw.Write(func(fd uintptr) bool {
+		for n < len(b) {
+			m, err := syscall.Write(int(fd), b[n:])
+			if m > 0 {
+				n += m
+			}
+			switch {
+			case err == syscall.EINTR:
+				continue
+			case err == syscall.EAGAIN:
+				return true
+			case err != nil:
+				werr = err
+				return true
+			case m == 0:
+				return true
+			}
+		}
+		return true
+	})
+	if werr == nil {
+		werr = err
+	}
+	return n, werr
+}
+
+func (o *outbox) writeAll(b []byte) error {
+	_, err := o.net.Write(b)
+	return err
+}
+
+// fail drops what is queued and reports err once, off this goroutine: the
+// report makes the library close the transport, which calls close, which
+// needs wmu.
+func (o *outbox) fail(err error) {
+	o.mu.Lock()
+	first := !o.closed
+	o.closed = true
+	if o.buf != nil {
+		release(o.buf)
+		o.buf = nil
+	}
+	o.pending = false
+	o.mu.Unlock()
+	if first {
+		closed := errors.Is(err, net.ErrClosed) || errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET)
+		go o.onFail(closed, err)
+	}
+}
+
+// flushers are long-lived goroutines that write outboxes in the order they
+// became ready. Being few and long-lived, they cost no goroutine start or stack
+// growth per write, and a connection waiting its turn collects more frames.
+var flushers flusherPool
+
+type flusherPool struct {
+	once  sync.Once
+	ready chan *outbox
+}
+
+func (p *flusherPool) schedule(o *outbox) {
+	p.once.Do(func() {
+		p.ready = make(chan *outbox, 1<<14)
+		for range max(2, runtime.GOMAXPROCS(0)) {
+			go func() {
+				for o := range p.ready {
+					o.flush()
+				}
+			}()
+		}
+	})
+	select {
+	case p.ready <- o:
+	default: // flushers far behind: never make a sender wait
+		go o.drain()
+	}
+}
