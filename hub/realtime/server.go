@@ -69,7 +69,7 @@ func New(opts Options) *Server {
 	// adapter (session-aware when connection state recovery is on) and connect
 	// timeout from them, and hands them on to the engine.
 	s.io = socket.NewServer(nil, serverOptions(opts.IO))
-	s.handler = s.io.ServeHandler(nil)
+	s.handler = releaseAfterHijack(s.io.ServeHandler(nil))
 	s.io.Use(s.handshake)
 	_ = s.io.On("connection", func(args ...any) { s.onConnection(args[0].(*socket.Socket)) })
 	return s
