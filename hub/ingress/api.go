@@ -12,6 +12,7 @@ package ingress
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/json"
@@ -40,6 +41,13 @@ type Emitter interface {
 	EmitRaw(event string, data any, rooms []string) error // error only for an event name Socket.IO reserves
 }
 
+// Pacer is implemented by emitters that can tell a source to slow down: Pace
+// returns when the hub's sockets have caught up with what it accepted (or ctx
+// ends). The emit endpoints call it before answering.
+type Pacer interface {
+	Pace(ctx context.Context)
+}
+
 // defaultMaxBodySize applies when config.API.MaxBodySize is not positive (the config
 // package defaults it to the same 1 MiB; this guards a zero-value config).
 const defaultMaxBodySize = 1 << 20
@@ -62,6 +70,7 @@ type route struct {
 	methods []string // allowed methods; their join is the Allow header
 	public  bool     // no token needed
 	body    bool     // read the body (bounded by api.maxBodySize) before handle
+	paced   bool     // answer only once the emitter has caught up (Pacer)
 	handle  func(body []byte) (int, any, *apiError)
 }
 
@@ -86,9 +95,9 @@ func New(api config.API, contentTypes config.ContentTypes, em Emitter, logger *s
 	}
 	post := []string{http.MethodPost}
 	a.routes = map[string]route{
-		"/hub/emit":            {methods: post, body: true, handle: a.serveEmit},
-		"/hub/raw":             {methods: post, body: true, handle: a.serveRaw},
-		"/hub/webhooks/strapi": {methods: post, body: true, handle: a.serveWebhook},
+		"/hub/emit":            {methods: post, body: true, paced: true, handle: a.serveEmit},
+		"/hub/raw":             {methods: post, body: true, paced: true, handle: a.serveRaw},
+		"/hub/webhooks/strapi": {methods: post, body: true, paced: true, handle: a.serveWebhook},
 		"/hub/health":          {methods: []string{http.MethodGet, http.MethodHead}, public: true, handle: a.serveHealth},
 	}
 	return a
@@ -130,6 +139,9 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if e != nil {
 		a.fail(w, r, e)
 		return
+	}
+	if p, ok := a.em.(Pacer); ok && rt.paced {
+		p.Pace(r.Context())
 	}
 	writeJSON(w, r, status, resp)
 }

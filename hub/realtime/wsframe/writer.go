@@ -67,11 +67,15 @@ func (o *outbox) queue(frames ...[]byte) {
 	if o.buf == nil {
 		o.buf = buffers.Get().(*[]byte)
 	}
+	n := 0
 	for _, f := range frames {
 		*o.buf = append(*o.buf, f...)
+		n += len(f)
 	}
+	queued(int64(n))
 	if len(*o.buf) > maxQueued {
 		o.closed = true
+		queued(-int64(len(*o.buf)))
 		release(o.buf)
 		o.buf = nil
 		o.mu.Unlock()
@@ -87,7 +91,7 @@ func (o *outbox) queue(frames ...[]byte) {
 }
 
 // take returns the queued bytes, or nil (and clears pending) when there are
-// none. Call it with wmu held.
+// none. Call it with wmu held. The bytes stay in the backlog until written.
 func (o *outbox) take() *[]byte {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -114,8 +118,10 @@ func (o *outbox) flush() {
 		return
 	}
 	n, err := o.tryWrite(*b)
+	queued(-int64(n))
 	switch {
 	case err != nil:
+		queued(-int64(len(*b) - n))
 		release(b)
 		o.fail(err)
 		o.wmu.Unlock()
@@ -123,6 +129,7 @@ func (o *outbox) flush() {
 		rest := (*b)[n:]
 		go func() { // wmu passes to this goroutine
 			err := o.writeAll(rest)
+			queued(-int64(len(rest)))
 			release(b)
 			if err != nil {
 				o.fail(err)
@@ -159,6 +166,7 @@ func (o *outbox) drainLocked() {
 			return
 		}
 		err := o.writeAll(*b)
+		queued(-int64(len(*b)))
 		release(b)
 		if err != nil {
 			o.fail(err)
@@ -182,6 +190,7 @@ func (o *outbox) close(timeout time.Duration) {
 	o.mu.Lock()
 	o.closed = true
 	if o.buf != nil {
+		queued(-int64(len(*o.buf)))
 		release(o.buf)
 		o.buf = nil
 	}
@@ -234,6 +243,7 @@ func (o *outbox) fail(err error) {
 	first := !o.closed
 	o.closed = true
 	if o.buf != nil {
+		queued(-int64(len(*o.buf)))
 		release(o.buf)
 		o.buf = nil
 	}
