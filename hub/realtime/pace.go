@@ -11,7 +11,7 @@ import (
 // writers, over all connections, before a source is made to wait, and for how
 // long at most.
 const (
-	paceBacklog = 512 << 10
+	paceBacklog = 128 << 10
 	paceMax     = time.Second
 )
 
