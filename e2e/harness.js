@@ -64,6 +64,8 @@ export function startHub(config, { env = {} } = {}) {
             }
           },
           stop: async () => { child.kill('SIGTERM'); return exited; },
+          // kill ends the hub without a graceful shutdown, as a crash would.
+          kill: async (signal = 'SIGKILL') => { child.kill(signal); return exited; },
           exited,
         });
       }

@@ -17,11 +17,15 @@ import (
 
 	"github.com/iohub/iohub/hub/access"
 	"github.com/iohub/iohub/hub/auth"
+	"github.com/iohub/iohub/hub/cluster"
 	"github.com/iohub/iohub/hub/config"
+	"github.com/iohub/iohub/hub/handler"
 	"github.com/iohub/iohub/hub/ingress"
+	"github.com/iohub/iohub/hub/kv"
 	"github.com/iohub/iohub/hub/plugin"
 	"github.com/iohub/iohub/hub/realtime"
 	"github.com/iohub/iohub/hub/sanitize"
+	"github.com/iohub/iohub/hub/strapi"
 )
 
 // ShutdownTimeout bounds how long Serve waits for HTTP requests in flight after
@@ -34,8 +38,19 @@ type Server struct {
 	log     *slog.Logger
 	rt      *realtime.Server
 	api     *ingress.API
-	plugins *plugin.Host // nil without events[]
+	plugins *plugin.Host   // nil without events[]
+	cluster *cluster.Node  // nil without [cluster]
+	syncer  *strapi.Syncer // nil unless [strapi] url and apiToken: roles from Strapi
+	em      Emitter
 	mux     *http.ServeMux
+}
+
+// Emitter is what the HTTP API and handlers deliver through: the realtime
+// server alone, or, with [cluster], a cluster node around it that delivers on
+// every node.
+type Emitter interface {
+	ingress.Emitter
+	handler.Target
 }
 
 // New builds a hub from a validated configuration. It does not listen yet.
@@ -52,29 +67,62 @@ func New(cfg *config.Config, logger *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, log: logger, mux: http.NewServeMux()}
+	clean := sanitize.New(cfg.PrivateFields)
 	s.rt = realtime.New(realtime.Options{
 		IO:        cfg.IO,
 		Auth:      authn,
 		Rules:     rules,
-		Sanitizer: sanitize.New(cfg.PrivateFields),
+		Sanitizer: clean,
 		Logger:    logger.With("component", "realtime"),
 	})
-	s.api = ingress.New(cfg.API, cfg.ContentTypes, s.rt, logger.With("component", "api"))
-	s.api.SetHealth(func() map[string]any { return map[string]any{"sockets": s.rt.Sockets()} })
+	var em Emitter = s.rt
+	var store kv.Store // nil: the plugin host's in-memory store
+	if cfg.Cluster.Enabled() {
+		node, err := cluster.New(cluster.Options{
+			Config:    cfg.Cluster,
+			Local:     s.rt,
+			Sanitizer: clean,
+			Logger:    logger.With("component", "cluster"),
+		})
+		if err != nil {
+			return nil, err
+		}
+		s.cluster, em, store = node, node, node.KV()
+	}
+	s.em = em
+	s.api = ingress.New(cfg.API, cfg.ContentTypes, em, logger.With("component", "api"))
+	s.wireStrapi(authn)
+	s.api.SetHealth(func() map[string]any {
+		h := map[string]any{"sockets": s.rt.Sockets()}
+		if s.cluster != nil {
+			for k, v := range s.cluster.Health() {
+				h[k] = v
+			}
+		}
+		if s.syncer != nil {
+			h["strapi"] = s.syncer.Health()
+		}
+		return h
+	})
 
 	s.mux.Handle(cfg.IO.Path+"/", s.rt.Handler())
 	s.mux.Handle("/hub/", s.api)
 
-	if len(cfg.Events) > 0 {
+	// A .js handler file binds itself by its entries' names, so a plugins
+	// directory holding one needs the host without any [[events]].
+	if len(cfg.Events) > 0 || plugin.HasJS(cfg.Plugins.Dir) {
 		host, err := plugin.New(context.Background(), plugin.Options{
 			Dir:         cfg.Plugins.Dir,
 			Events:      cfg.Events,
 			Timeout:     cfg.Plugins.Timeout.D(),
 			MemoryLimit: int64(cfg.Plugins.MemoryLimit),
-			Target:      s.rt,
+			JSRuntime:   cfg.Plugins.JSRuntime,
+			Target:      em,
+			KV:          store,
 			Logger:      logger.With("component", "plugins"),
 		})
 		if err != nil {
+			s.Close()
 			return nil, err
 		}
 		s.plugins = host
@@ -94,8 +142,13 @@ func rolePermissions(roles map[string]config.Role) map[string][]string {
 // Handler is everything the hub serves on its listener.
 func (s *Server) Handler() http.Handler { return s.mux }
 
-// Realtime exposes the Socket.IO side, for embedding and tests.
+// Realtime exposes the Socket.IO side, for embedding and tests. Its emits
+// reach this node's sockets only; use Emitter to reach every node.
 func (s *Server) Realtime() *realtime.Server { return s.rt }
+
+// Emitter delivers to the sockets of the whole hub: every node of a cluster,
+// or this one alone.
+func (s *Server) Emitter() Emitter { return s.em }
 
 // Serve serves on ln until ctx ends, then shuts down gracefully: it stops
 // accepting, disconnects every socket, and waits up to ShutdownTimeout for HTTP
@@ -105,6 +158,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		Handler:           s.mux,
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+	}
+	if s.syncer != nil {
+		s.startStrapiSync(ctx)
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -139,11 +195,17 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	return err
 }
 
-// Close releases what New acquired (the Wasm runtime). Serve does it when it
-// returns; call it for a Server that never serves.
+// Close releases what New acquired (the Wasm runtime, the cluster's Redis
+// connections). Serve does it when it returns; call it for a Server that never
+// serves.
 func (s *Server) Close() {
 	if s.plugins != nil {
 		_ = s.plugins.Close(context.Background())
+	}
+	// After the plugins: disconnect handlers that ran during shutdown may still
+	// have ops queued for the other nodes.
+	if s.cluster != nil {
+		s.cluster.Close()
 	}
 }
 

@@ -57,6 +57,18 @@ for t in "${targets[@]}"; do
   rm -f "$log"
 done
 
+# JavaScript handlers need no build: they are copied as they are (the
+# plugins/ name, then the source).
+for js in "connection-logger-js examples/handlers/connection-logger/js/connection-logger.js" \
+  "chat-js examples/handlers/chat/js/chat.js"; do
+  read -r name src <<<"$js"
+  if cp "$root/$src" "$out/$name.js"; then
+    printf 'copied %-24s %-15s %8d bytes\n' "$name.js" javascript "$(wc -c <"$out/$name.js")"
+  else
+    failed+=("$name (javascript): cannot copy $src")
+  fi
+done
+
 echo "$built module(s) in $out"
 if [ ${#missing[@]} -gt 0 ]; then
   echo "MISSING TOOLCHAIN:"

@@ -16,10 +16,11 @@ go version
 node --version
 npm --version
 
-step "system packages (Wasm toolchains for the handler examples and test fixtures)"
+step "system packages (Wasm toolchains for the handler examples and test fixtures; redis-server)"
 # Debian packages: wabt (wat2wasm for the WAT fixtures), clang/lld/wasi-libc for C
-# guests, Debian's rustc 1.63 with the wasm32 std for Rust guests.
-pkgs=(wabt clang lld wasi-libc libclang-rt-dev-wasm32 rustc cargo libstd-rust-dev-wasm32)
+# guests, Debian's rustc 1.63 with the wasm32 std for Rust guests, redis-server
+# for the cluster tests (they start their own servers on free loopback ports).
+pkgs=(wabt clang lld wasi-libc libclang-rt-dev-wasm32 rustc cargo libstd-rust-dev-wasm32 redis-server)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -40,7 +41,13 @@ if [ -n "$unformatted" ]; then
   exit 1
 fi
 
+step "JavaScript handler runtime (npm ci at the root: quickjs-wasi, pinned by package-lock.json)"
+# hub/plugin's tests and the e2e tests run .js handlers on its quickjs.wasm.
+npm ci --no-audit --no-fund --loglevel=error
+
 step "go test -race ./..."
+# The Redis tests skip without redis-server unless this is set: CI must not skip.
+export IOHUB_REQUIRE_REDIS=1
 go test -race -count=1 ./...
 
 step "fuzz targets ($FUZZTIME each)"
@@ -72,6 +79,13 @@ fi
 step "build the hub binary for the end-to-end tests"
 mkdir -p e2e/.bin
 go build -o e2e/.bin/hub ./cmd/hub
+
+step "Strapi v4 and v5 for the end-to-end tests (scripts/strapi-install.sh)"
+# Installed once per lockfile into ~/.cache/iohub-strapi (IOHUB_STRAPI_CACHE),
+# outside the repository: ~700 MB each, ~2-3 minutes each from an empty npm
+# cache. A lockfile already installed is skipped. The e2e tests start and stop
+# the Strapis themselves; they fail (never skip) when Strapi cannot run.
+scripts/strapi-install.sh v4 v5
 
 step "end-to-end tests (socket.io-client from npm, pinned by e2e/package-lock.json)"
 cd "$root/e2e"

@@ -133,27 +133,7 @@ func runFanout(ctx context.Context, l launcher, cfg fanoutConfig, round int) (*f
 	var delivered, warm atomic.Int64
 	recvs := make([]*receiver, cfg.clients)
 	clients, err := connectMany(ctx, srv.port, cfg.clients, 50, func(i int, c *client) {
-		r := &receiver{seen: make([]uint8, cfg.events), lat: make([]int32, 0, cfg.events)}
-		recvs[i] = r
-		c.onEvent = func(name string, args []byte, recv time.Time) {
-			seq, ok1 := intField(args, "seq")
-			sent, ok2 := intField(args, "t")
-			if name != "message:create" || !ok1 || !ok2 || seq >= int64(len(r.seen)) || seq < -1 {
-				r.bad++
-				return
-			}
-			if seq == -1 {
-				warm.Add(1)
-				return
-			}
-			if r.seen[seq]++; r.seen[seq] > 1 {
-				r.dup++
-				return
-			}
-			r.lat = append(r.lat, int32(min(max(recv.UnixNano()-sent, 0)/1e3, 1<<31-1)))
-			r.last.Store(recv.UnixNano())
-			delivered.Add(1)
-		}
+		recvs[i], c.onEvent = newReceiver(cfg.events, &warm, &delivered)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%s: connect %d clients: %w", srv.name, cfg.clients, err)
@@ -321,4 +301,31 @@ func waitFor(ctx context.Context, timeout time.Duration, cond func() bool) error
 		time.Sleep(10 * time.Millisecond)
 	}
 	return nil
+}
+
+// newReceiver returns a client's receiver for a fan-out of events numbered
+// from 0 and the event callback that fills it: sequence numbers seen (counting
+// duplicates), latencies from the timestamp in the payload, and the warm-up
+// event (-1) counted in warm.
+func newReceiver(events int, warm, delivered *atomic.Int64) (*receiver, func(string, []byte, time.Time)) {
+	r := &receiver{seen: make([]uint8, events), lat: make([]int32, 0, events)}
+	return r, func(name string, args []byte, recv time.Time) {
+		seq, ok1 := intField(args, "seq")
+		sent, ok2 := intField(args, "t")
+		if name != "message:create" || !ok1 || !ok2 || seq >= int64(len(r.seen)) || seq < -1 {
+			r.bad++
+			return
+		}
+		if seq == -1 {
+			warm.Add(1)
+			return
+		}
+		if r.seen[seq]++; r.seen[seq] > 1 {
+			r.dup++
+			return
+		}
+		r.lat = append(r.lat, int32(min(max(recv.UnixNano()-sent, 0)/1e3, 1<<31-1)))
+		r.last.Store(recv.UnixNano())
+		delivered.Add(1)
+	}
 }

@@ -9,6 +9,8 @@
 //	(b) idle    many idle connections: RSS and connect CPU per connection
 //	(c) acks    sequential emit-with-ack: Wasm echo handler vs a JS function
 //	(d) reload  (c) on the hub while its handler module is replaced repeatedly
+//	(e) cluster (a) over several hub nodes joined through redis-server, against
+//	    one node (iohub only)
 //
 // It prints one table per scenario (medians over rounds, ratio iohub/node) and
 // writes every run's raw numbers with -json. Run it through bench/run.sh; see
@@ -31,7 +33,7 @@ import (
 	"time"
 )
 
-var allScenarios = []string{"fanout", "rate", "idle", "acks", "reload"}
+var allScenarios = []string{"fanout", "rate", "idle", "acks", "reload", "cluster"}
 
 type options struct {
 	scenarios, servers []string
@@ -42,6 +44,7 @@ type options struct {
 	ack                ackConfig
 	reloadFor          time.Duration
 	reloadEvery        time.Duration
+	clusterNodes       int
 	jsonOut, perfDir   string
 	repo               string
 	timeout            time.Duration
@@ -75,6 +78,7 @@ func parseFlags() (*options, error) {
 	flag.DurationVar(&o.ack.timeout, "ack-timeout", 5*time.Second, "(c, d) an ack later than this fails")
 	flag.DurationVar(&o.reloadFor, "reload-duration", 10*time.Second, "(d) time per phase (steady, then reloading)")
 	flag.DurationVar(&o.reloadEvery, "reload-every", 300*time.Millisecond, "(d) module rewrite interval (the hub debounces 150ms)")
+	flag.IntVar(&o.clusterNodes, "cluster-nodes", 3, "(e) hub nodes in the cluster scenario (2..5); clients, events, size and posters as in (a)")
 	flag.StringVar(&o.jsonOut, "json", "", "write every run's raw numbers to this file")
 	flag.StringVar(&o.perfDir, "perf", "", "record perf CPU profiles (and write call counts) of each fan-out and ack run into this `dir` (perturbs the numbers)")
 	flag.StringVar(&o.repo, "repo", "", "repository root (default: found from the working directory)")
@@ -121,6 +125,8 @@ func parseFlags() (*options, error) {
 		return nil, errors.New("-posters must be 1..64 and -rate 0..10000")
 	case o.ack.duration > 10*time.Minute, o.reloadFor > 10*time.Minute:
 		return nil, errors.New("durations must be at most 10m")
+	case o.clusterNodes < 2 || o.clusterNodes > 5:
+		return nil, errors.New("-cluster-nodes must be 2..5")
 	}
 	return o, nil
 }
@@ -165,6 +171,9 @@ type results struct {
 	Reload   []*reloadResult `json:"reload,omitempty"`
 	Skipped  []string        `json:"skipped,omitempty"`
 	Failures []string        `json:"failures,omitempty"`
+
+	// Cluster is scenario (e), iohub only.
+	Cluster []*clusterResult `json:"cluster,omitempty"`
 }
 
 func main() {
@@ -287,6 +296,22 @@ func run(ctx context.Context, o *options) (*results, error) {
 				}
 				continue
 			}
+			if sc == "cluster" {
+				if hub == nil {
+					logf("cluster: iohub only, and -servers leaves it out; skipped")
+					break
+				}
+				if err := runClusterRound(ctx, hub, o, round, res, fail); err != nil {
+					var skip errSkip
+					if errors.As(err, &skip) {
+						logf("  %v", err)
+						res.Skipped = append(res.Skipped, skip.reason)
+						break
+					}
+					return res, fmt.Errorf("cluster: %w", err)
+				}
+				continue
+			}
 			for _, l := range order(round) {
 				if err := runOne(ctx, o, sc, l, round, res, fail); err != nil {
 					var skip errSkip
@@ -366,6 +391,7 @@ func settings(o *options) map[string]any {
 		"idle": o.idle.conns, "idleParallel": o.idle.parallel,
 		"ackClients": o.ack.clients, "ackDuration": o.ack.duration.String(),
 		"reloadDuration": o.reloadFor.String(), "reloadEvery": o.reloadEvery.String(),
+		"clusterNodes": o.clusterNodes,
 	}
 }
 
@@ -390,6 +416,10 @@ func printTables(o *options, res *results) {
 	if len(res.Reload) > 0 {
 		reloadTable(fmt.Sprintf("(d) iohub acks during hot reload: %d clients, %v per phase, module replaced every %v (%s)",
 			o.ack.clients, o.reloadFor, o.reloadEvery, rounds), res.Reload).write(w)
+	}
+	if len(res.Cluster) > 0 {
+		clusterTable(fmt.Sprintf("(e) cross-node fan-out, closed loop: %d clients x %d events of %d B, %d posters, %d hub nodes + redis-server vs 1 node (%s)",
+			o.fan.clients, o.fan.events, o.fan.size, o.fan.posters, o.clusterNodes, rounds), o.clusterNodes, res.Cluster).write(w)
 	}
 	for _, s := range res.Skipped {
 		fmt.Fprintf(w, "\nskipped: %s\n", s)

@@ -21,7 +21,7 @@ func tryModule(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("hub try", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: hub try [flags] module.wasm\n\nRuns one event through a handler module and prints what it did.")
+		fmt.Fprintln(stderr, "usage: hub try [flags] module.wasm|handler.js\n\nRuns one event through a handler module and prints what it did.")
 		fs.PrintDefaults()
 	}
 	kind := fs.String("kind", "event", `"connection", "disconnect" or "event"`)
@@ -38,6 +38,7 @@ func tryModule(args []string, stdout, stderr io.Writer) int {
 	var mem config.ByteSize = 16 * config.MiB
 	fs.TextVar(&mem, "memory", mem, "memory limit of the instance")
 	verbose := fs.Bool("v", false, "log at debug level")
+	jsRuntime := fs.String("js-runtime", plugin.DefaultJSRuntime, "quickjs.wasm, for a .js handler file (npm ci installs it)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -86,6 +87,7 @@ func tryModule(args []string, stdout, stderr io.Writer) int {
 		},
 		Timeout:     timeout.D(),
 		MemoryLimit: int64(mem),
+		JSRuntime:   *jsRuntime,
 		Logger:      slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})),
 	})
 	if err != nil {

@@ -12,7 +12,12 @@
 // Verification is local when a key is configured (auth.jwtSecret and/or
 // auth.publicKeyFile): golang-jwt with an explicit algorithm allow-list and a key
 // chosen by algorithm family, so a public key can never be used as an HMAC secret.
-// With [strapi] url set, the hub also asks Strapi (GET /api/users/me?populate=role)
-// for the user, because Strapi's JWTs carry no role and only Strapi knows whether a
-// user was blocked after the token was issued. Answers are cached per token.
+// With [strapi] url set, the hub also asks Strapi for the user, because Strapi's
+// JWTs carry no role and only Strapi knows whether a user was blocked after the
+// token was issued: with strapi.apiToken and a locally verified token, GET
+// /api/users/:id?populate=role with the hub's token (cached per user id);
+// otherwise GET /api/users/me?populate=role with the client's token (cached per
+// token). ForgetUser drops what is cached about a user when Strapi says it
+// changed. Strapi v5's refresh-mode access tokens ({userId, sessionId, type})
+// work like v4's {id}; refresh tokens are refused.
 package auth

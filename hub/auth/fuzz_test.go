@@ -36,6 +36,9 @@ func FuzzAuthenticate(f *testing.F) {
 		b64(`{"alg":"none"}`) + "." + b64(`{"id":1}`) + ".",
 		signRawHS256(f, testSecret, `{"id":1e400}`),
 		signRawHS256(f, testSecret, `{"exp":"x"}`),
+		signRawHS256(f, testSecret, `{"userId":"1","sessionId":"s","type":"access"}`),
+		signRawHS256(f, testSecret, `{"userId":"1","sessionId":"s","type":"refresh"}`),
+		signRawHS256(f, testSecret, `{"id":"../../admin?x=1#"}`),
 	}
 	for _, s := range seeds {
 		f.Add(s)
@@ -63,8 +66,11 @@ func FuzzAuthenticate(f *testing.F) {
 	viaStrapi := newAuth(f, config.Auth{RoleClaim: "role", AuthenticatedRole: "Authenticated"},
 		config.Strapi{URL: srv.URL, CacheSize: 64, Timeout: config.Duration(5 * time.Second)})
 
+	// A third hub reads users by id with its API token (fakeUsers knows user 1).
+	byID := newAuth(f, hsConfig(), newFakeUsers(f).config())
+
 	f.Fuzz(func(t *testing.T, token string) {
-		for _, auth := range []*Authenticator{a, viaStrapi} {
+		for _, auth := range []*Authenticator{a, viaStrapi, byID} {
 			id, err := auth.Authenticate(context.Background(), token)
 			if err != nil {
 				if !isSentinel(err) {
@@ -79,5 +85,39 @@ func FuzzAuthenticate(f *testing.F) {
 				t.Fatalf("anonymous = %v for %q", id.Anonymous, token)
 			}
 		}
+	})
+}
+
+// FuzzDecodeUser: whatever Strapi answers for a user (/api/users/me or
+// /api/users/:id), decoding never panics, never keeps a private field, and the
+// standing and role rules take the result without panicking.
+func FuzzDecodeUser(f *testing.F) {
+	for _, s := range []string{
+		editorUser, `{}`, `null`, `[]`, `"x"`, `{"id":1,"blocked":"true","role":"Editor"}`,
+		`{"id":1,"role":{"name":""},"confirmed":null}`, `{"id":1e400,"role":{"name":{"x":1}}}`,
+		`{"id":1,"documentId":"d","username":"ann","blocked":true,"publishedAt":"2026-11-25T10:52:41.183Z",` +
+			`"role":{"id":1,"documentId":"r","name":"Authenticated","type":"authenticated"}}`,
+		`{"password":"x","resetPasswordToken":"y","confirmationToken":"z"} `, `{"a":1}{"b":2}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		user, err := decodeUser(body)
+		if err != nil {
+			return
+		}
+		if user == nil {
+			t.Fatal("nil user without error")
+		}
+		for _, p := range privateUserFields {
+			if _, ok := user[p]; ok {
+				t.Fatalf("private field %s kept", p)
+			}
+		}
+		_ = checkStanding(user, true)
+		if role, ok := roleFromUser(user); ok && role == "" {
+			t.Fatal("empty role accepted")
+		}
+		_, _ = formatID(user["id"])
 	})
 }

@@ -25,17 +25,21 @@ const maxUserBody = 1 << 20
 // distinct tokens costs O(1) per insert rather than O(size).
 const sweepEvery = time.Second
 
-// lookup is Strapi's answer to GET /api/users/me for one token: status 200 with the
-// user, or 401/403 (a refusal, decided by the caller). Other answers are errors.
+// lookup is Strapi's answer about one token (GET /api/users/me: status 200 with
+// the user, or 401/403, a refusal decided by the caller) or one user id (GET
+// /api/users/:id with the hub's API token: 200 with the user, or 404 when there
+// is no such user). Other answers are errors.
 type lookup struct {
 	status int
 	user   map[string]any
 }
 
 // cacheEntry is one cached answer, keyed by the token's SHA-256 so the cache holds
-// no tokens.
+// no tokens (or by userKey for answers about a user id). user is the user id the
+// answer is about, so that ForgetUser can find every answer about one user.
 type cacheEntry struct {
 	key     [32]byte
+	user    string
 	res     lookup
 	expires time.Time
 }
@@ -43,6 +47,7 @@ type cacheEntry struct {
 // flight is a request in progress; waiters block on done, then read res/err.
 type flight struct {
 	done chan struct{}
+	user string
 	res  lookup
 	err  error
 }
@@ -53,11 +58,14 @@ type flight struct {
 // one request per socket at once; the cache lives until the token's exp because
 // that is as long as the answer is about a usable token.
 type strapiClient struct {
-	url  string
-	http *http.Client
-	log  *slog.Logger
-	now  func() time.Time
-	size int
+	url      string // GET /api/users/me?populate=role
+	base     string // strapi.url
+	apiToken string // strapi.apiToken; "" = users are read with their own token
+	ttl      time.Duration
+	http     *http.Client
+	log      *slog.Logger
+	now      func() time.Time
+	size     int
 
 	mu        sync.Mutex
 	entries   map[[32]byte]*list.Element // of *cacheEntry
@@ -75,12 +83,19 @@ func newStrapiClient(cfg config.Strapi, log *slog.Logger, now func() time.Time) 
 	if size <= 0 {
 		size = 10000
 	}
+	ttl := cfg.UserCacheTTL.D()
+	if ttl <= 0 {
+		ttl = config.DefaultUserCacheTTL
+	}
 	// A reconnect storm sends many lookups at once; the default transport keeps
 	// only 2 idle connections per host and would reconnect for most of them.
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.MaxIdleConnsPerHost = 64
 	return &strapiClient{
-		url: cfg.URL + "/api/users/me?populate=role",
+		url:      cfg.URL + "/api/users/me?populate=role",
+		base:     cfg.URL,
+		apiToken: cfg.APIToken,
+		ttl:      ttl,
 		http: &http.Client{
 			Timeout:   timeout,
 			Transport: transport,
@@ -97,14 +112,24 @@ func newStrapiClient(cfg config.Strapi, log *slog.Logger, now func() time.Time) 
 	}
 }
 
-// me returns Strapi's answer for token, from the cache when possible. A 200 answer
-// is cached until `until`, a 401/403 until `refusedUntil`. Errors (network, timeout,
-// 5xx, unexpected answers) are not cached: the next handshake asks again.
+// me returns Strapi's answer for token (of user, the token's id claim, "" if
+// none), from the cache when possible. A 200 answer is cached until `until`, a
+// 401/403 until `refusedUntil`, both at most userCacheTTL. Errors (network,
+// timeout, 5xx, unexpected answers) are not cached: the next handshake asks again.
+func (c *strapiClient) me(ctx context.Context, token, user string, until, refusedUntil time.Time) (lookup, error) {
+	limit := c.now().Add(c.ttl)
+	until, refusedUntil = earliest(until, limit), earliest(refusedUntil, limit)
+	return c.cached(ctx, sha256.Sum256([]byte(token)), user, until, refusedUntil,
+		func(ctx context.Context) (lookup, error) { return c.request(ctx, token) })
+}
+
+// cached returns the cached answer under key or asks Strapi with req, merging
+// concurrent requests for the same key into one.
 //
 // The request runs detached from ctx (bounded by the client timeout) because other
 // handshakes may be waiting for the same answer; ctx only bounds this caller's wait.
-func (c *strapiClient) me(ctx context.Context, token string, until, refusedUntil time.Time) (lookup, error) {
-	key := sha256.Sum256([]byte(token))
+func (c *strapiClient) cached(ctx context.Context, key [32]byte, user string, until, refusedUntil time.Time,
+	req func(context.Context) (lookup, error)) (lookup, error) {
 	c.mu.Lock()
 	if res, ok := c.getLocked(key); ok {
 		c.mu.Unlock()
@@ -112,9 +137,9 @@ func (c *strapiClient) me(ctx context.Context, token string, until, refusedUntil
 	}
 	f, ok := c.inflight[key]
 	if !ok {
-		f = &flight{done: make(chan struct{})}
+		f = &flight{done: make(chan struct{}), user: user}
 		c.inflight[key] = f
-		go c.fetch(context.WithoutCancel(ctx), key, token, f, until, refusedUntil)
+		go c.fetch(context.WithoutCancel(ctx), key, f, until, refusedUntil, req)
 	}
 	c.mu.Unlock()
 	select {
@@ -126,17 +151,21 @@ func (c *strapiClient) me(ctx context.Context, token string, until, refusedUntil
 }
 
 // fetch performs the request for a flight, caches a definite answer, and releases
-// the waiters.
-func (c *strapiClient) fetch(ctx context.Context, key [32]byte, token string, f *flight, until, refusedUntil time.Time) {
-	res, err := c.request(ctx, token)
+// the waiters. A flight that ForgetUser cut loose (no longer in inflight) is not
+// cached: its answer may predate the change that made the hub forget the user.
+func (c *strapiClient) fetch(ctx context.Context, key [32]byte, f *flight, until, refusedUntil time.Time,
+	req func(context.Context) (lookup, error)) {
+	res, err := req(ctx)
 	c.mu.Lock()
-	delete(c.inflight, key)
-	if err == nil {
-		exp := until
-		if res.status != http.StatusOK {
-			exp = refusedUntil
+	if c.inflight[key] == f {
+		delete(c.inflight, key)
+		if err == nil {
+			exp := until
+			if res.status != http.StatusOK {
+				exp = refusedUntil
+			}
+			c.putLocked(key, f.user, res, exp)
 		}
-		c.putLocked(key, res, exp)
 	}
 	f.res, f.err = res, err
 	c.mu.Unlock()
@@ -220,7 +249,7 @@ func (c *strapiClient) getLocked(key [32]byte) (lookup, bool) {
 
 // putLocked caches an answer until expires, keeping at most size entries: when
 // full, expired entries go first, then the oldest.
-func (c *strapiClient) putLocked(key [32]byte, res lookup, expires time.Time) {
+func (c *strapiClient) putLocked(key [32]byte, user string, res lookup, expires time.Time) {
 	now := c.now()
 	if !now.Before(expires) {
 		return
@@ -245,5 +274,5 @@ func (c *strapiClient) putLocked(key [32]byte, res lookup, expires time.Time) {
 		c.order.Remove(oldest)
 		delete(c.entries, oldest.Value.(*cacheEntry).key)
 	}
-	c.entries[key] = c.order.PushBack(&cacheEntry{key: key, res: res, expires: expires})
+	c.entries[key] = c.order.PushBack(&cacheEntry{key: key, user: user, res: res, expires: expires})
 }

@@ -83,7 +83,10 @@ func (fs *fakeStrapi) set(token string, a answer) {
 }
 
 func (fs *fakeStrapi) config() config.Strapi {
-	return config.Strapi{URL: fs.srv.URL, CacheSize: 100, Timeout: config.Duration(2 * time.Second)}
+	// userCacheTTL is longer than every token here, so the token's exp bounds
+	// the cache (TestUserCacheTTL covers the cap).
+	return config.Strapi{URL: fs.srv.URL, CacheSize: 100, Timeout: config.Duration(2 * time.Second),
+		UserCacheTTL: config.Duration(24 * time.Hour)}
 }
 
 // fakeClock is a settable clock safe for concurrent reads.

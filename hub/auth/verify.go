@@ -227,6 +227,12 @@ func (a *Authenticator) Authenticate(ctx context.Context, token string) (Identit
 	if err != nil {
 		return Identity{}, a.refuse(ctx, clienterr.ErrInvalidToken, err)
 	}
+	if typ, _ := claims["type"].(string); typ == "refresh" {
+		// Strapi v5's refresh mode signs refresh tokens with the same secret
+		// as access tokens ({userId, sessionId, type}); a refresh token is
+		// for /api/auth/refresh only, and it lives much longer.
+		return Identity{}, a.refuse(ctx, clienterr.ErrInvalidToken, errors.New("a refresh token is not an access token"))
+	}
 	id := Identity{Claims: claims, UserID: userIDFrom(claims, "id", "userId", "sub")}
 	if exp, err := claims.GetExpirationTime(); err == nil && exp != nil {
 		id.ExpiresAt = exp.Time
@@ -237,8 +243,12 @@ func (a *Authenticator) Authenticate(ctx context.Context, token string) (Identit
 	if id.Role, err = roleFromClaims(claims, a.cfg.RoleClaim, a.cfg.AuthenticatedRole); err != nil {
 		return Identity{}, a.refuse(ctx, clienterr.ErrInvalidToken, err)
 	}
-	if a.strapi == nil {
+	switch {
+	case a.strapi == nil:
 		return id, nil
+	case a.strapi.apiToken != "" && verified && id.UserID != "":
+		// The signature proves the id; the hub's token reads the user.
+		return a.withStrapiUser(ctx, id)
 	}
 	return a.withStrapi(ctx, token, id, verified)
 }
@@ -289,7 +299,7 @@ func (a *Authenticator) withStrapi(ctx context.Context, token string, id Identit
 		// The exp of a token Strapi refused was chosen by whoever made the token.
 		refusedUntil = now.Add(noExpCacheTTL)
 	}
-	res, err := a.strapi.me(ctx, token, until, refusedUntil)
+	res, err := a.strapi.me(ctx, token, id.UserID, until, refusedUntil)
 	if err != nil {
 		return Identity{}, a.refuse(ctx, clienterr.ErrAuthUnavailable, err)
 	}

@@ -45,6 +45,13 @@ const (
 	MethodNotAllowed Code = "method_not_allowed"
 	// NotFound: no such API path. HTTP 404.
 	NotFound Code = "not_found"
+	// StrapiSyncDisabled: POST /hub/strapi/sync on a hub without [strapi] url and
+	// apiToken, whose roles come from hub.toml. HTTP 409.
+	StrapiSyncDisabled Code = "strapi_sync_disabled"
+	// StrapiUnavailable: the hub could not read roles from Strapi (unreachable,
+	// token refused, unexpected answer); the last roles table stays in force.
+	// HTTP 502.
+	StrapiUnavailable Code = "strapi_unavailable"
 )
 
 // Internal is the code of the one 5xx the API can send: a bug in the hub, caught

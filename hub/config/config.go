@@ -81,7 +81,8 @@ type Config struct {
 	// Auth is `[auth]`, how handshake tokens are verified.
 	Auth Auth `toml:"auth"`
 
-	// Strapi is `[strapi]`, the optional Strapi instance asked for user details.
+	// Strapi is `[strapi]`, the optional Strapi instance asked for users, roles
+	// and permissions (see strapi.go).
 	Strapi Strapi `toml:"strapi"`
 
 	// Roles is `[roles.<Name>]`, the permissions of each role, keyed by the role
@@ -94,6 +95,10 @@ type Config struct {
 
 	// Plugins is `[plugins]`, where Wasm handlers are loaded from and their limits.
 	Plugins Plugins `toml:"plugins"`
+
+	// Cluster is `[cluster]`, several nodes sharing one Redis. Absent: the hub
+	// runs alone.
+	Cluster Cluster `toml:"cluster"`
 }
 
 // IOServerOptions is `[IOServerOptions]`, named as in strapi-plugin-io.
@@ -228,21 +233,6 @@ type Auth struct {
 	Leeway Duration `toml:"leeway"`
 }
 
-// Strapi is `[strapi]`.
-type Strapi struct {
-	// URL is `url`, Strapi's base URL (http or https), without a trailing slash
-	// (Parse trims it). Empty (default): no Strapi lookups.
-	URL string `toml:"url"`
-
-	// CacheSize is `cacheSize`, how many user lookups are cached. Default 10000;
-	// must be >= 1.
-	CacheSize int `toml:"cacheSize"`
-
-	// Timeout is `timeout`, the limit on one Strapi request. Default 5s; must be
-	// > 0.
-	Timeout Duration `toml:"timeout"`
-}
-
 // Role is `[roles.<Name>]`.
 type Role struct {
 	// Permissions is `permissions`, Strapi action names like
@@ -281,6 +271,15 @@ type Plugins struct {
 	// Default 16MiB. Must be a multiple of 64KiB (the Wasm page size), from 64KiB
 	// to 4GiB.
 	MemoryLimit ByteSize `toml:"memoryLimit"`
+
+	// JSRuntime is `jsRuntime`, the QuickJS build (quickjs.wasm of the npm
+	// package quickjs-wasi) that runs .js handlers. Default
+	// "node_modules/quickjs-wasi/quickjs.wasm", where `npm ci` at the
+	// repository root puts it. Load resolves a relative path against the config
+	// file's directory; Parse leaves it as written. A missing file is not a
+	// config error: it is reported when a .js handler needs it. Must not be
+	// empty.
+	JSRuntime string `toml:"jsRuntime"`
 }
 
 // Defaults of the scalar settings.
@@ -317,8 +316,10 @@ func Default() *Config {
 			Leeway:            Duration(30 * time.Second),
 		},
 		Strapi: Strapi{
-			CacheSize: 10000,
-			Timeout:   Duration(5 * time.Second),
+			CacheSize:    10000,
+			Timeout:      Duration(5 * time.Second),
+			SyncInterval: Duration(DefaultSyncInterval),
+			UserCacheTTL: Duration(DefaultUserCacheTTL),
 		},
 		Roles: map[string]Role{},
 		API:   API{MaxBodySize: MiB},
@@ -327,7 +328,9 @@ func Default() *Config {
 			Watch:       true,
 			Timeout:     Duration(100 * time.Millisecond),
 			MemoryLimit: 16 * MiB,
+			JSRuntime:   "node_modules/quickjs-wasi/quickjs.wasm",
 		},
+		Cluster: Cluster{ChannelPrefix: DefaultChannelPrefix},
 	}
 }
 

@@ -66,6 +66,11 @@ leeway = "1m"
 
 [strapi]
 url = "https://cms.example.com/"
+apiToken = "${TEST_STRAPI_TOKEN}"
+version = 5
+syncInterval = "10s"
+payload = "entry"
+userCacheTTL = 20000
 cacheSize = 500
 timeout = "2s"
 
@@ -85,6 +90,12 @@ dir = "wasm"
 watch = false
 timeout = "250ms"
 memoryLimit = "32MiB"
+
+[cluster]
+redis = "rediss://:${TEST_REDIS_PASSWORD}@redis.internal:6380/2"
+nodeId = "hub-a"
+channelPrefix = "prod:iohub"
+tlsInsecureSkipVerify = true
 `
 
 func fullConfigWant() *Config {
@@ -136,7 +147,11 @@ func fullConfigWant() *Config {
 			Audience:          "hub",
 			Leeway:            Duration(time.Minute),
 		},
-		Strapi: Strapi{URL: "https://cms.example.com", CacheSize: 500, Timeout: Duration(2 * time.Second)},
+		Strapi: Strapi{
+			URL: "https://cms.example.com", APIToken: "strapi-tok", Version: 5,
+			SyncInterval: Duration(10 * time.Second), Payload: "entry", UserCacheTTL: Duration(20 * time.Second),
+			CacheSize: 500, Timeout: Duration(2 * time.Second),
+		},
 		Roles: map[string]Role{
 			"Guest":          {Permissions: []string{"api::message.message.find"}},
 			"Content Editor": {Permissions: []string{"api::message.message.*", "plugin::users-permissions.user.me"}},
@@ -148,6 +163,13 @@ func fullConfigWant() *Config {
 			Watch:       false,
 			Timeout:     Duration(250 * time.Millisecond),
 			MemoryLimit: 32 * MiB,
+			JSRuntime:   "node_modules/quickjs-wasi/quickjs.wasm",
+		},
+		Cluster: Cluster{
+			Redis:                 "rediss://:pa55@redis.internal:6380/2",
+			NodeID:                "hub-a",
+			ChannelPrefix:         "prod:iohub",
+			TLSInsecureSkipVerify: true,
 		},
 	}
 }
@@ -156,6 +178,8 @@ func setFullEnv(t *testing.T) {
 	t.Setenv("TEST_USER_NAME", "alice")
 	t.Setenv("TEST_JWT_SECRET", `s3cr"et`)
 	t.Setenv("TEST_HUB_API_TOKEN", "tok-123")
+	t.Setenv("TEST_REDIS_PASSWORD", "pa55")
+	t.Setenv("TEST_STRAPI_TOKEN", "strapi-tok")
 	os.Unsetenv("TEST_WORD")
 }
 
@@ -311,6 +335,7 @@ func TestLoad(t *testing.T) {
 	want := fullConfigWant()
 	want.Auth.PublicKeyFile = filepath.Join(dir, "keys", "pub.pem")
 	want.Plugins.Dir = filepath.Join(dir, "wasm")
+	want.Plugins.JSRuntime = filepath.Join(dir, "node_modules", "quickjs-wasi", "quickjs.wasm")
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got  %#v\nwant %#v", got, want)
 	}

@@ -237,7 +237,7 @@ func (d *decoder) decode(m map[string]any, c *Config) {
 	var root keyPath
 	d.unknownKeys(root, m, "listen", "publicRoleName", "permissionMode", "privateFields",
 		"logLevel", "logFormat", "IOServerOptions", "contentTypes", "events", "auth",
-		"strapi", "roles", "api", "plugins")
+		"strapi", "roles", "api", "plugins", "cluster")
 	field(m, root, "listen", d.str, &c.Listen)
 	field(m, root, "publicRoleName", d.str, &c.PublicRoleName)
 	field(m, root, "permissionMode", d.str, &c.PermissionMode)
@@ -257,10 +257,7 @@ func (d *decoder) decode(m map[string]any, c *Config) {
 		d.decodeAuth(t, p, &c.Auth)
 	}
 	if t, p, ok := d.table(m, root, "strapi"); ok {
-		d.unknownKeys(p, t, "url", "cacheSize", "timeout")
-		field(t, p, "url", d.str, &c.Strapi.URL)
-		field(t, p, "cacheSize", d.integer, &c.Strapi.CacheSize)
-		field(t, p, "timeout", d.duration, &c.Strapi.Timeout)
+		d.decodeStrapi(t, p, &c.Strapi)
 	}
 	if t, p, ok := d.table(m, root, "roles"); ok {
 		d.decodeRoles(t, p, c.Roles)
@@ -271,11 +268,15 @@ func (d *decoder) decode(m map[string]any, c *Config) {
 		field(t, p, "maxBodySize", d.size, &c.API.MaxBodySize)
 	}
 	if t, p, ok := d.table(m, root, "plugins"); ok {
-		d.unknownKeys(p, t, "dir", "watch", "timeout", "memoryLimit")
+		d.unknownKeys(p, t, "dir", "watch", "timeout", "memoryLimit", "jsRuntime")
 		field(t, p, "dir", d.str, &c.Plugins.Dir)
 		field(t, p, "watch", d.boolean, &c.Plugins.Watch)
 		field(t, p, "timeout", d.duration, &c.Plugins.Timeout)
 		field(t, p, "memoryLimit", d.size, &c.Plugins.MemoryLimit)
+		field(t, p, "jsRuntime", d.str, &c.Plugins.JSRuntime)
+	}
+	if t, p, ok := d.table(m, root, "cluster"); ok {
+		d.decodeCluster(t, p, &c.Cluster)
 	}
 }
 

@@ -15,6 +15,8 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("[[events]]\nname = \"connection\"\nhandler = \"x\"\n[events.config]\na = [\"${\", { b = \"$$\" }]\n"))
 	f.Add([]byte("[plugins]\nmemoryLimit = \"1.5MiB\"\n[roles.\"a b\"]\npermissions = [\"api::*\"]\n"))
 	f.Add([]byte("a = [1,\n"))
+	f.Add([]byte("[strapi]\nurl = \"http://cms:1337\"\napiToken = \"${T:-x}\"\nversion = 5\npayload = \"flat\"\nsyncInterval = 500\nuserCacheTTL = \"1m\"\n"))
+	f.Add([]byte("[cluster]\nredis = \"rediss://:${P:-x}@h:1/2\"\nnodeId = \"n\"\ntlsInsecureSkipVerify = true\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := Parse(data, "fuzz.toml")
 		if err != nil {

@@ -12,9 +12,11 @@ import (
 )
 
 // Load reads the config file at path and parses it like [Parse], naming it path
-// in messages. In addition, it resolves relative auth.publicKeyFile and
-// plugins.dir against the file's directory (the fields then hold absolute paths)
-// and checks that auth.publicKeyFile is a readable file (without parsing it).
+// in messages. In addition, it resolves relative auth.publicKeyFile,
+// cluster.tlsCAFile, plugins.dir and plugins.jsRuntime against the file's
+// directory (the fields then hold absolute paths) and checks that
+// auth.publicKeyFile and cluster.tlsCAFile are readable files (without parsing
+// them).
 //
 // The error is a *Problems for an invalid config, or the error of reading the
 // file itself (e.g. an *fs.PathError wrapping fs.ErrNotExist).
@@ -61,12 +63,23 @@ func parse(data []byte, name, base string, lookup func(string) (string, bool)) (
 		if c.Plugins.Dir != "" && !filepath.IsAbs(c.Plugins.Dir) {
 			c.Plugins.Dir = filepath.Join(base, c.Plugins.Dir)
 		}
+		if c.Plugins.JSRuntime != "" && !filepath.IsAbs(c.Plugins.JSRuntime) {
+			c.Plugins.JSRuntime = filepath.Join(base, c.Plugins.JSRuntime)
+		}
 		if f := c.Auth.PublicKeyFile; f != "" {
 			if !filepath.IsAbs(f) {
 				c.Auth.PublicKeyFile = filepath.Join(base, f)
 			}
 			if msg := checkReadable(c.Auth.PublicKeyFile); msg != "" {
 				d.add(keyPath(nil).key("auth").key("publicKeyFile"), msg)
+			}
+		}
+		if f := c.Cluster.TLSCAFile; f != "" {
+			if !filepath.IsAbs(f) {
+				c.Cluster.TLSCAFile = filepath.Join(base, f)
+			}
+			if msg := checkReadable(c.Cluster.TLSCAFile); msg != "" {
+				d.add(keyPath(nil).key("cluster").key("tlsCAFile"), msg)
 			}
 		}
 	}

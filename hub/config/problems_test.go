@@ -230,6 +230,21 @@ func TestProblems(t *testing.T) {
 			`strapi.cacheSize: must be at least 1, got 0`}},
 		{"strapi url without scheme", "[strapi]\nurl = \"localhost:1337\"", nil, []string{
 			`strapi.url: expected an http or https URL like "http://localhost:1337", got "localhost:1337"`}},
+		{"strapi api token from an unset variable", "[strapi]\nurl = \"http://cms:1337\"\napiToken = \"${TEST_UNSET_STRAPI}\"",
+			map[string]string{"-TEST_UNSET_STRAPI": ""}, []string{
+				`strapi.apiToken: is empty because environment variable TEST_UNSET_STRAPI is not set (write ${TEST_UNSET_STRAPI:-} if it is optional)`}},
+		{"strapi api token without url", "[strapi]\napiToken = \"t\"", nil, []string{
+			`strapi.apiToken: needs strapi.url: the token is for reading roles and users from Strapi`}},
+		{"strapi api token with whitespace", "[strapi]\nurl = \"http://cms:1337\"\napiToken = \"${TEST_TOKEN}\"",
+			map[string]string{"TEST_TOKEN": " t"}, []string{
+				`strapi.apiToken: must not start or end with whitespace (a bearer token never does)`}},
+		{"strapi version, payload, intervals", "[strapi]\nversion = 3\npayload = \"flatt\"\nsyncInterval = 0\nuserCacheTTL = \"0s\"", nil, []string{
+			`strapi.version: expected 4 or 5 (or 0 to detect it), got 3`,
+			`strapi.payload: expected one of "rest", "flat", "entry", got "flatt" (did you mean "flat"?)`,
+			`strapi.syncInterval: must be greater than zero`,
+			`strapi.userCacheTTL: must be greater than zero`}},
+		{"strapi version not an integer", "[strapi]\nversion = \"5\"", nil, []string{
+			`strapi.version: expected an integer, got "5"`}},
 
 		// Events.
 		{"events missing name and handler", "[[events]]\nname = \"connection\"\n[[events]]\nhandler = \"x\"", nil, []string{
@@ -241,6 +256,7 @@ func TestProblems(t *testing.T) {
 
 		// Plugins.
 		{"plugins dir empty", "[plugins]\ndir = \"\"", nil, []string{`plugins.dir: must not be empty`}},
+		{"plugins jsRuntime empty", "[plugins]\njsRuntime = \"\"", nil, []string{`plugins.jsRuntime: must not be empty`}},
 
 		// Environment.
 		{"unterminated variable", "[IOServerOptions]\npingInterval = \"${PING\"", nil, []string{

@@ -83,6 +83,7 @@ func (d *decoder) validate(c *Config) {
 	}
 	d.positiveSize(ap.key("maxBodySize"), c.API.MaxBodySize)
 	d.validatePlugins(root.key("plugins"), &c.Plugins)
+	d.validateCluster(root.key("cluster"), &c.Cluster)
 }
 
 func (d *decoder) validateIO(p keyPath, io *IOServerOptions) {
@@ -283,22 +284,9 @@ func (d *decoder) validateAuth(p keyPath, a *Auth) {
 	}
 }
 
-func (d *decoder) validateStrapi(p keyPath, s *Strapi) {
-	if s.URL != "" {
-		u, err := url.Parse(s.URL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
-			u.User != nil || u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(s.URL, "?") {
-			d.add(p.key("url"), `expected an http or https URL like "http://localhost:1337", got `+quote(s.URL))
-		}
-	}
-	if s.CacheSize < 1 {
-		d.add(p.key("cacheSize"), "must be at least 1, got "+strconv.Itoa(s.CacheSize))
-	}
-	d.positive(p.key("timeout"), s.Timeout)
-}
-
 func (d *decoder) validatePlugins(p keyPath, pl *Plugins) {
 	d.nonEmpty(p.key("dir"), pl.Dir)
+	d.nonEmpty(p.key("jsRuntime"), pl.JSRuntime)
 	d.positive(p.key("timeout"), pl.Timeout)
 	ml, mp := pl.MemoryLimit, p.key("memoryLimit")
 	got := strconv.FormatInt(int64(ml), 10)

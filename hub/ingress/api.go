@@ -1,13 +1,15 @@
 // Package ingress serves the hub's HTTP API on the hub's listener, under /hub/:
 // POST /hub/emit (permission-checked content events), POST /hub/raw (unchecked
 // emits to rooms or everyone), POST /hub/webhooks/strapi (Strapi v4/v5 webhooks
-// turned into content events) and GET /hub/health.
+// turned into content events), POST /hub/strapi/sync (read roles from Strapi now)
+// and GET /hub/health.
 //
 // It is a source: it decodes and authenticates requests and drives an Emitter, and
 // knows nothing about sockets. Every answer is JSON; every client error is
 // {"error": {"code": "<clienterr.Code>", "message": "..."}} with a 4xx status, so
 // callers can branch on the code and humans can read the message. No input yields a
-// 5xx; a panic (a bug) is logged and answered 500 as a last resort.
+// 5xx (only /hub/strapi/sync answers 502, when Strapi fails); a panic (a bug) is
+// logged and answered 500 as a last resort.
 package ingress
 
 import (
@@ -62,6 +64,9 @@ type API struct {
 	log          *slog.Logger
 	health       atomic.Pointer[func() map[string]any]
 	routes       map[string]route
+	strapi       atomic.Pointer[StrapiOptions] // see SetStrapi; nil = defaults
+	docs         docTracker                    // webhook duplicates and order (webhook_order.go)
+	models       modelUIDs                     // v4 model -> uid, learnt from webhooks
 }
 
 // route is one endpoint. Handlers get the body already read (nil when body is false)
@@ -99,6 +104,7 @@ func New(api config.API, contentTypes config.ContentTypes, em Emitter, logger *s
 		"/hub/raw":             {methods: post, body: true, paced: true, handle: a.serveRaw},
 		"/hub/webhooks/strapi": {methods: post, body: true, paced: true, handle: a.serveWebhook},
 		"/hub/health":          {methods: []string{http.MethodGet, http.MethodHead}, public: true, handle: a.serveHealth},
+		"/hub/strapi/sync":     {methods: post, handle: a.serveStrapiSync},
 	}
 	return a
 }
@@ -111,7 +117,7 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rt, ok := a.routes[r.URL.Path]
 	if !ok {
 		a.fail(w, r, newError(http.StatusNotFound, clienterr.NotFound,
-			"no API endpoint at %q; the hub serves POST /hub/emit, POST /hub/raw, POST /hub/webhooks/strapi and GET /hub/health", r.URL.Path))
+			"no API endpoint at %q; the hub serves POST /hub/emit, POST /hub/raw, POST /hub/webhooks/strapi, POST /hub/strapi/sync and GET /hub/health", r.URL.Path))
 		return
 	}
 	if !slices.Contains(rt.methods, r.Method) {

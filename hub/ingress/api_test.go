@@ -11,7 +11,7 @@ import (
 	"github.com/iohub/iohub/hub/config"
 )
 
-const notFoundMsg = "; the hub serves POST /hub/emit, POST /hub/raw, POST /hub/webhooks/strapi and GET /hub/health"
+const notFoundMsg = "; the hub serves POST /hub/emit, POST /hub/raw, POST /hub/webhooks/strapi, POST /hub/strapi/sync and GET /hub/health"
 
 func TestNotFound(t *testing.T) {
 	f := newFixture(t)
@@ -160,6 +160,8 @@ func TestHealth(t *testing.T) {
 
 	f.api.SetHealth(func() map[string]any { return map[string]any{"sockets": 3, "status": "broken"} })
 	wantJSON(t, f.do(http.MethodGet, "/hub/health", ""), 200, `{"status":"ok","sockets":3}`)
+	f.api.SetHealth(func() map[string]any { return map[string]any{"status": StatusDegraded} })
+	wantJSON(t, f.do(http.MethodGet, "/hub/health", ""), 200, `{"status":"degraded"}`)
 	f.api.SetHealth(nil)
 	wantJSON(t, f.do(http.MethodGet, "/hub/health", ""), 200, `{"status":"ok"}`)
 }

@@ -2,6 +2,9 @@ package ingress
 
 import (
 	"testing"
+	"time"
+
+	"github.com/iohub/iohub/hub/config"
 )
 
 // The decoders are pure functions of the body; for any input they must return
@@ -20,6 +23,9 @@ var fuzzSeeds = []string{
 	`{"event":"entry.update","entry":[]}`, `{"event":"entry.delete","entry":null}`,
 	`{"event":"media.create","media":{"id":1}}`, `{"event":"entry.create","uid":"x::y","entry":{}}`,
 	"{\"event\":\"\xff\xfe\"}", `{"event":"\ud800"}`, `[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[`,
+	`{"event":"entry.delete","uid":"api::message.message","entry":{"id":1,"documentId":"d","locale":"en"}}`,
+	`{"event":"entry.update","uid":"api::message.message","entry":{"id":1e400,"documentId":7,"updatedAt":"2026-11-25T10:00:00Z","publishedAt":{}}}`,
+	`{"event":"entry.update","uid":"plugin::users-permissions.user","entry":{"id":"1","blocked":"yes"}}`,
 }
 
 func seed(f *testing.F) {
@@ -97,6 +103,22 @@ func FuzzDecodeWebhook(f *testing.F) {
 		p := restPayload(req.Entry)
 		if _, ok := p["data"].(map[string]any)["attributes"].(map[string]any)["id"]; ok {
 			t.Fatal("id left in attributes")
+		}
+		for _, shape := range []string{config.PayloadFlat, config.PayloadEntry} {
+			if shapePayload(req.Entry, shape) == nil {
+				t.Fatal("no payload")
+			}
+		}
+		// The tracker takes any entry: the same event twice is held back the
+		// second time exactly when the entry names its document.
+		var tr docTracker
+		now := time.Unix(1_800_000_000, 0)
+		if r := tr.admit(req, ev, now); r != "" {
+			t.Fatalf("first event held back: %s", r)
+		}
+		_, _, named := documentKey(req.Entry)
+		if r := tr.admit(req, ev, now); (r != "") != named {
+			t.Fatalf("second event: %q (document named: %v)", r, named)
 		}
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/iohub/iohub/hub/access"
 	"github.com/iohub/iohub/hub/clienterr"
@@ -16,10 +17,15 @@ import (
 //
 // Strapi (v4 and v5) delivers webhooks at most once, with no retry, and drops failed
 // deliveries without telling anyone. So anything the hub does not forward (media
-// events, events it does not know, content types not in contentTypes) is answered
-// 202 {"ignored": "<reason>"} and logged at debug level: not an error, just nothing
-// to do. Only bodies that cannot be a Strapi webhook at all get a 4xx, which helps
-// whoever is testing with curl. Unknown fields are ignored; Strapi adds some.
+// events, events it does not know, content types not in contentTypes, duplicates
+// and late arrivals, see webhook_order.go) is answered 202 {"ignored": "<reason>"}
+// and logged at debug level: not an error, just nothing to do. Only bodies that
+// cannot be a Strapi webhook at all get a 4xx, which helps whoever is testing with
+// curl. Unknown fields are ignored; Strapi adds some.
+//
+// Strapi waits at most 10 s for an answer and sends up to 5 webhooks at once, so
+// the handler does only in-memory work before answering: decode, decide, emit
+// (which queues frames for the sockets' writers).
 
 // webhookActions maps the Strapi webhook events the hub forwards to content-event
 // actions. Others, such as v5's entry.draft-discard, are ignored.
@@ -123,7 +129,7 @@ func webhookEvent(req *webhookRequest) (ev access.ContentEvent, ignored string, 
 // (GET /api/messages/1) that clients of strapi-plugin-io already parse:
 // {"data": {"id": <id>, "attributes": {<the other fields>}}, "meta": {}}.
 // A v5 entry keeps its documentId among the attributes. The entry is not modified.
-// Other shapes (e.g. v5's flat one) belong here when they come.
+// The other shapes are in webhook_strapi.go.
 func restPayload(entry map[string]any) map[string]any {
 	attrs := make(map[string]any, len(entry))
 	for k, v := range entry {
@@ -142,18 +148,32 @@ func (a *API) serveWebhook(body []byte) (int, any, *apiError) {
 	if e != nil {
 		return 0, nil, e
 	}
+	opts := a.strapiOptions()
+	if req.UID == "" {
+		// v4 publish/unpublish: the uid this model had in an earlier webhook.
+		req.UID = a.models.uid(req.Model)
+	} else {
+		a.models.learn(req.Model, req.UID)
+	}
 	ev, ignored, e := webhookEvent(req)
 	if e != nil {
 		return 0, nil, e
 	}
+	if ignored == "" && ev.UID == usersPermissionsUser {
+		a.userChanged(req, opts)
+	}
 	if ignored == "" {
 		ignored = a.filter(ev)
+	}
+	if ignored == "" {
+		ignored = a.docs.admit(req, ev, time.Now())
 	}
 	if ignored != "" {
 		a.log.Debug("ingress: strapi webhook ignored", "event", req.Event, "uid", req.UID, "model", req.Model, "reason", ignored)
 		return http.StatusAccepted, ignoredResponse{Ignored: ignored}, nil
 	}
-	rooms := a.em.EmitContent(ev, restPayload(req.Entry))
+	rooms := a.em.EmitContent(ev, shapePayload(req.Entry, a.payloadShape(req.Entry, opts)))
+	a.log.Debug("ingress: strapi webhook forwarded", "event", req.Event, "uid", ev.UID, "as", ev.Name(), "rooms", rooms)
 	return http.StatusAccepted, emitResponse{Event: ev.Name(), Rooms: nonNil(rooms)}, nil
 }
 

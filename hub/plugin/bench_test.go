@@ -12,9 +12,17 @@ import (
 
 // benchHandle measures one event through the host: envelope, pool, semaphore,
 // deadline (WithCloseOnContextDone), the guest call and the reply effect, from
-// GOMAXPROCS goroutines. It reports events/s.
-func benchHandle(b *testing.B, dir, module string) {
-	h := newHost(b, dir, Options{Timeout: 100 * time.Millisecond}, "e="+module)
+// GOMAXPROCS goroutines. It reports events/s. JavaScript handlers go through
+// the same host, with the QuickJS VM's call in place of the guest call.
+func benchHandle(b *testing.B, dir, module string, opts ...Options) {
+	o := Options{}
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	// The deadline's length costs nothing per event; a long one keeps a
+	// loaded machine's scheduling delays from failing the run.
+	o.Timeout = time.Second
+	h := newHost(b, dir, o, "e="+module)
 	if !h.Bound("e") {
 		b.Fatalf("module not loaded:\n%s", h.logs)
 	}
@@ -64,4 +72,28 @@ func BenchmarkHandleGoSDK(b *testing.B) {
 	}
 	b.Logf("GOMAXPROCS=%d", runtime.GOMAXPROCS(0))
 	benchHandle(b, dir, "echo")
+}
+
+// BenchmarkHandleJS: the JavaScript handler equivalent of the WAT and Go SDK
+// echoes (reads its argument, answers the ack), through QuickJS.
+func BenchmarkHandleJS(b *testing.B) {
+	dir := b.TempDir()
+	writeJS(b, dir, "echo.js", "module.exports = { name: 'e', handler: (ctx, socket, msg, ack) => { ack({ echo: msg.text }); } };")
+	benchHandleJS(b, dir, "echo")
+}
+
+// BenchmarkHandleJSEmit: a JavaScript handler that also makes a
+// permission-checked content emit and logs a line.
+func BenchmarkHandleJSEmit(b *testing.B) {
+	dir := b.TempDir()
+	writeJS(b, dir, "emit.js", `module.exports = { name: 'e', handler: ({ strapi }, socket, msg, ack) => {
+  strapi.$io.emit('api::message.message.create', { text: msg.text, room: msg.room });
+  strapi.log.debug('emitted for ' + socket.id);
+  ack({ ok: true });
+} };`)
+	benchHandleJS(b, dir, "emit")
+}
+
+func benchHandleJS(b *testing.B, dir, module string) {
+	benchHandle(b, dir, module, Options{JSRuntime: jsRuntime(b)})
 }

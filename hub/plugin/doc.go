@@ -1,5 +1,7 @@
 // Package plugin runs events[] handlers: user-supplied WebAssembly modules that
-// speak ABI v1 (sdk/ABI.md), on wazero.
+// speak ABI v1 (sdk/ABI.md), on wazero, and JavaScript files written like
+// strapi-plugin-io's events[] entries, on QuickJS compiled to Wasm (js.go,
+// package jsvm).
 //
 // One wazero runtime serves every module, with a disk compilation cache. Each
 // events[] entry (a binding) has a generation: its module compiled, validated and
@@ -9,4 +11,11 @@
 // that traps, times out or exits is closed instead; the next event gets a fresh
 // one. Reloading builds a new generation off the hot path and swaps a pointer;
 // calls already running finish on the old generation, which closes after them.
+//
+// A JavaScript handler's generation points at the loaded version of its file
+// instead, whose pool of QuickJS VMs serves every event the file handles; the
+// event is one call of the prelude's dispatcher (js_prelude.js), and the
+// effects it reports take the same validation and the same path as a Wasm
+// guest's. A .js file no [[events]] entry names binds itself to the events
+// its entries name (jsreload.go).
 package plugin

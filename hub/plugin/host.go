@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -24,7 +25,8 @@ import (
 
 // Options configure a Host.
 type Options struct {
-	// Dir holds the <handler>.wasm modules. Required.
+	// Dir holds the <handler>.wasm modules and the .js handler files.
+	// Required.
 	Dir string
 	// Events are the events[] bindings, in configuration order.
 	Events []config.Event
@@ -45,6 +47,13 @@ type Options struct {
 	Target handler.Target
 	// Logger receives load, reload and guest log lines. Nil discards them.
 	Logger *slog.Logger
+	// JSRuntime is quickjs.wasm of the npm package quickjs-wasi, which runs
+	// the .js handlers. Empty means none: .js handlers are refused, saying so.
+	JSRuntime string
+
+	// cache, when set, replaces the CacheDir one: tests share an in-memory
+	// cache, so quickjs.wasm compiles once per test binary.
+	cache wazero.CompilationCache
 }
 
 // Host runs the events[] handlers. It implements handler.Dispatcher.
@@ -59,13 +68,18 @@ type Host struct {
 	maxCalls    int
 	sem         chan struct{}
 
-	bindings []*binding
-	byEvent  map[string][]*binding
+	memLimit int64
+	cache    wazero.CompilationCache
+	bindings []*binding                            // the [[events]] entries, in order
+	byEvent  atomic.Pointer[map[string][]*binding] // event -> bindings in chain order; rebuilt when .js files come and go
 
-	reloadMu sync.Mutex           // one reload at a time; guards current and problems
-	current  map[string]*compiled // module name -> the version serving
-	problems map[string]string    // module name -> why its last load failed
-	closed   atomic.Bool
+	reloadMu  sync.Mutex           // one reload at a time; guards what follows
+	current   map[string]*compiled // module name -> the Wasm version serving
+	jsCurrent map[string]*jsCode   // module name -> the JavaScript version serving an [[events]] entry
+	auto      map[string]*autoJS   // file name -> a .js file bound by its own entries' names
+	problems  map[string]string    // module or file name -> why its last load failed
+	js        jsEngine
+	closed    atomic.Bool
 }
 
 // binding is one events[] entry: an event name bound to a module with a config.
@@ -86,15 +100,17 @@ func New(ctx context.Context, opts Options) (*Host, error) {
 		return nil, errors.New("plugin: Options.Target is required")
 	}
 	h := &Host{
-		log:      opts.Logger,
-		target:   opts.Target,
-		kv:       opts.KV,
-		dir:      opts.Dir,
-		timeout:  opts.Timeout,
-		maxCalls: opts.MaxCalls,
-		byEvent:  map[string][]*binding{},
-		current:  map[string]*compiled{},
-		problems: map[string]string{},
+		log:       opts.Logger,
+		target:    opts.Target,
+		kv:        opts.KV,
+		dir:       opts.Dir,
+		timeout:   opts.Timeout,
+		maxCalls:  opts.MaxCalls,
+		current:   map[string]*compiled{},
+		jsCurrent: map[string]*jsCode{},
+		auto:      map[string]*autoJS{},
+		problems:  map[string]string{},
+		js:        jsEngine{path: opts.JSRuntime},
 	}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
@@ -115,14 +131,19 @@ func New(ctx context.Context, opts Options) (*Host, error) {
 	if memLimit <= 0 {
 		memLimit = 16 << 20
 	}
+	h.memLimit = memLimit
 
 	rc := wazero.NewRuntimeConfig().
 		WithCloseOnContextDone(true). // the only way to stop a runaway guest
 		WithMemoryLimitPages(uint32(memLimit / 65536))
-	if cache, dir, err := compilationCache(opts.CacheDir); err != nil {
+	if opts.cache != nil {
+		rc = rc.WithCompilationCache(opts.cache)
+		h.cache = opts.cache
+	} else if cache, dir, err := compilationCache(opts.CacheDir); err != nil {
 		h.log.Warn("wasm compilation cache disabled", "dir", dir, "err", err)
 	} else if cache != nil {
 		rc = rc.WithCompilationCache(cache)
+		h.cache = cache // shared with the JavaScript engine's runtime
 	}
 	h.runtime = wazero.NewRuntimeWithConfig(ctx, rc)
 	if _, err := wasi_snapshot_preview1.Instantiate(ctx, h.runtime); err != nil {
@@ -146,8 +167,8 @@ func New(ctx context.Context, opts Options) (*Host, error) {
 		b := &binding{index: i, event: ev.Name, module: ev.Handler, config: cfg,
 			log: h.log.With("plugin", ev.Handler, "event", ev.Name)}
 		h.bindings = append(h.bindings, b)
-		h.byEvent[ev.Name] = append(h.byEvent[ev.Name], b)
 	}
+	h.rebuildEvents()
 	h.Reload(ctx)
 	return h, nil
 }
@@ -179,7 +200,7 @@ func (h *Host) kvFor(module string) kv.Store { return kv.Namespace(h.kv, module)
 
 // Bound implements handler.Dispatcher: a loaded handler is bound to event.
 func (h *Host) Bound(event string) bool {
-	for _, b := range h.byEvent[event] {
+	for _, b := range (*h.byEvent.Load())[event] {
 		if b.gen.Load() != nil {
 			return true
 		}
@@ -192,23 +213,37 @@ func (h *Host) Bound(event string) bool {
 // rate limiter or validator bound first guards the handlers after it.
 func (h *Host) Handle(ctx context.Context, call *handler.Call) handler.Outcome {
 	var out handler.Outcome
-	bs := h.byEvent[call.Event]
+	bs := (*h.byEvent.Load())[call.Event]
 	if len(bs) == 0 {
 		return out
 	}
-	env, err := appendEnvelope(make([]byte, 0, 512), call)
-	if err != nil {
-		h.log.Warn("event not passed to handlers: arguments are not JSON", "event", call.Event, "err", err)
-		out.Error = "handler failed"
-		return out
-	}
+	// The input of Wasm guests (the ABI's envelope) and of JavaScript
+	// handlers (jsCall), each made once, when a handler of its kind runs.
+	var env, jsIn []byte
 	chain := &chainState{}
 	for _, b := range bs {
 		g := acquire(&b.gen)
 		if g == nil {
 			continue // unloaded or never loaded
 		}
-		status, msg := h.run(ctx, g, b, env, call, chain)
+		var status int32
+		var msg string
+		var err error
+		switch {
+		case g.js != nil && jsIn == nil:
+			jsIn, err = appendJSCall(make([]byte, 0, 256), call)
+		case g.js == nil && env == nil:
+			env, err = appendEnvelope(make([]byte, 0, 512), call)
+		}
+		switch {
+		case err != nil:
+			h.log.Warn("event not passed to handlers: arguments are not JSON", "event", call.Event, "err", err)
+			status, msg = statusError, "handler failed"
+		case g.js != nil:
+			status, msg = h.runJS(ctx, g, jsIn, call, chain)
+		default:
+			status, msg = h.run(ctx, g, b, env, call, chain)
+		}
 		g.release()
 		if status != statusOK {
 			out.Error, out.Reject = msg, status == statusReject
@@ -300,6 +335,16 @@ func (h *Host) Problems() []string {
 		}
 		out = append(out, fmt.Sprintf("events[%d] (%s -> %s): %s: %s", b.index, b.event, b.module, state, p))
 	}
+	for _, name := range sortedKeys(h.problems) {
+		if !strings.HasSuffix(name, ".js") || h.named(strings.TrimSuffix(name, ".js")) || h.named(name) {
+			continue // an [[events]] entry's, listed above
+		}
+		state := "inactive"
+		if a := h.auto[name]; a != nil && len(a.bindings) > 0 {
+			state = "serving its previous version"
+		}
+		out = append(out, fmt.Sprintf("%s: %s: %s", filepath.Join(h.dir, name), state, h.problems[name]))
+	}
 	return out
 }
 
@@ -310,10 +355,14 @@ func (h *Host) Close(ctx context.Context) error {
 	}
 	h.reloadMu.Lock()
 	defer h.reloadMu.Unlock()
-	for _, b := range h.bindings {
+	for _, b := range h.allBindings() {
 		if g := b.gen.Swap(nil); g != nil {
 			g.retire()
 		}
 	}
-	return h.runtime.Close(ctx)
+	err := h.runtime.Close(ctx)
+	if h.js.engine != nil {
+		err = errors.Join(err, h.js.engine.Close(ctx))
+	}
+	return err
 }

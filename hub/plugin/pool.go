@@ -17,8 +17,9 @@ import (
 // reference while they run; a retired generation closes when the last one ends.
 type generation struct {
 	host   *Host
-	code   *compiled
-	config []byte // hub_init input
+	code   *compiled // nil for a JavaScript handler
+	js     *jsCode   // nil for a Wasm handler
+	config []byte    // hub_init input; a JavaScript handler's ctx.config
 	log    *slog.Logger
 	idle   chan *instance
 
@@ -37,6 +38,13 @@ type instance struct {
 func newGeneration(h *Host, code *compiled, config []byte, log *slog.Logger) *generation {
 	code.retain()
 	return &generation{host: h, code: code, config: config, log: log, idle: make(chan *instance, h.maxCalls)}
+}
+
+// newJSGeneration serves a JavaScript file; its VMs are pooled by the file's
+// version, shared by the events it handles.
+func newJSGeneration(h *Host, code *jsCode, config []byte, log *slog.Logger) *generation {
+	code.retain()
+	return &generation{host: h, js: code, config: config, log: log}
 }
 
 // acquire takes a reference on the binding's current generation, or returns nil
@@ -72,6 +80,10 @@ func (g *generation) retire() {
 
 func (g *generation) close() {
 	g.closeOnce.Do(func() {
+		if g.js != nil {
+			g.js.release()
+			return
+		}
 		for {
 			select {
 			case in := <-g.idle:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -15,17 +16,20 @@ import (
 // (editors and compilers write a file in several steps) before reloading.
 const debounce = 150 * time.Millisecond
 
-// Reload checks every module the bindings name and swaps in those that changed:
-// read, hash (unchanged files are skipped), compile, validate, make the first
-// instance (which runs hub_abi_version and hub_init), then swap. A module that
-// fails keeps its previous version serving; a module whose file is gone is
-// unloaded with a warning. Calls never wait for a reload.
+// Reload checks every module the bindings name, and every other .js file in
+// the plugins directory, and swaps in those that changed: read, hash
+// (unchanged files are skipped), compile, validate, make the first instance
+// (which runs hub_abi_version and hub_init, or the JavaScript file's top
+// level), then swap. A module that fails keeps its previous version serving;
+// a module whose file is gone is unloaded with a warning. Calls never wait for
+// a reload.
 func (h *Host) Reload(ctx context.Context) {
 	if h.closed.Load() {
 		return
 	}
 	h.reloadMu.Lock()
 	defer h.reloadMu.Unlock()
+	h.js.reported = false
 	seen := map[string]bool{}
 	for _, b := range h.bindings {
 		if !seen[b.module] {
@@ -33,25 +37,53 @@ func (h *Host) Reload(ctx context.Context) {
 			h.reloadModule(ctx, b.module)
 		}
 	}
+	h.reloadAuto(ctx)
 }
 
-func (h *Host) modulePath(name string) string { return filepath.Join(h.dir, name+".wasm") }
+// resolve finds the file of an [[events]] handler: "chat" is chat.wasm, else
+// chat.js; "chat.js" is chat.js only. A .wasm file takes precedence over a
+// .js file of the same name (a warning says the .js file is ignored).
+func (h *Host) resolve(name string) (path string, js bool) {
+	if strings.HasSuffix(name, ".js") {
+		return filepath.Join(h.dir, name), true
+	}
+	wasm := filepath.Join(h.dir, name+".wasm")
+	if _, err := os.Stat(wasm); err == nil {
+		return wasm, false
+	}
+	if js := filepath.Join(h.dir, name+".js"); fileExists(js) {
+		return js, true
+	}
+	return wasm, false
+}
+
+func fileExists(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && !st.IsDir()
+}
 
 func (h *Host) reloadModule(ctx context.Context, name string) {
 	log := h.log.With("plugin", name)
-	path := h.modulePath(name)
+	path, js := h.resolve(name)
+	if js {
+		h.reloadJSModule(ctx, name, path)
+		return
+	}
+	if other := filepath.Join(h.dir, name+".js"); fileExists(other) && fileExists(path) {
+		log.Warn("both a .wasm and a .js handler have this name; the .wasm module is used, the .js file ignored", "ignored", other)
+	}
 	old := h.current[name]
 	code, hash, err := readModule(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			if old != nil {
+			if old != nil || h.jsCurrent[name] != nil {
 				log.Warn("handler module removed; its handlers are unloaded", "path", path)
 				h.swap(name, nil, nil)
 				h.problems[name] = "module removed: " + path
 				return
 			}
-			log.Warn("handler module not found; its handlers stay inactive until it appears", "path", path)
-			h.problems[name] = "module not found: " + path
+			log.Warn("handler module not found; its handlers stay inactive until it appears", "path", path, "or", name+".js")
+			h.problems[name] = "module not found: " + path + " (nor " + name + ".js)"
 			return
 		}
 		log.Error("handler module unreadable", "path", path, "err", err)
@@ -61,9 +93,10 @@ func (h *Host) reloadModule(ctx context.Context, name string) {
 	if old != nil && old.hash == hash {
 		return
 	}
+	serving := old != nil || h.jsCurrent[name] != nil
 	c, err := compile(ctx, h.runtime, name, path, code, hash)
 	if err != nil {
-		h.refused(log, name, old, err)
+		h.refused(log, name, serving, err)
 		return
 	}
 	// Build every binding's new generation first, so a module that fails for one
@@ -81,7 +114,7 @@ func (h *Host) reloadModule(ctx context.Context, name string) {
 				other.retire()
 			}
 			c.release()
-			h.refused(log, name, old, err)
+			h.refused(log, name, serving, err)
 			return
 		}
 		g.put(in)
@@ -96,9 +129,9 @@ func (h *Host) reloadModule(ctx context.Context, name string) {
 	log.Info(verb, "path", path, "size", c.size, "sha256", hash[:16], "compile", c.took.Round(time.Microsecond), "bindings", len(gens))
 }
 
-func (h *Host) refused(log interface{ Error(string, ...any) }, name string, old *compiled, err error) {
+func (h *Host) refused(log interface{ Error(string, ...any) }, name string, serving bool, err error) {
 	h.problems[name] = err.Error()
-	if old != nil {
+	if serving {
 		log.Error("handler module refused; the previous version keeps serving", "err", err)
 	} else {
 		log.Error("handler module refused; its handlers stay inactive", "err", err)
@@ -123,6 +156,10 @@ func (h *Host) swap(name string, c *compiled, gens map[*binding]*generation) {
 	if old := h.current[name]; old != nil {
 		old.release()
 	}
+	if js := h.jsCurrent[name]; js != nil { // the handler was a .js file until now
+		js.release()
+		delete(h.jsCurrent, name)
+	}
 	if c == nil {
 		delete(h.current, name)
 	} else {
@@ -142,6 +179,8 @@ func (h *Host) Watch(ctx context.Context) error {
 		return err
 	}
 	h.log.Info("watching for handler modules", "dir", h.dir)
+	// The bound .wasm modules, and every .js file: one may appear and bind
+	// itself by the names of its entries.
 	bound := map[string]bool{}
 	for _, b := range h.bindings {
 		bound[b.module+".wasm"] = true
@@ -159,7 +198,8 @@ func (h *Host) Watch(ctx context.Context) error {
 			if !ok {
 				return nil
 			}
-			if !bound[filepath.Base(ev.Name)] || strings.HasPrefix(filepath.Base(ev.Name), ".") {
+			base := filepath.Base(ev.Name)
+			if !bound[base] && !strings.HasSuffix(base, ".js") || strings.HasPrefix(base, ".") {
 				continue
 			}
 			if timer == nil {

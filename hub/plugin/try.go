@@ -15,12 +15,13 @@ import (
 
 // TryOptions describe one dry run of a handler module (`hub try`).
 type TryOptions struct {
-	Module      string         // path of the .wasm file
+	Module      string         // path of the .wasm module or .js file
 	Config      map[string]any // the events[] config table; nil for none
 	Call        handler.Call   // the event; Socket.ID is a known socket
 	Timeout     time.Duration  // zero: 100ms
 	MemoryLimit int64          // zero: 16 MiB
 	Logger      *slog.Logger   // the guest's log lines and the host's messages
+	JSRuntime   string         // quickjs.wasm, for a .js file
 }
 
 // TryResult is what the handler did.
@@ -35,7 +36,7 @@ type TryResult struct {
 // Try loads one module, as a hub would (validation, _initialize, hub_init), runs
 // one event through it and reports what it did, touching no real socket.
 func Try(ctx context.Context, o TryOptions) (*TryResult, error) {
-	name := strings.TrimSuffix(filepath.Base(o.Module), ".wasm")
+	name := strings.TrimSuffix(filepath.Base(o.Module), ".wasm") // chat.js stays chat.js: that names the .js file
 	rec := &Recorder{Sockets: map[string]bool{o.Call.Socket.ID: true}}
 	var loadErr string
 	logger := o.Logger
@@ -50,6 +51,7 @@ func Try(ctx context.Context, o TryOptions) (*TryResult, error) {
 		CacheDir:    "-",
 		Target:      rec,
 		Logger:      slog.New(&errorCatcher{Handler: logger.Handler(), last: &loadErr}),
+		JSRuntime:   o.JSRuntime,
 	})
 	if err != nil {
 		return nil, err

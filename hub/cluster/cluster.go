@@ -1,0 +1,289 @@
+// Package cluster lets several hub nodes behind one load balancer act as one
+// hub, through Redis.
+//
+// A Node wraps the node's own Socket.IO server (Local). Every delivery made
+// through it (content events, raw emits, and what Wasm handlers do to sockets)
+// is applied to this node's sockets at once and published, as a small op, on
+// one Redis pub/sub channel; every other node applies the op to its own
+// sockets and skips the ops it published itself. Each socket lives on exactly
+// one node, so each gets one copy.
+//
+// The library's Redis adapter is not used: it was measured to drop
+// broadcasts without a room, with several rooms or with only an except list,
+// to turn binary into {}, and to re-deliver acked broadcasts. Ops carry the
+// hub's own operations instead, decided on the origin node (permission checks,
+// sanitising) and applied verbatim elsewhere.
+//
+// Guarantees: while Redis is reachable, every op reaches every node once, and
+// the ops of one origin arrive in the order they were made. While it is not,
+// each node keeps delivering to its own sockets, ops for other nodes are
+// dropped (counted, never replayed), /hub/health reports "degraded", and
+// delivery across nodes resumes by itself when Redis is back.
+package cluster
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/iohub/iohub/hub/access"
+	"github.com/iohub/iohub/hub/config"
+	"github.com/iohub/iohub/hub/kv"
+	"github.com/iohub/iohub/hub/sanitize"
+)
+
+// Local is the node's own Socket.IO server (*realtime.Server): the emitter the
+// HTTP API drives and the target Wasm handlers act on. Node implements the same
+// methods, for all nodes.
+type Local interface {
+	EmitContent(ev access.ContentEvent, data any) []string
+	EmitRaw(event string, data any, rooms []string) error
+	Broadcast(event string, args []any, room, exceptSID string) error
+	Send(sid, event string, args []any) bool
+	Join(sid, room string) bool
+	Leave(sid, room string) bool
+	Disconnect(sid string) bool
+	HasSocket(sid string) bool
+}
+
+// Options configure a Node.
+type Options struct {
+	// Config is the [cluster] table; Config.Redis must be set.
+	Config config.Cluster
+	// Local is this node's Socket.IO server. Required.
+	Local Local
+	// Sanitizer removes private fields from content events before they leave
+	// the node (the same one Local uses). Nil removes nothing.
+	Sanitizer *sanitize.Sanitizer
+	// Logger gets the cluster's log lines. Nil discards them.
+	Logger *slog.Logger
+	// CheckInterval is how often Redis is checked. Zero means 1s.
+	CheckInterval time.Duration
+	// StartTimeout bounds how long New waits for Redis before starting
+	// degraded. Zero means 3s.
+	StartTimeout time.Duration
+}
+
+// Node is this hub's membership in the cluster. It implements the HTTP API's
+// Emitter and handler.Target. Safe for concurrent use.
+type Node struct {
+	id string
+	// self is how this node's encoded ops start, {"n":"<id>", (ids need no
+	// JSON escaping: the config allows letters, digits and ".-_" only, and
+	// generated ids are made of those).
+	self    string
+	channel string
+	prefix  string // the nodeKey prefix and KV prefix start with it
+	local   Local
+	clean   *sanitize.Sanitizer
+	log     *slog.Logger
+	rdb     *redis.Client
+	kv      *kv.Redis
+	check   time.Duration
+
+	queue   chan []byte // encoded ops, in publish order, for the publisher
+	ps      atomic.Pointer[redis.PubSub]
+	ctx     context.Context
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	closing atomic.Bool
+	// userHook applies other nodes' user changes (SetUserHook).
+	userHook atomic.Pointer[func(id string, gone bool)]
+
+	up      atomic.Bool  // ops are published and received: healthy
+	pubOK   atomic.Bool  // the last check (or publish) reached Redis
+	dropped atomic.Int64 // ops not (certainly) published
+	nodes   atomic.Int64 // nodes seen by the last check
+	applied atomic.Int64 // ops from other nodes applied here
+	badOps  atomic.Int64 // ops received that did not decode
+
+	mu         sync.Mutex // guards the state below
+	pingOK     bool
+	subscribed bool
+	lastErr    error
+	downSince  time.Time
+	everUp     bool
+	downLogged bool
+	droppedAt  int64 // dropped when the outage began
+	firstUp    chan struct{}
+}
+
+// Tuning.
+const (
+	queueSize    = 8192                   // ops waiting for the publisher
+	maxBatch     = 512                    // ops per pipelined round trip
+	queueWait    = 5 * time.Second        // how long a full queue may hold an emitter
+	nodeTTL      = 5 * time.Second        // a node not seen for this long is gone
+	receiveWait  = 5 * time.Second        // idle subscription: ping after this long
+	maxBackoff   = time.Second            // reconnect attempts while Redis is down
+	closeTimeout = 2 * time.Second        // flushing and leaving on Close
+	startDefault = 3 * time.Second        // Options.StartTimeout default
+	checkDefault = 1 * time.Second        // Options.CheckInterval default
+	healthUp     = "up"                   // /hub/health cluster.redis while healthy
+	healthDown   = "down"                 // and while not
+	opsChannel   = ":ops"                 // channel suffix
+	nodesKey     = ":nodes"               // sorted set: node id -> last seen (ms)
+	kvPrefix     = ":kv:"                 // handler state keys
+	nodeIDBytes  = 4                      // random bytes of a generated node id
+	hostMax      = 40                     // hostname bytes kept in a generated id
+	startupPing  = 2 * time.Second        // first check's limit
+	opTimeout    = 3 * time.Second        // one Redis round trip
+	leaveTimeout = 500 * time.Millisecond // removing the node from the set on Close
+)
+
+// New connects to Redis and starts the node. It waits up to StartTimeout for
+// Redis; if Redis cannot be reached by then the node starts degraded (local
+// delivery only) and joins the cluster when Redis answers. It fails when the
+// URL or TLS settings are unusable, or Redis refuses the connection (a wrong
+// password, a missing database).
+func New(opts Options) (*Node, error) {
+	if opts.Local == nil {
+		return nil, errors.New("cluster: Options.Local is required")
+	}
+	cfg := opts.Config
+	if cfg.ChannelPrefix == "" {
+		cfg.ChannelPrefix = config.DefaultChannelPrefix
+	}
+	if cfg.NodeID == "" {
+		cfg.NodeID = generateID()
+	}
+	rdb, err := newClient(cfg)
+	if err != nil {
+		return nil, err
+	}
+	n := &Node{
+		id:      cfg.NodeID,
+		self:    `{"n":"` + cfg.NodeID + `",`,
+		channel: cfg.ChannelPrefix + opsChannel,
+		prefix:  cfg.ChannelPrefix,
+		local:   opts.Local,
+		clean:   opts.Sanitizer,
+		log:     opts.Logger,
+		rdb:     rdb,
+		kv:      kv.NewRedis(rdb, cfg.ChannelPrefix+kvPrefix),
+		check:   opts.CheckInterval,
+		queue:   make(chan []byte, queueSize),
+		firstUp: make(chan struct{}),
+	}
+	if n.log == nil {
+		n.log = slog.New(slog.DiscardHandler)
+	}
+	if n.clean == nil {
+		n.clean = sanitize.New(nil)
+	}
+	if n.check <= 0 {
+		n.check = checkDefault
+	}
+	wait := opts.StartTimeout
+	if wait <= 0 {
+		wait = startDefault
+	}
+	setRedisLogger(n.log)
+
+	// A server that answers with an error (a wrong password, a bad database)
+	// will not change its mind: refuse to start. An unreachable one may come.
+	pctx, pcancel := context.WithTimeout(context.Background(), startupPing)
+	err = rdb.Ping(pctx).Err()
+	pcancel()
+	if isServerError(err) {
+		_ = rdb.Close()
+		return nil, fmt.Errorf("cluster: redis refused the connection: %w", err)
+	}
+	n.warnDuplicateID()
+
+	n.ctx, n.cancel = context.WithCancel(context.Background())
+	n.wg.Add(3)
+	go n.publisher()
+	go n.subscriber()
+	go n.monitor()
+
+	select {
+	case <-n.firstUp:
+	case <-time.After(wait):
+		n.mu.Lock()
+		n.logDown()
+		n.mu.Unlock()
+	}
+	state := healthUp
+	if !n.up.Load() {
+		state = healthDown
+	}
+	n.log.Info("cluster: node started", "node", n.id, "channel", n.channel, "redis", state)
+	return n, nil
+}
+
+// ID is this node's id.
+func (n *Node) ID() string { return n.id }
+
+// KV is the handler state shared by all nodes, on the node's Redis.
+func (n *Node) KV() kv.Store { return n.kv }
+
+// Degraded reports whether ops cannot currently cross to other nodes.
+func (n *Node) Degraded() bool { return !n.up.Load() }
+
+// Health is the node's part of /hub/health: a "cluster" object, and
+// "status": "degraded" (ingress.StatusDegraded) while ops cannot cross to the
+// other nodes. The probe needs no token, so the Redis error stays in the log.
+func (n *Node) Health() map[string]any {
+	c := map[string]any{
+		"node":    n.id,
+		"redis":   healthUp,
+		"nodes":   n.nodes.Load(),
+		"dropped": n.dropped.Load(),
+	}
+	out := map[string]any{"cluster": c}
+	if !n.up.Load() {
+		c["redis"] = healthDown
+		out["status"] = "degraded"
+	}
+	return out
+}
+
+// Close leaves the cluster: it publishes the ops still queued (for at most a
+// couple of seconds), stops the loops and closes the Redis connections. Ops
+// made after Close are applied locally only.
+func (n *Node) Close() {
+	if !n.closing.CompareAndSwap(false, true) {
+		return
+	}
+	n.cancel()
+	if ps := n.ps.Load(); ps != nil {
+		_ = ps.Close()
+	}
+	n.wg.Wait()
+	ctx, cancel := context.WithTimeout(context.Background(), leaveTimeout)
+	_ = n.rdb.ZRem(ctx, n.prefix+nodesKey, n.id).Err()
+	cancel()
+	_ = n.rdb.Close()
+}
+
+// generateID makes a node id from the host name and random bytes, readable in
+// logs and unique across restarts.
+func generateID() string {
+	var b [nodeIDBytes]byte
+	_, _ = rand.Read(b[:])
+	host, _ := os.Hostname()
+	host = strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '.' || r == '_' {
+			return r
+		}
+		return -1
+	}, host)
+	if len(host) > hostMax {
+		host = host[:hostMax]
+	}
+	if host == "" {
+		host = "node"
+	}
+	return host + "-" + hex.EncodeToString(b[:])
+}

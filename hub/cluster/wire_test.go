@@ -1,0 +1,138 @@
+package cluster
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/zishang520/socket.io/v3/pkg/types"
+)
+
+func roundTrip(t *testing.T, v any) any {
+	t.Helper()
+	b, err := encodeOp(&op{Node: "a", Kind: kindEmit, Event: "e"}, prepare(v))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, got, err := decodeOp(b)
+	if err != nil {
+		t.Fatalf("decode %s: %v", b, err)
+	}
+	if o.Node != "a" || o.Kind != kindEmit || o.Event != "e" {
+		t.Fatalf("header: %+v", o)
+	}
+	return got
+}
+
+func TestWireKeepsJSON(t *testing.T) {
+	var in any
+	d := json.NewDecoder(strings.NewReader(`{"id": 12345678901234567890, "f": 1.50, "s": "x", "n": null, "a": [true, {"b": []}],
+		"b": ["aGk="], "_placeholder": true, "num": 0}`))
+	d.UseNumber()
+	if err := d.Decode(&in); err != nil {
+		t.Fatal(err)
+	}
+	got := roundTrip(t, in)
+	// Numbers keep their digits; strings that look like base64 or like
+	// Socket.IO's placeholders stay what they are.
+	if !reflect.DeepEqual(got, in) {
+		t.Errorf("got %#v\nwant %#v", got, in)
+	}
+	if got := roundTrip(t, nil); got != nil {
+		t.Errorf("nil data came back as %#v", got)
+	}
+}
+
+func TestWireBinary(t *testing.T) {
+	bin := []byte{0, 1, 2, 0xff}
+	in := map[string]any{
+		"top":  bin,
+		"list": []any{"x", bin, []any{map[string]any{"deep": bin}}},
+		"text": "aGk=",
+		"0":    bin, // a key that reads like an index
+	}
+	got := roundTrip(t, in)
+	if !reflect.DeepEqual(got, in) {
+		t.Errorf("got %#v\nwant %#v", got, in)
+	}
+	// Binary at the root, and in an argument list.
+	if got := roundTrip(t, bin); !bytes.Equal(got.([]byte), bin) {
+		t.Errorf("root binary: %#v", got)
+	}
+	args := []any{"a", bin}
+	if got := roundTrip(t, args); !reflect.DeepEqual(got, args) {
+		t.Errorf("args: %#v", got)
+	}
+	// The caller's data is not changed by encoding.
+	if _, ok := in["top"].([]byte); !ok {
+		t.Error("encodeOp changed the caller's map")
+	}
+}
+
+func TestPrepare(t *testing.T) {
+	plain := map[string]any{"a": []any{"x", 1.0}}
+	if got := prepare(plain); reflect.ValueOf(got).Pointer() != reflect.ValueOf(plain).Pointer() {
+		t.Error("prepare copied data without binary")
+	}
+	in := map[string]any{
+		"buf":    types.NewBytesBuffer([]byte("bytes")),
+		"str":    types.NewStringBufferString("text"),
+		"reader": io.MultiReader(strings.NewReader("rea"), strings.NewReader("der")),
+		"sr":     strings.NewReader("string reader"),
+		"keep":   "as is",
+	}
+	got := prepare(in).(map[string]any)
+	want := map[string]any{
+		"buf":    []byte("bytes"),
+		"str":    "text",
+		"reader": []byte("reader"),
+		"sr":     "string reader",
+		"keep":   "as is",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %#v\nwant %#v", got, want)
+	}
+	if _, ok := in["buf"].(types.BufferInterface); !ok {
+		t.Error("prepare changed the caller's map")
+	}
+	// Twice: what was read once is in the prepared copy, for the local emit and
+	// for the wire alike.
+	if got := roundTrip(t, got); !reflect.DeepEqual(got, want) {
+		t.Errorf("round trip: %#v", got)
+	}
+}
+
+func TestDecodeOpRejects(t *testing.T) {
+	for _, b := range []string{
+		``, `{`, `[]`,
+		`{"n":"a","k":"emit","d":"x","b":[[0]]}`,            // index into a string
+		`{"n":"a","k":"emit","d":["x"],"b":[[1]]}`,          // index out of range
+		`{"n":"a","k":"emit","d":{"k":1},"b":[["k"]]}`,      // not base64 text
+		`{"n":"a","k":"emit","d":{"k":"!!"},"b":[["k"]]}`,   // bad base64
+		`{"n":"a","k":"emit","d":{"k":"aGk="},"b":[["j"]]}`, // missing key
+		`{"n":"a","k":"emit","d":["aGk="],"b":[["0"]]}`,     // key into an array
+	} {
+		if _, _, err := decodeOp([]byte(b)); err == nil {
+			t.Errorf("decodeOp(%s) succeeded", b)
+		}
+	}
+}
+
+func FuzzDecodeOp(f *testing.F) {
+	b, _ := encodeOp(&op{Node: "n", Kind: kindBroadcast, Event: "e", Room: "r"}, []any{[]byte{1}, map[string]any{"k": []byte{2}}})
+	f.Add(b)
+	f.Add([]byte(`{"n":"a","k":"emit","d":[["aGk="]],"b":[[0,0]]}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		o, v, err := decodeOp(b) // never panics
+		if err != nil {
+			return
+		}
+		// What decodes encodes again.
+		if _, err := encodeOp(o, v); err != nil {
+			t.Fatalf("re-encode: %v", err)
+		}
+	})
+}

@@ -1,0 +1,344 @@
+// iohub's runtime for JavaScript handlers, evaluated in every QuickJS VM
+// before the handler file. It gives handlers the ctx and socket objects of
+// strapi-plugin-io's events[] entries, and turns what they do into one JSON
+// outcome per event, read by the hub (hub/plugin/jscall.go) in one call:
+//
+//   {"s": 0|1, "m": "error message", "st": "stack", "l": [[level, "text"], ...],
+//    "e": [["emit", uid.action, data], ["raw", room, event, args, except],
+//          ["send", sid, event, args], ["join"|"leave", sid, room],
+//          ["disconnect", sid], ["reply", args]]}
+//
+// Effects are applied by the hub only when s is 0, exactly as a Wasm
+// handler's; logs always. The hub checks every effect again: nothing here is
+// trusted, it only gives handlers early, readable errors.
+(function () {
+  'use strict';
+  const g = globalThis;
+  const stringify = JSON.stringify;
+  const parse = JSON.parse;
+  const MAX_EFFECTS = 256;
+  const MAX_EFFECT_BYTES = 1 << 20;
+  const MAX_LOG_LINES = 1000;
+  const MAX_LOG_BYTES = 1 << 20;
+  const RESERVED = ['connect', 'connect_error', 'disconnect', 'disconnecting', 'newListener', 'removeListener'];
+  const CONTENT_EVENT = /^[\w-]+::[\w-]+\.[\w-]+\.[\w-]+$/; // as access.ParseEvent
+
+  let cur = null; // the event being handled
+  let loose = { l: [], lb: 0 }; // logs written outside an event (the file's top level)
+  let byEvent = Object.create(null); // event name -> [handler functions]
+  const ctxs = new Map(); // config JSON -> the handlers' ctx
+
+  // ---- logging ----
+  function show(v) {
+    if (typeof v === 'string') return v;
+    if (v instanceof Error) return v.stack ? String(v) + '\n' + v.stack.replace(/\n$/, '') : String(v);
+    if (typeof v === 'function') return '[Function: ' + (v.name || 'anonymous') + ']';
+    if (v !== null && typeof v === 'object') {
+      try {
+        const s = stringify(v);
+        if (s !== undefined) return s;
+      } catch (e) { /* circular, BigInt: fall through */ }
+    }
+    return String(v);
+  }
+  // Node's console formats: %s %d %i %f %j %o %O %c %%.
+  function format(args) {
+    let out = '';
+    let i = 0;
+    if (typeof args[0] === 'string' && args[0].indexOf('%') >= 0) {
+      i = 1;
+      out = args[0].replace(/%[sdifjoOc%]/g, (m) => {
+        if (m === '%%') return '%';
+        if (i >= args.length) return m;
+        const v = args[i++];
+        switch (m) {
+          case '%d': case '%i': return typeof v === 'bigint' ? v + 'n' : String(m === '%i' ? parseInt(v) : Number(v));
+          case '%f': return String(parseFloat(v));
+          case '%c': return '';
+          case '%s': return typeof v === 'string' ? v : show(v);
+          default: return show(v);
+        }
+      });
+    }
+    for (; i < args.length; i++) out += (out === '' && i === 0 ? '' : ' ') + show(args[i]);
+    return out;
+  }
+  function log(level, args) {
+    const sink = cur || loose;
+    if (sink.l.length >= MAX_LOG_LINES || sink.lb > MAX_LOG_BYTES) {
+      sink.ld = (sink.ld || 0) + 1;
+      return;
+    }
+    let text;
+    try { text = format(args); } catch (e) { text = '(unprintable: ' + e + ')'; }
+    sink.lb += text.length;
+    sink.l.push([level, text]);
+  }
+  const logger = (level) => function () { log(level, arguments); };
+  const console = {
+    log: logger(1), info: logger(1), debug: logger(0), trace: logger(0),
+    warn: logger(2), error: logger(3),
+  };
+  // Strapi's logger (winston) levels.
+  const strapiLog = {
+    silly: logger(0), debug: logger(0), verbose: logger(0), trace: logger(0),
+    http: logger(1), info: logger(1), warn: logger(2), error: logger(3), fatal: logger(3),
+  };
+
+  // ---- effects ----
+  function add(json) {
+    const c = cur;
+    if (c === null || c.done) throw new Error('iohub: sockets can only be acted on while an event is being handled');
+    if (c.e.length >= MAX_EFFECTS) throw new RangeError('iohub: more than ' + MAX_EFFECTS + ' effects in one event');
+    if (c.eb + json.length > MAX_EFFECT_BYTES) throw new RangeError('iohub: the effects of one event exceed 1 MiB');
+    c.eb += json.length;
+    c.e.push(json);
+  }
+  function toJSON(v, what) {
+    let s;
+    try { s = stringify(v); } catch (e) { throw new TypeError(what + ' cannot be sent: ' + (e && e.message)); }
+    return s === undefined ? 'null' : s;
+  }
+  function str(v, what) {
+    if (typeof v !== 'string' || v === '') throw new TypeError(what + ' must be a non-empty string, got ' + show(v));
+    return v;
+  }
+  function eventName(v) {
+    str(v, 'the event name');
+    if (RESERVED.indexOf(v) >= 0) throw new TypeError('"' + v + '" is a reserved event name');
+    return stringify(v);
+  }
+  function rawEmit(room, event, args, except) {
+    add('["raw",' + stringify(room) + ',' + eventName(event) + ',' + toJSON(args, 'the arguments') + ',' + (except ? 1 : 0) + ']');
+    return true;
+  }
+
+  // strapi.$io (and ctx.io): what strapi-plugin-io offers handlers.
+  const io = Object.freeze({
+    // A permission-checked content event, as POST /hub/emit.
+    emit(event, data) {
+      if (typeof event !== 'string' || !CONTENT_EVENT.test(event)) {
+        throw new TypeError('$io.emit: expected "<uid>.<action>" like "api::message.message.create", got ' + show(event));
+      }
+      add('["emit",' + stringify(event) + ',' + toJSON(data, 'the data') + ']');
+      return true;
+    },
+    // An unchecked emit of data to everyone, or to { room }.
+    raw(event, data, opts) {
+      if (event !== null && typeof event === 'object') { // raw({ event, data, room })
+        opts = event;
+        data = event.data;
+        event = event.event;
+      }
+      let room = '';
+      if (opts != null && opts.rooms !== undefined) throw new TypeError('$io.raw: "rooms" is not supported; emit once per { room }');
+      if (opts != null && opts.room != null) room = str(opts.room, '$io.raw: room');
+      return rawEmit(room, event, [data], false);
+    },
+  });
+
+  const strapi = new Proxy(Object.freeze({ log: Object.freeze(strapiLog), $io: io }), {
+    get(target, key) {
+      if (typeof key === 'symbol' || key in target || key === 'then' || key === 'toJSON') return target[key];
+      throw new Error('strapi.' + key + ' is not available in iohub: handlers run in the hub, outside Strapi; they have strapi.log and strapi.$io');
+    },
+  });
+
+  // Socket is what handlers get as their socket. Its methods live on the
+  // prototype and rooms, user and handshake are decoded on first use: one
+  // event makes one small object, which matters in an interpreter.
+  function Socket(h, lazy) {
+    this.id = h[3];
+    this.role = h[4];
+    this.userId = h[5];
+    this.connected = true;
+    this.disconnected = false;
+    this._sid = stringify(h[3]);
+    this._ts = h[6];
+    this._lazy = lazy; // '<rooms JSON>\n<claims JSON>'
+    this._rooms = null;
+    this._user = undefined;
+    this._data = undefined;
+  }
+  function BroadcastTo(room) { this._room = room; }
+  BroadcastTo.prototype.emit = function (event, ...args) { return rawEmit(this._room, event, args, true); };
+  function roomOp(op) {
+    return function (room) {
+      const list = Array.isArray(room) ? room : [room];
+      for (let i = 0; i < list.length; i++) {
+        const r = list[i];
+        add('["' + op + '",' + this._sid + ',' + stringify(str(r, 'socket.' + op + ': room')) + ']');
+        if (op === 'join') this.rooms.add(r); else this.rooms.delete(r);
+      }
+      return this;
+    };
+  }
+  const broadcast = Object.freeze({
+    emit(event, ...args) { return rawEmit('', event, args, true); },
+    to(room) { return new BroadcastTo(str(room, 'socket.broadcast.to: room')); },
+  });
+  Object.defineProperties(Socket.prototype, {
+    rooms: { get() {
+      if (this._rooms === null) this._rooms = new Set(parse(this._lazy.slice(0, this._lazy.indexOf('\n'))));
+      return this._rooms;
+    } },
+    // The verified token's claims; null for an anonymous socket.
+    user: { get() {
+      if (this._user === undefined) this._user = parse(this._lazy.slice(this._lazy.indexOf('\n') + 1));
+      return this._user;
+    } },
+    data: { get() {
+      if (this._data === undefined) this._data = {};
+      return this._data;
+    }, set(v) { this._data = v; } },
+    // The hub does not pass the handshake's headers, query or auth to
+    // handlers (the token stays in the hub): empty, with the time.
+    handshake: { get() {
+      return { auth: {}, headers: {}, query: {}, address: '', xdomain: false, secure: false, url: '', issued: this._ts, time: new Date(this._ts).toString() };
+    } },
+    broadcast: { get() { return broadcast; } },
+  });
+  Object.assign(Socket.prototype, {
+    join: roomOp('join'),
+    leave: roomOp('leave'),
+    emit(event, ...args) {
+      if (typeof args[args.length - 1] === 'function') throw new TypeError('socket.emit: acknowledgements from clients are not supported');
+      add('["send",' + this._sid + ',' + eventName(event) + ',' + toJSON(args, 'the arguments') + ']');
+      return true;
+    },
+    // socket.to(room).emit(...) and socket.broadcast.emit(...) skip this socket, as in Socket.IO.
+    to(room) { return new BroadcastTo(str(room, 'socket.to: room')); },
+    in(room) { return new BroadcastTo(str(room, 'socket.in: room')); },
+    disconnect() {
+      add('["disconnect",' + this._sid + ']');
+      return this;
+    },
+  });
+
+  function message(err) {
+    if (err instanceof Error) return String(err.message || err.name || 'error');
+    return show(err);
+  }
+  function fail(c, err) {
+    c.s = 1;
+    c.m = message(err);
+    c.st = err instanceof Error && typeof err.stack === 'string' ? err.stack : '';
+  }
+
+  // step runs handlers from i on; a promise suspends the chain until it settles.
+  function step(c, hs, i, ctx, socket, args) {
+    for (; i < hs.length; i++) {
+      let r;
+      try {
+        r = hs[i](ctx, socket, ...args);
+        if (r === null || (typeof r !== 'object' && typeof r !== 'function') || typeof r.then !== 'function') continue;
+      } catch (err) {
+        fail(c, err);
+        return;
+      }
+      c.pending = true;
+      const next = i + 1;
+      Promise.resolve(r).then(
+        () => { c.pending = false; step(c, hs, next, ctx, socket, args); },
+        (err) => { c.pending = false; fail(c, err); });
+      return;
+    }
+  }
+
+  function outcome(c) {
+    c.done = true;
+    cur = null;
+    if (c.ld) c.l.push([2, '(' + c.ld + ' more log lines dropped)']);
+    const logs = c.l.length === 0 ? '[]' : stringify(c.l);
+    if (c.s === 0) return '{"s":0,"l":' + logs + ',"e":[' + c.e.join(',') + ']}';
+    return '{"s":' + c.s + ',"m":' + stringify(c.m) + ',"st":' + stringify(c.st) + ',"l":' + logs + ',"e":[]}';
+  }
+
+  // __iohub_d(call, config JSON or undefined): handle one event. call is
+  // four JSON texts on four lines (JSON never holds a raw newline), built by
+  // jsCall in jscall.go; only the first two are parsed for every event:
+  //   ["event", "kind", ack 0|1, "sid", "role", "userId", ts, "reason"]
+  //   [client args...]
+  //   ["room", ...]
+  //   {claims} or null
+  // Returns the outcome, or "" while a promise is pending (then the hub runs
+  // the job queue and calls __iohub_r).
+  function dispatch(call, cfgJSON) {
+    const nl1 = call.indexOf('\n');
+    const nl2 = call.indexOf('\n', nl1 + 1);
+    const h = parse(call.slice(0, nl1));
+    const c = cur = { s: 0, m: '', st: '', l: [], lb: 0, e: [], eb: 0, replied: false, pending: false, done: false };
+    let ctx = ctxs.get(cfgJSON);
+    if (ctx === undefined) {
+      ctx = Object.freeze({ strapi, io, config: Object.freeze(cfgJSON === undefined ? {} : parse(cfgJSON)) });
+      ctxs.set(cfgJSON, ctx);
+    }
+    const kind = h[1];
+    const args = kind === 'event' ? parse(call.slice(nl1 + 1, nl2)) : kind === 'disconnect' ? [h[7]] : [];
+    if (h[2] === 1) {
+      args.push(function ack(...reply) {
+        if (c.done || c.replied) return; // as in Socket.IO, a second call does nothing
+        c.replied = true;
+        add('["reply",' + toJSON(reply, 'the ack arguments') + ']');
+      });
+    }
+    step(c, byEvent[h[0]] || [], 0, ctx, new Socket(h, call.slice(nl2 + 1)), args);
+    return c.pending ? '' : outcome(c);
+  }
+
+  // __iohub_r(): the outcome after the job queue ran dry.
+  function resume() {
+    const c = cur;
+    if (c === null) throw new Error('iohub: no event pending');
+    if (c.pending) {
+      fail(c, new Error("the handler's promise never settled (handlers have no timers or I/O to wait for)"));
+    }
+    return outcome(c);
+  }
+
+  // __iohub_abort(): the logs of an event stopped by its deadline.
+  function abort() {
+    const c = cur || { s: 1, m: '', st: '', l: [], e: [] };
+    c.s = 1;
+    return outcome(c);
+  }
+
+  function requireStub(name) {
+    throw new Error('require(' + stringify(String(name)) + '): iohub handlers run sandboxed, without Node.js modules');
+  }
+
+  // __iohub_load(fn, file): run the handler file (wrapped in fn) and index
+  // its entries. Returns {"names": [...], "l": [...]}.
+  function load(fn, file) {
+    const module = { exports: {} };
+    fn.call(module.exports, module, module.exports, requireStub, file, '.');
+    const ex = module.exports;
+    const shape = 'module.exports must be { name, handler } or an array of them, as in the events of strapi-plugin-io';
+    if (ex === null || typeof ex !== 'object') throw new TypeError(shape + '; got ' + show(ex));
+    const list = Array.isArray(ex) ? ex : [ex];
+    if (list.length === 0) throw new TypeError(shape + '; got an empty array');
+    const names = [];
+    byEvent = Object.create(null);
+    list.forEach((e, i) => {
+      const where = Array.isArray(ex) ? 'module.exports[' + i + ']' : 'module.exports';
+      if (e === null || typeof e !== 'object') throw new TypeError(where + ': ' + shape + '; got ' + show(e));
+      if (typeof e.name !== 'string' || e.name === '') throw new TypeError(where + '.name must be an event name ("connection", "disconnect" or a client event), got ' + show(e.name));
+      if (typeof e.handler !== 'function') throw new TypeError(where + '.handler must be a function, got ' + show(e.handler));
+      if (!byEvent[e.name]) {
+        byEvent[e.name] = [];
+        names.push(e.name);
+      }
+      byEvent[e.name].push(e.handler);
+    });
+    const l = loose.l;
+    loose = { l: [], lb: 0 };
+    return stringify({ names, l });
+  }
+
+  const hidden = (name, value) => Object.defineProperty(g, name, { value, writable: false, enumerable: false, configurable: false });
+  hidden('__iohub_d', dispatch);
+  hidden('__iohub_r', resume);
+  hidden('__iohub_abort', abort);
+  hidden('__iohub_load', load);
+  g.console = console;
+})();

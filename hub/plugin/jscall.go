@@ -1,0 +1,302 @@
+package plugin
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/iohub/iohub/hub/access"
+	"github.com/iohub/iohub/hub/handler"
+	"github.com/iohub/iohub/hub/plugin/jsvm"
+)
+
+// runJS handles one event with a JavaScript binding: one call of the
+// prelude's dispatcher with the event (appendJSCall),
+// the job queue when the handler returned a promise, then the outcome's
+// effects through the same validation and the same apply as a Wasm guest's.
+//
+// A handler that throws, rejects, runs past the deadline or out of memory
+// has no socket effect; the client's ack gets {"error": message}: the
+// exception's message, or "handler failed" when the hub stopped it. Its log
+// lines are written either way. The VM is discarded after any failure, so
+// the next event starts from a VM in a known state.
+func (h *Host) runJS(ctx context.Context, g *generation, env []byte, call *handler.Call, chain *chainState) (int32, string) {
+	select {
+	case h.sem <- struct{}{}:
+	case <-ctx.Done():
+		return statusError, "handler failed"
+	}
+	defer func() { <-h.sem }()
+
+	c := g.js
+	in, err := c.get(ctx)
+	if err != nil {
+		g.log.Error("handler VM could not be created", "err", err)
+		return statusError, "handler failed"
+	}
+	deadline := time.Now().Add(h.timeout)
+	in.vm.SetDeadline(deadline)
+	// The interrupt hook stops scripts at the deadline; the context is the
+	// fallback for code that does not poll it.
+	cctx, cancel := context.WithDeadline(ctx, deadline.Add(h.timeout))
+	args := []string{string(env)}
+	if len(g.config) > 2 { // not "{}"
+		args = append(args, string(g.config))
+	}
+	out, err := in.vm.CallString(cctx, in.dispatch, args...)
+	if err == nil && out == "" { // a promise is pending: run what it waits for
+		if err = in.vm.RunJobs(cctx); err == nil {
+			out, err = in.vm.CallString(cctx, in.resume)
+		}
+	}
+	cancel()
+	if err != nil {
+		h.jsFailed(in, g, call, err)
+		in.vm.Close()
+		return statusError, "handler failed"
+	}
+	o, err := parseJSOutcome([]byte(out))
+	if err != nil {
+		in.vm.Close()
+		g.log.Error("handler outcome unreadable; VM discarded", "err", err, "socket", call.Socket.ID)
+		return statusError, "handler failed"
+	}
+	writeLogs(g.log, o.Logs)
+	if o.Status != statusOK {
+		in.vm.Close()
+		msg := orDefault(o.Message, "handler failed")
+		if len(msg) > maxErrorMessage {
+			msg = msg[:maxErrorMessage]
+		}
+		g.log.Warn("handler threw", "message", msg, "stack", fixStack(c.name, o.Stack), "socket", call.Socket.ID)
+		return statusError, msg
+	}
+	c.put(in) // from here on another call may use the VM
+	cs := &callState{sid: call.Socket.ID, ack: call.Ack, chain: chain, kv: h.kvFor(c.name), log: g.log, target: h.target}
+	for _, e := range o.Effects {
+		if err := cs.addJS(e); err != nil {
+			g.log.Warn("handler effect dropped", "err", err, "socket", call.Socket.ID)
+		}
+	}
+	cs.apply()
+	return statusOK, ""
+}
+
+// appendJSCall appends the dispatcher's input for call: four JSON texts on
+// four lines, so the prelude parses only the first two for every event
+// (JSON.parse costs tens of nanoseconds a byte in QuickJS on Wasm):
+//
+//	["event", "kind", ack 0|1, "sid", "role", "userId", ts, "reason"]
+//	[client args...]
+//	["room", ...]
+//	{claims} or null
+func appendJSCall(buf []byte, c *handler.Call) ([]byte, error) {
+	buf = append(buf, '[')
+	buf = appendString(buf, c.Event)
+	buf = append(buf, ',')
+	buf = appendString(buf, string(c.Kind))
+	if c.Ack {
+		buf = append(buf, ",1,"...)
+	} else {
+		buf = append(buf, ",0,"...)
+	}
+	buf = appendString(buf, c.Socket.ID)
+	buf = append(buf, ',')
+	buf = appendString(buf, c.Socket.Role)
+	buf = append(buf, ',')
+	buf = appendString(buf, c.Socket.UserID)
+	buf = append(buf, ',')
+	buf = strconv.AppendInt(buf, c.Received.UnixMilli(), 10)
+	buf = append(buf, ',')
+	buf = appendString(buf, c.Reason)
+	buf = append(buf, "]\n"...)
+	var err error
+	if len(c.Args) == 0 {
+		buf = append(buf, "[]"...)
+	} else if buf, err = appendJSON(buf, c.Args); err != nil {
+		return buf, err
+	}
+	buf = append(buf, "\n["...)
+	for i, r := range c.Socket.Rooms {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = appendString(buf, r)
+	}
+	buf = append(buf, "]\n"...)
+	if c.Socket.Claims == nil {
+		return append(buf, "null"...), nil
+	}
+	return appendJSON(buf, c.Socket.Claims)
+}
+
+// jsFailed logs why a call failed and what the handler logged before.
+func (h *Host) jsFailed(in *jsInstance, g *generation, call *handler.Call, err error) {
+	reason := err.Error()
+	switch { // killed first: a VM stuck in a builtin also passed the deadline
+	case errors.Is(err, jsvm.ErrKilled):
+		reason = fmt.Sprintf("timeout: killed after %s inside code that does not check its deadline", 2*h.timeout)
+	case in.vm.Interrupted():
+		reason = fmt.Sprintf("timeout: ran longer than %s", h.timeout)
+	}
+	var exc *jsvm.Exception
+	if errors.As(err, &exc) && strings.Contains(exc.Message, "out of memory") {
+		reason = "out of memory: " + exc.Error()
+	}
+	// The logs of the event are still in the VM when it stopped cleanly.
+	if !in.vm.Closed() {
+		in.vm.SetDeadline(time.Now().Add(h.timeout))
+		ctx, cancel := context.WithTimeout(context.Background(), 2*h.timeout)
+		out, aerr := in.vm.CallString(ctx, in.abort)
+		cancel()
+		if aerr == nil {
+			if o, perr := parseJSOutcome([]byte(out)); perr == nil {
+				writeLogs(g.log, o.Logs)
+			}
+		}
+	}
+	g.log.Warn("handler failed; VM discarded", "reason", reason, "socket", call.Socket.ID)
+}
+
+// jsOutcome is what the prelude's dispatcher reports for one event.
+type jsOutcome struct {
+	Status  int32             `json:"s"`
+	Message string            `json:"m"`
+	Stack   string            `json:"st"`
+	Logs    []jsLogEntry      `json:"l"`
+	Effects []json.RawMessage `json:"e"`
+}
+
+// parseJSOutcome decodes an outcome. It comes from the sandbox: any bytes
+// must give an error or an outcome, never a panic (FuzzJSOutcome).
+func parseJSOutcome(b []byte) (*jsOutcome, error) {
+	var o jsOutcome
+	if err := json.Unmarshal(b, &o); err != nil {
+		return nil, err
+	}
+	return &o, nil
+}
+
+// addJS validates one effect of a JavaScript handler, ["op", args...], and
+// records it as a Wasm guest's host call would.
+func (cs *callState) addJS(raw json.RawMessage) error {
+	var parts []json.RawMessage
+	if err := json.Unmarshal(raw, &parts); err != nil || len(parts) == 0 {
+		return fmt.Errorf("malformed effect %.80s", raw)
+	}
+	var op string
+	if err := json.Unmarshal(parts[0], &op); err != nil {
+		return fmt.Errorf("malformed effect %.80s", raw)
+	}
+	strs := func(n int) ([]string, error) {
+		if len(parts) < n+1 {
+			return nil, fmt.Errorf("%s: too few arguments", op)
+		}
+		out := make([]string, n)
+		for i := range out {
+			if err := json.Unmarshal(parts[i+1], &out[i]); err != nil {
+				return nil, fmt.Errorf("%s: argument %d is not a string", op, i+1)
+			}
+		}
+		return out, nil
+	}
+	size := len(raw)
+	var code int32
+	switch op {
+	case "reply":
+		if len(parts) != 2 {
+			return errors.New("reply: want one argument list")
+		}
+		args, ok := decodeArgs(parts[1])
+		switch {
+		case !ok:
+			return errors.New("reply: the arguments are not a JSON array")
+		case !cs.ack:
+			return errors.New("reply: the client asked for no acknowledgement")
+		case cs.chain.replied || cs.hasReply():
+			return nil // the first reply wins, as in Socket.IO
+		}
+		code = cs.add(effect{op: opReply, args: args}, size)
+	case "emit":
+		s, err := strs(1)
+		if err != nil || len(parts) != 3 {
+			return errors.New("emit: want an event and data")
+		}
+		ev, err := access.ParseEvent(s[0])
+		if err != nil {
+			return fmt.Errorf("emit: %v", err)
+		}
+		data, ok := decodeJSON(parts[2])
+		if !ok {
+			return errors.New("emit: the data is not JSON")
+		}
+		code = cs.add(effect{op: opEmit, ev: ev, data: data}, size)
+	case "raw":
+		s, err := strs(2)
+		if err != nil || len(parts) != 5 {
+			return errors.New("raw: want a room, an event, arguments and a flag")
+		}
+		args, okArgs := decodeArgs(parts[3])
+		except := string(bytes.TrimSpace(parts[4]))
+		if !okArgs || s[1] == "" || reservedEvents[s[1]] || (except != "0" && except != "1") {
+			return fmt.Errorf("raw: invalid event %q or arguments", s[1])
+		}
+		code = cs.add(effect{op: opRaw, room: s[0], event: s[1], args: args, except: except == "1"}, size)
+	case "send":
+		s, err := strs(2)
+		if err != nil || len(parts) != 4 {
+			return errors.New("send: want a socket, an event and arguments")
+		}
+		args, ok := decodeArgs(parts[3])
+		if !ok || s[1] == "" || reservedEvents[s[1]] {
+			return fmt.Errorf("send: invalid event %q or arguments", s[1])
+		}
+		sid, c := cs.targetSocket(s[0])
+		if c != 0 {
+			return socketGone(op, s[0], c)
+		}
+		code = cs.add(effect{op: opSend, sid: sid, event: s[1], args: args}, size)
+	case "join", "leave":
+		s, err := strs(2)
+		if err != nil || len(parts) != 3 || s[1] == "" {
+			return fmt.Errorf("%s: want a socket and a room", op)
+		}
+		sid, c := cs.targetSocket(s[0])
+		if c != 0 {
+			return socketGone(op, s[0], c)
+		}
+		o := opJoin
+		if op == "leave" {
+			o = opLeave
+		}
+		code = cs.add(effect{op: o, sid: sid, room: s[1]}, size)
+	case "disconnect":
+		s, err := strs(1)
+		if err != nil || len(parts) != 2 {
+			return errors.New("disconnect: want a socket")
+		}
+		sid, c := cs.targetSocket(s[0])
+		if c != 0 {
+			return socketGone(op, s[0], c)
+		}
+		code = cs.add(effect{op: opDisconnect, sid: sid}, size)
+	default:
+		return fmt.Errorf("unknown effect %q", op)
+	}
+	if code == codeLimit {
+		return fmt.Errorf("%s: over the limits of one event (%d effects, %d bytes)", op, maxEffects, maxEffectBytes)
+	}
+	return nil
+}
+
+func socketGone(op, sid string, code int32) error {
+	if code == codeNotFound {
+		return fmt.Errorf("%s: socket %q is not connected to this hub", op, sid)
+	}
+	return fmt.Errorf("%s: not allowed here", op)
+}

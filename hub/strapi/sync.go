@@ -1,0 +1,258 @@
+// Package strapi keeps the hub's roles and permissions in step with a Strapi
+// instance (v4 or v5): it reads Strapi's users-permissions roles with the hub's
+// API token, turns them into an access.Rules table and hands it to the hub,
+// on an interval and on demand.
+//
+// Strapi sends no webhook when a role or a permission changes, so polling is the
+// only way to follow it; a role list plus one request per role every 30 s is
+// cheap for Strapi. A failed sync keeps the last good table: a Strapi restart
+// must not silence every socket.
+package strapi
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"maps"
+	"net/http"
+	"net/url"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/iohub/iohub/hub/access"
+	"github.com/iohub/iohub/hub/config"
+)
+
+// maxBody bounds one answer. A role's permission tree lists every action of every
+// content type and plugin: a few KiB for a small app, far below this.
+const maxBody = 8 << 20
+
+// Options configure a Syncer.
+type Options struct {
+	// Config is [strapi]; URL and APIToken must be set.
+	Config config.Strapi
+	// PublicRole is publicRoleName: Strapi's role of type "public" is stored
+	// under this name, the room anonymous sockets join, whatever it is called
+	// in Strapi.
+	PublicRole string
+	// Mode is permissionMode.
+	Mode access.Mode
+	// Apply installs a new table (realtime.Server.SetRules). It is called only
+	// with complete tables, and only when the table changed.
+	Apply func(*access.Rules)
+	// Logger; nil discards.
+	Logger *slog.Logger
+}
+
+// Result describes the table one sync produced.
+type Result struct {
+	// Version is Strapi's major version, configured or detected.
+	Version int `json:"version"`
+	// Roles maps each role (room) name to its number of enabled permissions.
+	Roles map[string]int `json:"roles"`
+	// Changed is true when the table differs from the one before.
+	Changed bool `json:"changed"`
+}
+
+// Syncer reads roles from Strapi. Build it with New; it is safe for concurrent
+// use.
+type Syncer struct {
+	opts Options
+	http *http.Client
+	log  *slog.Logger
+
+	version atomic.Int32 // configured, else detected; 0 = not known yet
+	state   atomic.Value // "pending", "ok" or "failing", for Health (never waits for a sync)
+
+	mu      sync.Mutex          // one sync at a time
+	last    map[string][]string // the table last applied; nil before the first
+	failing bool                // the last sync failed (logged once until it recovers)
+}
+
+// New builds a Syncer. It does not contact Strapi.
+func New(opts Options) *Syncer {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.PublicRole == "" {
+		opts.PublicRole = config.DefaultPublicRoleName
+	}
+	if opts.Mode == "" {
+		opts.Mode = access.ModeAction
+	}
+	if opts.Apply == nil {
+		opts.Apply = func(*access.Rules) {}
+	}
+	timeout := opts.Config.Timeout.D()
+	if timeout <= 0 {
+		timeout = 5 * time.Second
+	}
+	s := &Syncer{
+		opts: opts,
+		log:  opts.Logger,
+		http: &http.Client{
+			Timeout: timeout,
+			// Following a redirect would send the API token wherever it points.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		},
+	}
+	s.version.Store(int32(opts.Config.Version))
+	s.state.Store("pending")
+	return s
+}
+
+// Version is Strapi's major version: strapi.version when configured, else what
+// the first successful sync detected (v5 roles carry a documentId), else 0.
+func (s *Syncer) Version() int { return int(s.version.Load()) }
+
+// Run syncs every syncInterval until ctx ends. The hub syncs once itself before
+// it starts serving, then runs this.
+func (s *Syncer) Run(ctx context.Context) {
+	interval := s.opts.Config.SyncInterval.D()
+	if interval <= 0 {
+		interval = config.DefaultSyncInterval
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			_, _ = s.Sync(ctx)
+		}
+	}
+}
+
+// Health describes the sync for /hub/health: roles "ok", "failing" (the last
+// sync failed; the table in force is older) or "pending" (no sync finished yet),
+// and the version (0 while unknown).
+func (s *Syncer) Health() map[string]any {
+	return map[string]any{"roles": s.state.Load(), "version": s.Version()}
+}
+
+// Sync reads every role from Strapi and, when the table changed, applies it.
+// Concurrent calls run one after the other, so a sync asked for after a change
+// in Strapi always reads after that change. On failure the last table stays in
+// force; the first failure is logged at warn, repeats at debug, and recovery at
+// info.
+func (s *Syncer) Sync(ctx context.Context) (Result, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	res, err := s.sync(ctx)
+	if err != nil {
+		s.state.Store("failing")
+	} else {
+		s.state.Store("ok")
+	}
+	switch {
+	case err != nil && !s.failing:
+		s.failing = true
+		s.log.Warn("strapi: roles sync failed; keeping the last roles table until it succeeds", "error", err.Error())
+	case err != nil:
+		s.log.Debug("strapi: roles sync still failing", "error", err.Error())
+	case s.failing:
+		s.failing = false
+		s.log.Info("strapi: roles sync recovered", "roles", res.Roles, "version", res.Version)
+	}
+	return res, err
+}
+
+func (s *Syncer) sync(ctx context.Context) (Result, error) {
+	body, err := s.get(ctx, "/api/users-permissions/roles")
+	if err != nil {
+		return Result{}, err
+	}
+	refs, err := decodeRoleList(body)
+	if err != nil {
+		return Result{}, fmt.Errorf("GET /api/users-permissions/roles: %w", err)
+	}
+	table := make(map[string][]string, len(refs))
+	v5 := false
+	for _, ref := range refs {
+		path := "/api/users-permissions/roles/" + url.PathEscape(ref.ID)
+		body, err := s.get(ctx, path)
+		if err != nil {
+			return Result{}, err
+		}
+		r, err := decodeRole(body)
+		if err != nil {
+			return Result{}, fmt.Errorf("GET %s: %w", path, err)
+		}
+		if r.skipped > 0 {
+			s.log.Debug("strapi: permissions with names the hub cannot use were left out", "role", r.ref.Name, "count", r.skipped)
+		}
+		name := r.ref.Name
+		if r.ref.Type == "public" {
+			name = s.opts.PublicRole
+		}
+		// Strapi does not insist on unique role names; two roles of one name
+		// share a room, so they share its permissions.
+		table[name] = mergeSorted(table[name], r.permissions)
+		v5 = v5 || ref.V5
+	}
+	if s.opts.Config.Version == 0 && len(refs) > 0 {
+		detected := int32(4)
+		if v5 {
+			detected = 5
+		}
+		if old := s.version.Swap(detected); old != detected {
+			s.log.Info("strapi: version detected", "version", detected)
+		}
+	}
+	res := Result{Version: s.Version(), Roles: make(map[string]int, len(table))}
+	for name, perms := range table {
+		res.Roles[name] = len(perms)
+	}
+	if s.last != nil && maps.EqualFunc(s.last, table, slices.Equal) {
+		s.log.Debug("strapi: roles synced, unchanged", "roles", res.Roles)
+		return res, nil
+	}
+	rules, err := access.New(table, s.opts.Mode)
+	if err != nil {
+		// Unreachable: decodeRole keeps only plain names, which access accepts.
+		return Result{}, fmt.Errorf("building the roles table: %w", err)
+	}
+	s.opts.Apply(rules)
+	s.last, res.Changed = table, true
+	s.log.Info("strapi: roles synced", "roles", res.Roles, "version", res.Version)
+	return res, nil
+}
+
+// get sends an authenticated GET and returns the body of a 200 answer.
+func (s *Syncer) get(ctx context.Context, path string) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.opts.Config.URL+path, nil)
+	if err != nil {
+		return nil, fmt.Errorf("GET %s: %w", path, err)
+	}
+	req.Header.Set("Authorization", "Bearer "+s.opts.Config.APIToken)
+	req.Header.Set("Accept", "application/json")
+	resp, err := s.http.Do(req)
+	if err != nil {
+		return nil, err // *url.Error names the method and URL (no token in it)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("GET %s: reading the answer: %w", path, err)
+	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
+		return nil, fmt.Errorf("GET %s: status %d: Strapi refused strapi.apiToken; it must be a full-access API token", path, resp.StatusCode)
+	case resp.StatusCode != http.StatusOK:
+		return nil, fmt.Errorf("GET %s: status %d", path, resp.StatusCode)
+	case len(body) > maxBody:
+		return nil, fmt.Errorf("GET %s: answer larger than %d bytes", path, maxBody)
+	}
+	return body, nil
+}
+
+// mergeSorted returns the sorted union of two sorted lists.
+func mergeSorted(a, b []string) []string {
+	if a == nil {
+		return b
+	}
+	return slices.Compact(slices.Sorted(slices.Values(slices.Concat(a, b))))
+}
