@@ -175,6 +175,22 @@ func dialOnce(t *testing.T, url, token string) (*goClient, error) {
 	return c, nil
 }
 
+// heard reports whether the client sees event within 5s.
+func (c *goClient) heard(t *testing.T, event string) bool {
+	t.Helper()
+	timeout := time.After(5 * time.Second)
+	for {
+		select {
+		case e := <-c.got:
+			if e == event {
+				return true
+			}
+		case <-timeout:
+			return false
+		}
+	}
+}
+
 // waitFor returns once the client has seen event, failing after 5s.
 func (c *goClient) waitFor(t *testing.T, event string) {
 	t.Helper()
@@ -199,34 +215,45 @@ func (c *goClient) seen() []string {
 
 func TestGoClient(t *testing.T) {
 	h := startHub(t)
-	anon, err := dial(t, h.url, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	user, err := dial(t, h.url, h.token(t, "", "7"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	if _, err := dial(t, h.url, "bad.token.here"); err == nil || err.Error() != "Invalid token." {
 		t.Fatalf("bad token: err = %v, want Invalid token.", err)
 	}
-
-	// Public holds create, not update: the anonymous socket sees only
-	// create; the Authenticated one (a Strapi-like token without a role
-	// claim) sees both, then its direct message in user:7.
-	for _, ev := range []string{"create", "update"} {
-		if code := h.post(t, "/hub/emit", map[string]any{"event": "api::message.message." + ev, "data": 1}); code != 202 {
-			t.Fatalf("emit %s: %d", ev, code)
+	// zishang520's Go client sometimes connects and then receives nothing
+	// (see dial): when "end" does not arrive at all, the round is repeated
+	// with new clients. What does arrive must be exactly right.
+	var anon, user *goClient
+	for attempt := 1; ; attempt++ {
+		var err error
+		if anon, err = dial(t, h.url, ""); err != nil {
+			t.Fatal(err)
 		}
+		if user, err = dial(t, h.url, h.token(t, "", "7")); err != nil {
+			t.Fatal(err)
+		}
+		// Public holds create, not update: the anonymous socket sees only
+		// create; the Authenticated one (a Strapi-like token without a role
+		// claim) sees both, then its direct message in user:7.
+		for _, ev := range []string{"create", "update"} {
+			if code := h.post(t, "/hub/emit", map[string]any{"event": "api::message.message." + ev, "data": 1}); code != 202 {
+				t.Fatalf("emit %s: %d", ev, code)
+			}
+		}
+		if code := h.post(t, "/hub/raw", map[string]any{"event": "dm", "room": "user:7"}); code != 202 {
+			t.Fatalf("raw: %d", code)
+		}
+		if code := h.post(t, "/hub/raw", map[string]any{"event": "end"}); code != 202 {
+			t.Fatalf("raw: %d", code)
+		}
+		if anon.heard(t, "end") && user.heard(t, "end") {
+			break
+		}
+		if attempt == 3 {
+			t.Fatalf("no \"end\" in 3 rounds; last round got %v and %v", anon.seen(), user.seen())
+		}
+		t.Logf("round %d: a Go client got nothing (%v, %v); again with new clients", attempt, anon.seen(), user.seen())
+		anon.Close()
+		user.Close()
 	}
-	if code := h.post(t, "/hub/raw", map[string]any{"event": "dm", "room": "user:7"}); code != 202 {
-		t.Fatalf("raw: %d", code)
-	}
-	if code := h.post(t, "/hub/raw", map[string]any{"event": "end"}); code != 202 {
-		t.Fatalf("raw: %d", code)
-	}
-	anon.waitFor(t, "end")
-	user.waitFor(t, "end")
 	if got := fmt.Sprint(anon.seen()); got != "[message:create end]" {
 		t.Errorf("anonymous got %s", got)
 	}

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -75,9 +76,25 @@ channelPrefix = "hubtest"
 
 // received is what one Go client got: event names and first arguments.
 type received struct {
-	mu   sync.Mutex
-	evs  []string
-	args []any
+	mu    sync.Mutex
+	evs   []string
+	args  []any
+	close func()
+}
+
+// arrived reports whether r gets event within timeout.
+func (r *received) arrived(event string, timeout time.Duration) bool {
+	deadline := time.Now().Add(timeout)
+	for {
+		evs, _ := r.snapshot()
+		if slices.Contains(evs, event) {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 func (r *received) snapshot() ([]string, []any) {
@@ -99,9 +116,9 @@ func connect(t *testing.T, url string) *received {
 		}
 		r := &received{}
 		s.OnAny(func(args ...any) {
+			name, _ := args[0].(string)
 			r.mu.Lock()
 			defer r.mu.Unlock()
-			name, _ := args[0].(string)
 			r.evs = append(r.evs, name)
 			var first any
 			if len(args) > 1 {
@@ -116,6 +133,7 @@ func connect(t *testing.T, url string) *received {
 		}
 		select {
 		case <-ok:
+			r.close = func() { s.Close() }
 			t.Cleanup(func() { s.Close() })
 			return r
 		case <-time.After(5 * time.Second):
@@ -171,27 +189,47 @@ func binaryOf(v any) ([]byte, bool) {
 func TestHubNodes(t *testing.T) {
 	srv := redistest.Start(t, redistest.Options{})
 	nodes := startNodes(t, srv.URL, 2)
-	onA, onB := connect(t, nodes[0].url), connect(t, nodes[1].url)
-
-	// Binary through Go code on node 0: the library's buffer type and a plain
-	// []byte both arrive as binary attachments on node 1's client, intact.
+	// The Go client (zishang520's) sometimes connects and then receives
+	// nothing, or stops receiving (hub_test.go): when events do not arrive at
+	// all, the round is repeated with new clients. What does arrive must be
+	// exactly right the first time.
+	var onA, onB *received
 	payload := []byte{0, 1, 2, 3, 0xfe, 0xff}
-	em := nodes[0].srv.Emitter()
-	if err := em.EmitRaw("bin", map[string]any{"raw": payload}, nil); err != nil {
-		t.Fatal(err)
+	for attempt := 1; ; attempt++ {
+		onA, onB = connect(t, nodes[0].url), connect(t, nodes[1].url)
+
+		// Binary through Go code on node 0: the library's buffer type and a plain
+		// []byte both arrive as binary attachments on node 1's client, intact.
+		em := nodes[0].srv.Emitter()
+		if err := em.EmitRaw("bin", map[string]any{"raw": payload}, nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := em.Broadcast("buf", []any{types.NewBytesBuffer(payload)}, "", ""); err != nil {
+			t.Fatal(err)
+		}
+		// A content event posted to node 1 reaches node 0's client once.
+		post(t, nodes[1].url, "/hub/emit", map[string]any{"event": "api::message.message.create", "data": map[string]any{"n": 42}})
+		// Each node's deliveries arrive in order, but two nodes' interleave:
+		// fence through both.
+		post(t, nodes[0].url, "/hub/raw", map[string]any{"event": "end0"})
+		post(t, nodes[1].url, "/hub/raw", map[string]any{"event": "end1"})
+		all := true
+		for _, r := range []*received{onA, onB} {
+			all = all && r.arrived("end0", 10*time.Second) && r.arrived("end1", 10*time.Second)
+		}
+		if all {
+			break
+		}
+		a, _ := onA.snapshot()
+		b, _ := onB.snapshot()
+		if attempt == 3 {
+			t.Fatalf("events did not arrive in 3 rounds; last round got %v and %v", a, b)
+		}
+		t.Logf("round %d: a Go client missed events (got %v and %v); again with new clients", attempt, a, b)
+		onA.close()
+		onB.close()
 	}
-	if err := em.Broadcast("buf", []any{types.NewBytesBuffer(payload)}, "", ""); err != nil {
-		t.Fatal(err)
-	}
-	// A content event posted to node 1 reaches node 0's client once.
-	post(t, nodes[1].url, "/hub/emit", map[string]any{"event": "api::message.message.create", "data": map[string]any{"n": 42}})
-	// Each node's deliveries arrive in order, but two nodes' interleave:
-	// fence through both.
-	post(t, nodes[0].url, "/hub/raw", map[string]any{"event": "end0"})
-	post(t, nodes[1].url, "/hub/raw", map[string]any{"event": "end1"})
 	for _, r := range []*received{onA, onB} {
-		waitEvent(t, r, "end0")
-		waitEvent(t, r, "end1")
 		evs, args := r.snapshot()
 		got := map[string]int{}
 		for _, e := range evs {

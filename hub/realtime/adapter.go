@@ -38,6 +38,13 @@ func (a *fanoutAdapter) Broadcast(p *parser.Packet, opts *socket.BroadcastOption
 			return
 		}
 	}
+	// Binary goes to the library before anything is encoded here: encoding
+	// reads binary readers (the library's BytesBuffer), so a second encoding
+	// would send empty attachments.
+	if parser.HasBinary(p.Data) {
+		a.Adapter.Broadcast(p, opts)
+		return
+	}
 	p.Nsp = a.Nsp().Name()
 	encoded := a.encoder.Encode(p)
 	text, ok := onlyText(encoded)

@@ -125,6 +125,11 @@ func (s *Server) handshake(sock *socket.Socket, next func(*socket.ExtendedError)
 			}
 		}
 		sock.SetData(&id)
+		// Join the identity rooms before the connection completes: the
+		// library sends the client its CONNECT before "connection" listeners
+		// run, and a client that emits or is emitted to right after
+		// connecting must already be in its rooms.
+		sock.Join(identityRooms(&id)...)
 		next(nil)
 	}()
 }
@@ -154,7 +159,7 @@ func (s *Server) onConnection(sock *socket.Socket) {
 		sock.Disconnect(true)
 		return
 	}
-	sock.Join(identityRooms(id)...)
+	sock.Join(identityRooms(id)...) // joined in the handshake already; a no-op unless a later middleware left them
 	c := &conn{sock: sock, id: id}
 	s.conns.Store(string(sock.Id()), c)
 	s.sockets.Add(1)

@@ -44,7 +44,7 @@ type Options struct {
 	// loop that does not poll the interrupt hook (QuickJS's C builtins do not:
 	// Array.prototype.join over a huge array-like, a large sort); the VM is
 	// unusable afterwards. quickjs.wasm is instrumented for it
-	// (instrumentLoops), which costs about 5 %; when that fails, wazero's
+	// (instrumentLoops), which costs about 10-15 %; when that fails, wazero's
 	// close-on-context-done does it, which exits to Go at every loop back-edge
 	// and makes scripts about five times slower (Engine.KillMode says which).
 	// Without Killable, the deadline of SetDeadline still stops scripts (the

@@ -25,7 +25,7 @@ import (
 // deadline panics, which traps the call. Straight-line code always ends, and
 // recursion ends at the stack limit, so counting loops is enough. A few
 // instructions per iteration and a Go call per tickEvery iterations cost
-// about 5 % (BenchmarkCallString). QuickJS's own interrupt polling calls the
+// about 10-15 % (BenchmarkCallString). QuickJS's own interrupt polling calls the
 // same import from its interpreter.
 //
 // The rewriter decodes every instruction of the features quickjs.wasm uses
