@@ -224,29 +224,13 @@ func runClusterFanout(ctx context.Context, h *hubLauncher, redisBin string, node
 	if nodes > 1 {
 		res.Setup = setupCluster
 	}
-	var lastNs int64
-	lats := make([]int32, 0, expected)
-	for _, r := range recvs {
-		for _, n := range r.seen {
-			if n == 0 {
-				res.Lost++
-			}
-		}
-		res.Duplicated += r.dup
-		lats = append(lats, r.lat...)
-		lastNs = max(lastNs, r.last.Load())
-		if r.bad > 0 {
-			return nil, fmt.Errorf("%d events without seq/t (payload changed in transit?)", r.bad)
-		}
+	t, err := tallyReceivers(recvs, expected, start)
+	if err != nil {
+		return nil, err
 	}
-	res.Delivered = int64(len(lats))
-	if lastNs > 0 {
-		res.Seconds = float64(lastNs-start.UnixNano()) / 1e9
-	}
-	if res.Seconds > 0 {
-		res.MsgsPerSec = float64(res.Delivered) / res.Seconds
-	}
-	q := quantilesUs(lats, 0.50, 0.99)
+	res.Lost, res.Duplicated = t.lost, t.dup
+	res.Delivered, res.Seconds, res.MsgsPerSec = int64(len(t.lats)), t.seconds, t.perSec
+	q := quantilesUs(t.lats, 0.50, 0.99)
 	res.P50Ms, res.P99Ms = q[0]/1e3, q[1]/1e3
 	res.HubCPUSec, res.RedisCPUSec = (hub1 - hub0).Seconds(), (redis1 - redis0).Seconds()
 	if res.Delivered > 0 {

@@ -206,29 +206,13 @@ func runFanout(ctx context.Context, l launcher, cfg fanoutConfig, round int) (*f
 		res.RatePerSec = cfg.rate
 	}
 	res.WriteCalls = writes
-	var lastNs int64
-	lats := make([]int32, 0, expected)
-	for _, r := range recvs {
-		for _, n := range r.seen {
-			if n == 0 {
-				res.Lost++
-			}
-		}
-		res.Duplicated += r.dup
-		lats = append(lats, r.lat...)
-		lastNs = max(lastNs, r.last.Load())
-		if r.bad > 0 {
-			return nil, fmt.Errorf("%s: %d events without seq/t (payload changed in transit?)", srv.name, r.bad)
-		}
+	t, err := tallyReceivers(recvs, expected, start)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", srv.name, err)
 	}
-	res.Delivered = int64(len(lats))
-	if lastNs > 0 {
-		res.Seconds = float64(lastNs-start.UnixNano()) / 1e9
-	}
-	if res.Seconds > 0 {
-		res.MsgsPerSec = float64(res.Delivered) / res.Seconds
-	}
-	q := quantilesUs(lats, 0.50, 0.99, 1)
+	res.Lost, res.Duplicated = t.lost, t.dup
+	res.Delivered, res.Seconds, res.MsgsPerSec = int64(len(t.lats)), t.seconds, t.perSec
+	q := quantilesUs(t.lats, 0.50, 0.99, 1)
 	res.P50Ms, res.P99Ms, res.MaxMs = q[0]/1e3, q[1]/1e3, q[2]/1e3
 	res.ServerCPUSec = (cpu1 - cpu0).Seconds()
 	if res.Delivered > 0 {
@@ -328,4 +312,39 @@ func newReceiver(events int, warm, delivered *atomic.Int64) (*receiver, func(str
 		r.last.Store(recv.UnixNano())
 		delivered.Add(1)
 	}
+}
+
+// tally is what a fan-out's receivers saw, summed.
+type tally struct {
+	lost, dup int64
+	lats      []int32 // every delivery's latency, microseconds
+	seconds   float64 // start to the last delivery
+	perSec    float64 // deliveries per second over seconds
+}
+
+// tallyReceivers sums recvs; it fails when a client got an event it could not
+// read (the payload changed in transit).
+func tallyReceivers(recvs []*receiver, expected int64, start time.Time) (tally, error) {
+	t := tally{lats: make([]int32, 0, expected)}
+	var lastNs int64
+	for _, r := range recvs {
+		for _, n := range r.seen {
+			if n == 0 {
+				t.lost++
+			}
+		}
+		t.dup += r.dup
+		t.lats = append(t.lats, r.lat...)
+		lastNs = max(lastNs, r.last.Load())
+		if r.bad > 0 {
+			return t, fmt.Errorf("%d events without seq/t (payload changed in transit?)", r.bad)
+		}
+	}
+	if lastNs > 0 {
+		t.seconds = float64(lastNs-start.UnixNano()) / 1e9
+	}
+	if t.seconds > 0 {
+		t.perSec = float64(len(t.lats)) / t.seconds
+	}
+	return t, nil
 }
