@@ -4,12 +4,33 @@
 #
 #   ./scripts/test.sh            everything
 #   FUZZTIME=30s ./scripts/test.sh   longer fuzz runs (default 5s per target)
+#   IOHUB_SKIP_STRAPI=1 ./scripts/test.sh   neither install nor run the Strapi tests
+#
+# Prerequisites: Go 1.26, Node.js 20 with npm, and apt (as root, or sudo) for
+# the Debian packages named below. Every stage prints a line when it starts
+# and its duration when it ends.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 FUZZTIME=${FUZZTIME:-5s}
+# A test whose tool is missing (wat2wasm, redis-server, the QuickJS runtime)
+# fails here instead of skipping (internal/testreq).
+export IOHUB_REQUIRE_ALL=1
 
-step() { printf '\n== %s\n' "$*"; }
+stage_name=""
+stage_start=0
+run_start=$(date +%s)
+stage_end() {
+  [ -n "$stage_name" ] && printf '== done: %s (%ds)\n' "$stage_name" $(($(date +%s) - stage_start))
+  stage_name=""
+}
+step() {
+  stage_end
+  stage_name="$*"
+  stage_start=$(date +%s)
+  printf '\n== %s\n' "$*"
+}
+trap 'rc=$?; [ $rc -ne 0 ] && [ -n "$stage_name" ] && printf "\n== FAILED in: %s (after %ds; exit %d)\n" "$stage_name" $(($(date +%s) - stage_start)) $rc' EXIT
 
 step "toolchain"
 go version
@@ -17,20 +38,30 @@ node --version
 npm --version
 
 step "system packages (Wasm toolchains for the handler examples and test fixtures; redis-server)"
-# Debian packages: wabt (wat2wasm for the WAT fixtures), clang/lld/wasi-libc for C
-# guests, Debian's rustc 1.63 with the wasm32 std for Rust guests, redis-server
-# for the cluster tests (they start their own servers on free loopback ports).
-pkgs=(wabt clang lld wasi-libc libclang-rt-dev-wasm32 rustc cargo libstd-rust-dev-wasm32 redis-server)
+# Debian 12 packages, each named (installed without recommends, so nothing
+# comes in unnamed):
+#   wabt                      wat2wasm/wasm-objdump: WAT fixtures, module checks
+#   clang lld wasi-libc libclang-rt-dev-wasm32
+#                             C guests (wasm32-wasi)
+#   libclang-rt-14-dev        clang's AddressSanitizer/UBSan runtime: the C SDK's
+#                             native tests (only recommended by clang-14)
+#   rustc cargo libstd-rust-dev-wasm32
+#                             Debian's rustc 1.63 and its wasm32 std: Rust guests
+#   redis-server              the cluster and KV tests start their own servers
+pkgs=(wabt clang lld wasi-libc libclang-rt-dev-wasm32 libclang-rt-14-dev
+  rustc cargo libstd-rust-dev-wasm32 redis-server)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
-  echo "installing: ${missing[*]}"
+  echo "installing with apt: ${missing[*]}"
   sudo=""
   [ "$(id -u)" = 0 ] || sudo="sudo"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  echo "all installed: ${pkgs[*]}"
 fi
 
 step "go vet + gofmt"
@@ -41,13 +72,11 @@ if [ -n "$unformatted" ]; then
   exit 1
 fi
 
-step "JavaScript handler runtime (npm ci at the root: quickjs-wasi, pinned by package-lock.json)"
+step "npm ci at the root (quickjs-wasi: the JavaScript handler runtime; pinned by package-lock.json)"
 # hub/plugin's tests and the e2e tests run .js handlers on its quickjs.wasm.
 npm ci --no-audit --no-fund --loglevel=error
 
-step "go test -race ./..."
-# The Redis tests skip without redis-server unless this is set: CI must not skip.
-export IOHUB_REQUIRE_REDIS=1
+step "go test -race ./... (about 2 minutes; a line per package as it ends)"
 go test -race -count=1 ./...
 
 step "fuzz targets ($FUZZTIME each)"
@@ -73,10 +102,13 @@ grep -rl --include='*_test.go' '^func Fuzz' hub cmd 2>/dev/null | sort | while r
   done
 done
 
-step "guest SDK tests (native)"
+step "Go SDK tests (sdk/go: vet, tests, FuzzScan)"
 (cd sdk/go && go vet ./... && go test -count=1 ./... && go test -run=NONE -fuzz='^FuzzScan$' -fuzztime="$FUZZTIME" .)
+step "C SDK tests (sdk/c/test/run.sh: native with sanitizers, wasm32 builds)"
 sdk/c/test/run.sh
+step "Rust SDK tests (Debian's cargo test, offline)"
 (cd sdk/rust && RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc CARGO_TARGET_DIR="$root/build/rust-test" /usr/bin/cargo test --offline -q)
+step "AssemblyScript SDK tests (npm ci in sdk/assemblyscript: the pinned asc compiler)"
 sdk/assemblyscript/test/run.sh
 
 step "build every example handler from source (scripts/build-examples.sh)"
@@ -93,16 +125,22 @@ step "build the hub binary for the end-to-end tests"
 mkdir -p e2e/.bin
 go build -o e2e/.bin/hub ./cmd/hub
 
-step "Strapi v4 and v5 for the end-to-end tests (scripts/strapi-install.sh)"
-# Installed once per lockfile into ~/.cache/iohub-strapi (IOHUB_STRAPI_CACHE),
-# outside the repository: ~700 MB each, ~2-3 minutes each from an empty npm
-# cache. A lockfile already installed is skipped. The e2e tests start and stop
-# the Strapis themselves; they fail (never skip) when Strapi cannot run.
-scripts/strapi-install.sh v4 v5
+if [ -n "${IOHUB_SKIP_STRAPI:-}" ]; then
+  step "Strapi v4 and v5: skipped (IOHUB_SKIP_STRAPI is set; the e2e Strapi tests skip too)"
+else
+  step "Strapi v4 and v5 for the end-to-end tests (scripts/strapi-install.sh: npm ci of e2e/strapi/v4-app and v5-app)"
+  # Installed once per lockfile into ~/.cache/iohub-strapi (IOHUB_STRAPI_CACHE),
+  # outside the repository: ~700 MB each, ~2-3 minutes each from an empty npm
+  # cache. A lockfile already installed is skipped. The e2e tests start and stop
+  # the Strapis themselves; they fail (never skip) when Strapi cannot run.
+  scripts/strapi-install.sh v4 v5
+fi
 
-step "end-to-end tests (socket.io-client from npm, pinned by e2e/package-lock.json)"
+step "npm ci in e2e/ (socket.io-client, pinned by e2e/package-lock.json)"
 cd "$root/e2e"
 npm ci --no-audit --no-fund --loglevel=error
+
+step "end-to-end tests (the hub binary with real socket.io clients)"
 IOHUB_BIN="$root/e2e/.bin/hub" IOHUB_PLUGINS="$root/build/plugins" npm test
 
 step "benchmark smoke test (bench/run.sh -short: the harness works; no timings asserted)"
@@ -111,4 +149,5 @@ step "benchmark smoke test (bench/run.sh -short: the harness works; no timings a
 cd "$root"
 bench/run.sh -short
 
-step "all tests passed"
+stage_end
+printf '\n== all tests passed (%ds in all)\n' $(($(date +%s) - run_start))

@@ -16,18 +16,19 @@ import (
 
 	"github.com/iohub/iohub/hub/handler"
 	"github.com/iohub/iohub/hub/plugin/jsvm"
+	"github.com/iohub/iohub/internal/testreq"
 )
 
 // jsRuntime finds quickjs.wasm where `npm ci` at the repository root puts it.
-// The tests need it (scripts/test.sh runs npm ci first): they fail, naming
-// the fix, rather than skip.
+// Without it the test is skipped (failed under scripts/test.sh, which runs
+// npm ci first).
 func jsRuntime(t testing.TB) string {
 	p, err := filepath.Abs(filepath.Join("..", "..", DefaultJSRuntime))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("%s is missing: run `npm ci` at the repository root", p)
+		testreq.Missing(t, "", p, "run `npm ci` at the repository root")
 	}
 	return p
 }

@@ -26,6 +26,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/iohub/iohub/internal/testreq"
 )
 
 // Options change how the server runs.
@@ -64,10 +66,7 @@ func Binary(t testing.TB) string {
 	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
-		if os.Getenv("IOHUB_REQUIRE_REDIS") != "" {
-			t.Fatal("redis-server not found and IOHUB_REQUIRE_REDIS is set: apt install redis-server (scripts/test.sh does)")
-		}
-		t.Skip("redis-server not found (apt install redis-server); set IOHUB_REQUIRE_REDIS=1 to fail instead")
+		testreq.Missing(t, "IOHUB_REQUIRE_REDIS", "redis-server", "apt install redis-server")
 	}
 	return bin
 }

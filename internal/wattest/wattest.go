@@ -7,6 +7,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/iohub/iohub/internal/testreq"
 )
 
 // Compile compiles the .wat file at path and returns the module bytes.
@@ -14,7 +16,7 @@ func Compile(t testing.TB, path string) []byte {
 	t.Helper()
 	bin, err := exec.LookPath("wat2wasm")
 	if err != nil {
-		t.Fatal("wat2wasm not found: install wabt (apt install wabt; ./scripts/test.sh does)")
+		testreq.Missing(t, "", "wat2wasm", "apt install wabt")
 	}
 	out := filepath.Join(t.TempDir(), filepath.Base(path)+".wasm")
 	if b, err := exec.Command(bin, path, "-o", out).CombinedOutput(); err != nil {

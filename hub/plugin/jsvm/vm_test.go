@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/iohub/iohub/internal/testreq"
 )
 
 // RuntimePath finds node_modules/quickjs-wasi/quickjs.wasm above the test's
@@ -24,7 +26,7 @@ func runtimePath(t testing.TB) string {
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			t.Fatal("node_modules/quickjs-wasi/quickjs.wasm not found: run npm ci at the repository root")
+			testreq.Missing(t, "", "node_modules/quickjs-wasi/quickjs.wasm", "run `npm ci` at the repository root")
 		}
 		dir = parent
 	}
@@ -37,9 +39,12 @@ var (
 )
 
 func testEngine(t testing.TB) *Engine {
+	// The runtime is looked up outside the Once: a skip (or failure) inside it
+	// would leave a nil engine behind for every later test.
+	path := runtimePath(t)
 	engineOnce.Do(func() {
 		var b []byte
-		b, engineErr = os.ReadFile(runtimePath(t))
+		b, engineErr = os.ReadFile(path)
 		if engineErr == nil {
 			engine, engineErr = New(context.Background(), Options{Wasm: b, MemoryLimit: 16 << 20, Killable: true})
 		}
