@@ -10,34 +10,78 @@ import (
 	"time"
 )
 
-// WaitBacklog waits while a reader is behind and returns once it caught up.
-func TestWaitBacklog(t *testing.T) {
+// A client that does not read holds its bytes as parked: they are not the
+// hub's writers' backlog, so pacing does not wait for them (one stalled reader
+// must not throttle every source). Once it reads, they are gone from both.
+func TestStalledReaderIsParked(t *testing.T) {
 	server, client := tcpPair(t)
 	// Small socket buffers, so the kernel cannot take the whole backlog.
 	server.(*net.TCPConn).SetWriteBuffer(16 << 10)
 	client.(*net.TCPConn).SetReadBuffer(16 << 10)
 	var o outbox
 	o.init(server, newFailures().report)
-	base := Backlog() // other tests' connections may still hold bytes
+	baseParked := Parked() // other tests' connections may still hold bytes
 
 	chunk := bytes.Repeat([]byte("x"), 64<<10)
 	for range 64 { // 4 MiB: more than the socket buffers take
 		o.queue(chunk)
 	}
-	time.Sleep(50 * time.Millisecond)
-	if Backlog() <= base+1<<20 {
-		t.Fatalf("backlog %d with a peer that does not read", Backlog()-base)
+	deadline := time.Now().Add(10 * time.Second)
+	for Parked()-baseParked < 1<<20 {
+		if time.Now().After(deadline) {
+			t.Fatalf("parked %d bytes with a peer that does not read", Parked()-baseParked)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := WaitBacklog(ctx, base+64<<10); !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("WaitBacklog with a stuck peer = %v, want the context's deadline", err)
+	if err := WaitBacklog(ctx, Backlog()+64<<10); err != nil {
+		t.Fatalf("WaitBacklog with only a stalled reader behind = %v, want at once", err)
+	}
+	more := bytes.Repeat([]byte("y"), 256<<10)
+	before := Parked()
+	o.queue(more)
+	if got := Parked() - before; got != int64(len(more)) {
+		t.Fatalf("bytes queued on a stalled connection: %d parked, want %d", got, len(more))
 	}
 
 	go io.Copy(io.Discard, client)
-	ctx, cancel = context.WithTimeout(context.Background(), 10*time.Second)
+	deadline = time.Now().Add(10 * time.Second)
+	for Parked() > baseParked {
+		if time.Now().After(deadline) {
+			t.Fatalf("still %d bytes parked after the peer read everything", Parked()-baseParked)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// WaitBacklog waits while the writers are behind and returns once they caught up.
+func TestWaitBacklog(t *testing.T) {
+	const n = 1 << 20
+	limit := Backlog() + 64<<10
+	account(n, 0) // as if a writer were n bytes behind
+	done := make(chan error, 1)
+	go func() { done <- WaitBacklog(context.Background(), limit) }()
+	select {
+	case err := <-done:
+		t.Fatalf("WaitBacklog returned %v with the writers behind", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	account(-n, 0)
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("WaitBacklog still waiting after the writers caught up")
+	}
+
+	account(n, 0)
+	defer account(-n, 0)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
-	if err := WaitBacklog(ctx, base+64<<10); err != nil {
-		t.Fatalf("WaitBacklog once the peer reads = %v", err)
+	if err := WaitBacklog(ctx, limit); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("WaitBacklog while behind = %v, want the context's deadline", err)
 	}
 }

@@ -32,6 +32,8 @@ type outbox struct {
 	buf     *[]byte
 	pending bool
 	closed  bool
+	slow    bool  // the kernel refused part of a write: the client is not reading
+	parked  int64 // of the bytes this connection holds, those counted as parked
 
 	wmu sync.Mutex // held while writing
 }
@@ -72,10 +74,10 @@ func (o *outbox) queue(frames ...[]byte) {
 		*o.buf = append(*o.buf, f...)
 		n += len(f)
 	}
-	queued(int64(n))
+	o.addLocked(n)
 	if len(*o.buf) > maxQueued {
 		o.closed = true
-		queued(-int64(len(*o.buf)))
+		o.doneLocked(len(*o.buf))
 		release(o.buf)
 		o.buf = nil
 		o.mu.Unlock()
@@ -118,18 +120,21 @@ func (o *outbox) flush() {
 		return
 	}
 	n, err := o.tryWrite(*b)
-	queued(-int64(n))
+	o.done(n)
 	switch {
 	case err != nil:
-		queued(-int64(len(*b) - n))
+		o.done(len(*b) - n)
 		release(b)
 		o.fail(err)
 		o.wmu.Unlock()
 	case n < len(*b):
 		rest := (*b)[n:]
+		if o.raw != nil { // a real short write, not "cannot write without blocking"
+			o.park(len(rest))
+		}
 		go func() { // wmu passes to this goroutine
 			err := o.writeAll(rest)
-			queued(-int64(len(rest)))
+			o.done(len(rest))
 			release(b)
 			if err != nil {
 				o.fail(err)
@@ -163,10 +168,11 @@ func (o *outbox) drainLocked() {
 	for {
 		b := o.take()
 		if b == nil {
+			o.unpark()
 			return
 		}
 		err := o.writeAll(*b)
-		queued(-int64(len(*b)))
+		o.done(len(*b))
 		release(b)
 		if err != nil {
 			o.fail(err)
@@ -190,11 +196,66 @@ func (o *outbox) close(timeout time.Duration) {
 	o.mu.Lock()
 	o.closed = true
 	if o.buf != nil {
-		queued(-int64(len(*o.buf)))
+		o.doneLocked(len(*o.buf))
 		release(o.buf)
 		o.buf = nil
 	}
 	o.mu.Unlock()
+}
+
+// addLocked counts n bytes just queued (parked too when the client is slow).
+// Call it with mu held.
+func (o *outbox) addLocked(n int) {
+	var p int64
+	if o.slow {
+		p = int64(n)
+		o.parked += p
+	}
+	account(int64(n), p)
+}
+
+// doneLocked counts n bytes written or dropped. While the connection is slow
+// every byte it holds is parked, so the parked count shrinks with them. Call
+// it with mu held.
+func (o *outbox) doneLocked(n int) {
+	p := min(int64(n), o.parked)
+	o.parked -= p
+	account(-int64(n), -p)
+}
+
+func (o *outbox) done(n int) {
+	if n == 0 {
+		return
+	}
+	o.mu.Lock()
+	o.doneLocked(n)
+	o.mu.Unlock()
+}
+
+// park marks the connection slow after a short write: the rest bytes being
+// written and everything queued after them wait for the client, not for the
+// hub, and leave the paced backlog (see backlog).
+func (o *outbox) park(rest int) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	held := int64(rest)
+	if o.buf != nil {
+		held += int64(len(*o.buf))
+	}
+	o.slow = true
+	account(0, held-o.parked)
+	o.parked = held
+}
+
+// unpark ends the slow state once everything queued is written.
+func (o *outbox) unpark() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.parked != 0 {
+		account(0, -o.parked)
+		o.parked = 0
+	}
+	o.slow = false
 }
 
 // tryWrite writes what the socket takes without waiting.
@@ -243,7 +304,7 @@ func (o *outbox) fail(err error) {
 	first := !o.closed
 	o.closed = true
 	if o.buf != nil {
-		queued(-int64(len(*o.buf)))
+		o.doneLocked(len(*o.buf))
 		release(o.buf)
 		o.buf = nil
 	}
