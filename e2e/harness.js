@@ -31,11 +31,13 @@ ${extra}
 
 // startHub writes config to a temp dir, starts the hub binary on it and resolves
 // once it logs its address. stop() sends SIGTERM and resolves with the exit code.
-export function startHub(config, { env = {} } = {}) {
+// prefix is a command that execs the hub (such as prlimit with its options).
+export function startHub(config, { env = {}, prefix = [] } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'iohub-e2e-'));
   const path = join(dir, 'hub.toml');
   writeFileSync(path, config);
-  const child = spawn(HUB_BIN, ['serve', '-config', path], {
+  const argv = [...prefix, HUB_BIN, 'serve', '-config', path];
+  const child = spawn(argv[0], argv.slice(1), {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -53,6 +55,7 @@ export function startHub(config, { env = {} } = {}) {
         child.stderr.off('data', check);
         resolve({
           url: m[1],
+          pid: child.pid,
           logs: () => logs,
           // waitForLog resolves once the hub's log matches re: its stderr reaches
           // us through a pipe, possibly after the socket traffic it describes.
