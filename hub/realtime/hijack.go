@@ -5,10 +5,13 @@ import (
 	"net"
 	"net/http"
 	"sync"
+
+	"github.com/iohub/iohub/hub/realtime/wsframe"
 )
 
 // releaseAfterHijack serves h, giving WebSocket upgrade requests a response
-// writer that lets go of net/http's after the hijack.
+// writer that lets go of net/http's after the hijack, and whose hijacked
+// connection checks the client's frames (wsframe.Guard).
 //
 // The library keeps each connection's request context, response writer
 // included, for the connection's lifetime. net/http's response writer holds
@@ -69,6 +72,9 @@ func (d *dropOnHijack) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	c, rw, err := d.hijacker.Hijack()
 	if err == nil {
 		d.inner, d.hijacker = nil, nil
+		// The WebSocket reader (gorilla, with its own read buffer) reads
+		// through the guard; rw's reader is not used by it.
+		c = wsframe.Guard(c)
 	}
 	return c, rw, err
 }

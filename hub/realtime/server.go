@@ -69,10 +69,17 @@ func New(opts Options) *Server {
 	// adapter (session-aware when connection state recovery is on) and connect
 	// timeout from them, and hands them on to the engine.
 	s.io = socket.NewServer(nil, serverOptions(opts.IO))
-	s.handler = releaseAfterHijack(s.io.ServeHandler(nil))
+	s.handler = guardPolling(releaseAfterHijack(s.io.ServeHandler(nil)), int64(opts.IO.MaxHTTPBufferSize), s.closeSession)
 	s.io.Use(s.handshake)
 	_ = s.io.On("connection", func(args ...any) { s.onConnection(args[0].(*socket.Socket)) })
 	return s
+}
+
+// closeSession closes the Engine.IO session sid, if it is open.
+func (s *Server) closeSession(sid string) {
+	if c, ok := s.io.Engine().Clients().Load(sid); ok {
+		c.Close(true)
+	}
 }
 
 // Handler serves the Engine.IO/Socket.IO protocol (polling and websocket).

@@ -51,6 +51,9 @@ func (b *Builder) New(ctx *types.HttpContext) transports.Transport {
 		return c.out.writeNow(appendHeader(nil, ws.PongMessage, len(data)), []byte(data))
 	})
 	c.socket.SetCloseHandler(func(code int, _ string) error {
+		if c.closeSent.Swap(true) {
+			return nil
+		}
 		msg := ws.FormatCloseMessage(code, "")
 		return c.out.writeNow(appendHeader(nil, ws.CloseMessage, len(msg)), msg)
 	})
@@ -62,6 +65,9 @@ type conn struct {
 	socket *types.WebSocketConn
 	out    outbox
 	direct atomic.Bool // Queue may bypass the engine (see Queue)
+	// closeSent: a Close frame went out (the answer to the client's, or ours).
+	// RFC 6455 allows one per direction.
+	closeSent atomic.Bool
 }
 
 // Message returns the WebSocket frame of an Engine.IO message packet ("4")
@@ -132,9 +138,20 @@ func (c *conn) Send(packets []*packet.Packet) {
 	c.Emit("drain")
 }
 
-// DoClose writes what is queued (bounded by closeFlushTimeout), then closes as
-// the library does.
+// DoClose writes what is queued and a Close frame (bounded by
+// closeFlushTimeout), then closes as the library does. The library's own
+// transport drops the TCP connection without a Close frame, so clients saw
+// 1006 (abnormal closure) on every server-side close; Node's ws sends an
+// empty Close (clients see 1005), or the code of the client's violation (see
+// Guard).
 func (c *conn) DoClose(fn types.Callable) {
+	if !c.closeSent.Swap(true) {
+		var msg []byte
+		if code := violationOf(c.socket.UnderlyingConn()); code != 0 {
+			msg = ws.FormatCloseMessage(code, "")
+		}
+		c.out.queue(append(appendHeader(nil, ws.CloseMessage, len(msg)), msg...))
+	}
 	c.out.close(closeFlushTimeout)
 	c.Websocket.DoClose(fn)
 }
