@@ -50,6 +50,11 @@ func (b *Builder) New(ctx *types.HttpContext) transports.Transport {
 	c.socket.SetPingHandler(func(data string) error {
 		return c.out.writeNow(appendHeader(nil, ws.PongMessage, len(data)), []byte(data))
 	})
+	_ = c.On("packet", func(args ...any) {
+		if p, ok := args[0].(*packet.Packet); ok && p.Type == packet.PONG && p != &c.pong {
+			time.AfterFunc(pongAgain, c.pongAgain)
+		}
+	})
 	c.socket.SetCloseHandler(func(code int, _ string) error {
 		if c.closeSent.Swap(true) {
 			return nil
@@ -68,6 +73,29 @@ type conn struct {
 	// closeSent: a Close frame went out (the answer to the client's, or ours).
 	// RFC 6455 allows one per direction.
 	closeSent atomic.Bool
+	pong      packet.Packet // the repeated pong (see pongAgain)
+}
+
+// pongAgain is how long after a client's pong the transport hands the engine
+// that pong once more.
+//
+// The engine's ping timer sends the ping (Send, which queues the frame and a
+// flusher writes it at once) and only then arms the ping timeout. A client
+// that answers before the timer is armed has its pong clear the previous
+// timeout instead; the new one then fires and closes a live socket ("ping
+// timeout", seen about once per 3,000 sockets per few minutes under load).
+// The library's own transport wrote more slowly, which hid the race. Handing
+// the engine the pong again a little later clears the late timeout; a
+// duplicate pong is harmless (it clears an already cleared timer and restarts
+// the ping interval, so the next ping comes pongAgain later).
+const pongAgain = 200 * time.Millisecond
+
+func (c *conn) pongAgain() {
+	if c.ReadyState() != "open" {
+		return
+	}
+	c.pong.Type = packet.PONG
+	c.Emit("packet", &c.pong)
 }
 
 // Message returns the WebSocket frame of an Engine.IO message packet ("4")
