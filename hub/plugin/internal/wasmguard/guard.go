@@ -282,7 +282,9 @@ func (m *module) scan(secs []section) error {
 // typeFor returns the index of the type (params) -> (results), adding it
 // when the module lacks it.
 func (m *module) typeFor(params, results []byte) uint32 {
-	eq := func(t funcType) bool { return string(t.params) == string(params) && string(t.results) == string(results) }
+	eq := func(t funcType) bool {
+		return string(t.params) == string(params) && string(t.results) == string(results)
+	}
 	for i, t := range m.types {
 		if eq(t) {
 			return uint32(i)
