@@ -13,7 +13,7 @@ func TestContainment(t *testing.T) {
 		fixture string
 		reason  string // in the log line of the failure
 	}{
-		{"loop", "timeout: ran longer than 50ms"},
+		{"loop", "cpu time limit: used more than 50ms of CPU"},
 		{"membomb", "trap:"},
 		{"trap", "trap: "},
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/iohub/iohub/hub/config"
 	"github.com/iohub/iohub/hub/handler"
 	"github.com/iohub/iohub/hub/kv"
+	"github.com/iohub/iohub/hub/plugin/internal/wasmguard"
 )
 
 // Options configure a Host.
@@ -133,8 +134,10 @@ func New(ctx context.Context, opts Options) (*Host, error) {
 	}
 	h.memLimit = memLimit
 
+	// No close-on-context-done: it makes every loop back-edge exit to Go.
+	// The instrumentation (compile, wasmguard) calls the guard's tick at
+	// function entries and loops instead, where a budget stops the call.
 	rc := wazero.NewRuntimeConfig().
-		WithCloseOnContextDone(true). // the only way to stop a runaway guest
 		WithMemoryLimitPages(uint32(memLimit / 65536))
 	if opts.cache != nil {
 		rc = rc.WithCompilationCache(opts.cache)
@@ -153,6 +156,10 @@ func New(ctx context.Context, opts Options) (*Host, error) {
 	if err := instantiateHostModule(ctx, h.runtime); err != nil {
 		_ = h.runtime.Close(ctx)
 		return nil, fmt.Errorf("plugin: host module: %w", err)
+	}
+	if err := wasmguard.Instantiate(ctx, h.runtime, tick); err != nil {
+		_ = h.runtime.Close(ctx)
+		return nil, fmt.Errorf("plugin: guard module: %w", err)
 	}
 
 	for i, ev := range opts.Events {
@@ -270,10 +277,10 @@ func (h *Host) run(ctx context.Context, g *generation, b *binding, env []byte, c
 	}
 	cs := &callState{input: env, sid: call.Socket.ID, ack: call.Ack, chain: chain,
 		kv: h.kvFor(b.module), log: b.log, target: h.target}
-	cctx, cancel := context.WithTimeout(withCall(ctx, cs), h.timeout)
+	cctx, bud := startBudget(withCall(ctx, cs), h.timeout)
 	in.stack[0] = uint64(len(env))
 	err = in.onEvent.CallWithStack(cctx, in.stack)
-	cancel()
+	bud.end()
 	if err != nil {
 		in.close() // a trapped, timed-out or exited instance is never reused
 		b.log.Warn("handler failed; instance discarded", "reason", failureReason(err, h.timeout), "socket", call.Socket.ID)
@@ -305,6 +312,9 @@ func orDefault(s, def string) string {
 
 // failureReason says in a log line why a guest call failed.
 func failureReason(err error, timeout time.Duration) string {
+	if r := budgetReason(err); r != "" {
+		return r
+	}
 	var exit *sys.ExitError
 	if errors.As(err, &exit) {
 		switch exit.ExitCode() {

@@ -15,6 +15,8 @@ import (
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
+
+	"github.com/iohub/iohub/hub/plugin/internal/wasmguard"
 )
 
 // ErrInvalidModule wraps every reason a module is refused at load: missing or
@@ -55,13 +57,47 @@ func readModule(path string) ([]byte, string, error) {
 	return b, hex.EncodeToString(sum[:]), nil
 }
 
-// compile compiles and statically validates a module: its exports and imports.
-// Running hub_abi_version and hub_init happens when the first instance is made.
-func compile(ctx context.Context, r wazero.Runtime, name, path string, code []byte, hash string) (*compiled, error) {
+// Limits of a guest besides its linear memory (sdk/ABI.md, section 6),
+// enforced by the instrumentation of package wasmguard.
+const (
+	stackLimit  = 1 << 20 // estimated call stack, bytes
+	tableLimit  = 100_000 // table entries, all tables together (8 bytes each)
+	globalLimit = 10_000
+)
+
+// guardOptions are the instrumentation of user modules under memLimit.
+func guardOptions(memLimit int64) wasmguard.Options {
+	return wasmguard.Options{
+		StackLimit:       stackLimit,
+		TableLimit:       tableLimit,
+		MemoryLimitPages: uint32(memLimit / 65536),
+		GlobalLimit:      globalLimit,
+	}
+}
+
+// compile instruments (wasmguard), compiles and statically validates a
+// module: its exports and imports. Running hub_abi_version and hub_init
+// happens when the first instance is made. The compilation cache is keyed by
+// the instrumented bytes, so a change of limits or of the rewriter compiles
+// afresh.
+func compile(ctx context.Context, r wazero.Runtime, guard wasmguard.Options, name, path string, code []byte, hash string) (*compiled, error) {
 	start := time.Now()
-	cm, err := r.CompileModule(ctx, code)
+	guarded, _, err := wasmguard.Instrument(code, guard)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s: does not compile: %v", ErrInvalidModule, name, err)
+		// Say whether wazero itself would refuse it: a file that is not
+		// valid Wasm is reported as such, not as an unsupported feature.
+		if errors.Is(err, wasmguard.ErrUnsupported) {
+			cm, cerr := r.CompileModule(ctx, code)
+			if cerr != nil {
+				return nil, fmt.Errorf("%w: %s: does not compile: %v", ErrInvalidModule, path, cerr)
+			}
+			_ = cm.Close(ctx)
+		}
+		return nil, fmt.Errorf("%w: %s: %v", ErrInvalidModule, path, err)
+	}
+	cm, err := r.CompileModule(ctx, guarded)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: does not compile: %v", ErrInvalidModule, path, err)
 	}
 	c := &compiled{name: name, path: path, hash: hash, size: len(code), cm: cm}
 	c.refs.Store(1) // the caller's reference
@@ -101,6 +137,8 @@ func (c *compiled) validate() error {
 	for _, def := range c.cm.ImportedFunctions() {
 		mod, fn, _ := def.Import()
 		switch mod {
+		case wasmguard.ImportModule:
+			// Added by the instrumentation.
 		case hostModule:
 			want, ok := imports[fn]
 			if !ok {

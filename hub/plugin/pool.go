@@ -128,8 +128,9 @@ func (in *instance) close() { _ = in.mod.Close(context.Background()) }
 // hub_init, each under the init deadline.
 func (g *generation) newInstance(ctx context.Context) (*instance, error) {
 	h := g.host
-	ctx, cancel := context.WithTimeout(ctx, h.initTimeout)
-	defer cancel()
+	// The start function, _initialize and hub_init run under one budget.
+	ctx, bud := startBudget(ctx, h.initTimeout)
+	defer bud.end()
 	cfg := wazero.NewModuleConfig().
 		WithName("").
 		WithStartFunctions(). // _initialize is called below, under the deadline

@@ -94,7 +94,7 @@ func (h *Host) reloadModule(ctx context.Context, name string) {
 		return
 	}
 	serving := old != nil || h.jsCurrent[name] != nil
-	c, err := compile(ctx, h.runtime, name, path, code, hash)
+	c, err := compile(ctx, h.runtime, guardOptions(h.memLimit), name, path, code, hash)
 	if err != nil {
 		h.refused(log, name, serving, err)
 		return

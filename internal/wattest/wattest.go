@@ -14,12 +14,18 @@ import (
 // Compile compiles the .wat file at path and returns the module bytes.
 func Compile(t testing.TB, path string) []byte {
 	t.Helper()
+	return CompileWith(t, path)
+}
+
+// CompileWith is Compile with extra wat2wasm flags (--enable-threads...).
+func CompileWith(t testing.TB, path string, flags ...string) []byte {
+	t.Helper()
 	bin, err := exec.LookPath("wat2wasm")
 	if err != nil {
 		testreq.Missing(t, "", "wat2wasm", "apt install wabt")
 	}
 	out := filepath.Join(t.TempDir(), filepath.Base(path)+".wasm")
-	if b, err := exec.Command(bin, path, "-o", out).CombinedOutput(); err != nil {
+	if b, err := exec.Command(bin, append([]string{path, "-o", out}, flags...)...).CombinedOutput(); err != nil {
 		t.Fatalf("wat2wasm %s: %v\n%s", path, err, b)
 	}
 	b, err := os.ReadFile(out)

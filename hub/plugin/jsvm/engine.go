@@ -23,6 +23,8 @@ import (
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+
+	"github.com/iohub/iohub/hub/plugin/internal/wasmguard"
 )
 
 // RuntimeVersion is the quickjs-wasi release this package is written and
@@ -43,8 +45,9 @@ type Options struct {
 	// Killable makes a call's context deadline stop the VM even inside a
 	// loop that does not poll the interrupt hook (QuickJS's C builtins do not:
 	// Array.prototype.join over a huge array-like, a large sort); the VM is
-	// unusable afterwards. quickjs.wasm is instrumented for it
-	// (instrumentLoops), which costs about 10-15 %; when that fails, wazero's
+	// unusable afterwards. quickjs.wasm is instrumented for it (package
+	// wasmguard: fuel at function entries and loops, a stack bound), which
+	// costs about 10-15 %; when that fails, wazero's
 	// close-on-context-done does it, which exits to Go at every loop back-edge
 	// and makes scripts about five times slower (Engine.KillMode says which).
 	// Without Killable, the deadline of SetDeadline still stops scripts (the
@@ -62,12 +65,16 @@ type Engine struct {
 	runtime  wazero.Runtime
 	compiled wazero.CompiledModule
 	// KillMode is how a call's context deadline stops a VM: "instrumented"
-	// (loops call Go every few thousand iterations), "close-on-context-done"
+	// (function entries and loops call Go every few milliseconds at most), "close-on-context-done"
 	// (wazero's, slow) or "" (not Killable).
 	KillMode string
 	// InstrumentErr says why instrumentation failed, when it did.
 	InstrumentErr error
 }
+
+// StackBound is the estimated Wasm call stack (wasmguard) past which a VM's
+// call traps; QuickJS's own limit on its C stack stops scripts long before.
+const StackBound = 8 << 20
 
 // requiredExports are the qjs_* functions this package calls.
 var requiredExports = []string{
@@ -94,7 +101,13 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	wasm, mode := opts.Wasm, ""
 	var instrumentErr error
 	if opts.Killable {
-		if w, _, err := instrumentLoops(opts.Wasm, "env", "host_interrupt"); err == nil {
+		// The fuel's tick is QuickJS's own interrupt hook. The stack bound
+		// is far above what QuickJS's stack limit (StackLimit of Config,
+		// checked on its stack in linear memory) lets scripts reach, so deep
+		// JavaScript recursion still gets a catchable RangeError first.
+		if w, _, err := wasmguard.Instrument(opts.Wasm, wasmguard.Options{
+			TickModule: "env", TickName: "host_interrupt", StackLimit: StackBound,
+		}); err == nil {
 			wasm, mode = w, "instrumented"
 		} else {
 			mode, instrumentErr = "close-on-context-done", err
@@ -116,6 +129,9 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	}
 	if err := instantiateEnv(ctx, r); err != nil {
 		return fail(fmt.Errorf("jsvm: env module: %w", err))
+	}
+	if err := wasmguard.Instantiate(ctx, r, func(context.Context) {}); err != nil {
+		return fail(fmt.Errorf("jsvm: guard module: %w", err))
 	}
 	cm, err := r.CompileModule(ctx, wasm)
 	if err != nil {

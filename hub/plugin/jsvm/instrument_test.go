@@ -2,139 +2,41 @@ package jsvm
 
 import (
 	"context"
-	"errors"
 	"os"
-	"path/filepath"
-	"runtime"
-	"sync/atomic"
+	"strings"
 	"testing"
-	"time"
 
-	"github.com/tetratelabs/wazero"
-	"github.com/tetratelabs/wazero/api"
-
-	"github.com/iohub/iohub/internal/wattest"
+	"github.com/iohub/iohub/hub/plugin/internal/wasmguard"
 )
 
+// TestInstrumentQuickJS: the build of package-lock.json is instrumented (the
+// rewriter itself is tested in package wasmguard), and deep JavaScript
+// recursion still ends in QuickJS's catchable RangeError, not at the Wasm
+// stack bound.
 func TestInstrumentQuickJS(t *testing.T) {
 	wasm, err := os.ReadFile(runtimePath(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, loops, err := instrumentLoops(wasm, "env", "host_interrupt")
+	out, st, err := wasmguard.Instrument(wasm, wasmguard.Options{TickModule: "env", TickName: "host_interrupt", StackLimit: StackBound})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("quickjs.wasm: %d loops instrumented, %d -> %d bytes", loops, len(wasm), len(out))
-	if loops < 100 {
-		t.Errorf("only %d loops", loops)
+	t.Logf("quickjs.wasm: %+v, %d -> %d bytes", st, len(wasm), len(out))
+	if st.Loops < 100 || st.Functions < 1000 {
+		t.Errorf("only %+v", st)
 	}
-	if e := testEngine(t); e.KillMode != "instrumented" {
+	e := testEngine(t)
+	if e.KillMode != "instrumented" {
 		t.Errorf("the test engine kills by %q (%v)", e.KillMode, e.InstrumentErr)
 	}
-}
-
-// TestInstrumentStops runs a loop that never ends and stops it from its
-// tick, in a runtime without close-on-context-done, while the garbage
-// collector runs (it needs the looping goroutine to reach a safe point); and
-// checks that instrumented code computes what it did before.
-func TestInstrumentStops(t *testing.T) {
-	ctx := context.Background()
-	orig := wattest.Compile(t, filepath.Join("testdata", "spin.wat"))
-	wasm, loops, err := instrumentLoops(orig, "env", "host_interrupt")
+	vm, err := e.NewVM(context.Background(), Config{HeapLimit: 16 << 20, StackLimit: 256 << 10})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if loops != 3 {
-		t.Errorf("%d loops, want 3", loops)
+	defer vm.Close()
+	_, err = vm.Eval(context.Background(), "function f(n) { return n === 0 ? 0 : 1 + f(n - 1) } f(1e6)", "deep.js")
+	if err == nil || !strings.Contains(err.Error(), "RangeError") || vm.Closed() {
+		t.Errorf("deep recursion: %v (VM closed: %v), want a RangeError and the VM kept", err, vm.Closed())
 	}
-	r := wazero.NewRuntime(ctx)
-	defer r.Close(ctx)
-	var stop, ticks atomic.Int64
-	_, err = r.NewHostModuleBuilder("env").NewFunctionBuilder().
-		WithFunc(func() int32 {
-			ticks.Add(1)
-			if stop.Load() != 0 {
-				panic(ErrKilled)
-			}
-			return 0
-		}).Export("host_interrupt").Instantiate(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	run := func(b []byte, name string) api.Module {
-		mod, err := r.InstantiateWithConfig(ctx, b, wazero.NewModuleConfig().WithName(name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return mod
-	}
-	plain, inst := run(orig, "plain"), run(wasm, "instrumented")
-	for _, n := range []uint64{0, 1, 7, 100, 5000} {
-		a, err1 := plain.ExportedFunction("count").Call(ctx, n)
-		b, err2 := inst.ExportedFunction("count").Call(ctx, n)
-		if err1 != nil || err2 != nil || a[0] != b[0] {
-			t.Errorf("count(%d): %v %v / %v %v", n, a, err1, b, err2)
-		}
-	}
-	done := make(chan error, 1)
-	go func() {
-		_, err := inst.ExportedFunction("spin").Call(ctx)
-		done <- err
-	}()
-	time.Sleep(20 * time.Millisecond)
-	runtime.GC() // would wait forever for a loop that never calls Go
-	select {
-	case err := <-done:
-		t.Fatalf("spin returned by itself: %v", err)
-	default:
-	}
-	stop.Store(1)
-	select {
-	case err := <-done:
-		if !errors.Is(err, ErrKilled) {
-			t.Fatalf("spin returned %v, want ErrKilled", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("the tick did not stop the loop")
-	}
-	if ticks.Load() == 0 {
-		t.Error("the loop never called its tick")
-	}
-}
-
-func TestInstrumentRefuses(t *testing.T) {
-	for name, b := range map[string][]byte{
-		"empty":     nil,
-		"not wasm":  []byte("hello world!"),
-		"truncated": append([]byte("\x00asm\x01\x00\x00\x00"), 10, 0x80),
-		"no globals": append([]byte("\x00asm\x01\x00\x00\x00"),
-			10, 4, 1, 2, 0, 0x0B), // a code section without global and export sections
-	} {
-		if _, _, err := instrumentLoops(b, "env", "host_interrupt"); !errors.Is(err, errInstrument) {
-			t.Errorf("%s: err = %v", name, err)
-		}
-	}
-}
-
-// FuzzInstrument: any bytes give an error or a module; when wazero accepts
-// the input, it accepts the instrumented output too.
-func FuzzInstrument(f *testing.F) {
-	f.Add(wattest.Compile(f, filepath.Join("testdata", "spin.wat")))
-	f.Add([]byte("\x00asm\x01\x00\x00\x00"))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		out, _, err := instrumentLoops(b, "env", "host_interrupt")
-		if err != nil {
-			return
-		}
-		ctx := context.Background()
-		r := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigInterpreter())
-		defer r.Close(ctx)
-		if _, err := r.CompileModule(ctx, b); err != nil {
-			return
-		}
-		if _, err := r.CompileModule(ctx, out); err != nil {
-			t.Fatalf("the input compiles, its instrumented version does not: %v", err)
-		}
-	})
 }

@@ -247,7 +247,7 @@ var ErrKilled = errors.New("jsvm: VM killed at its context deadline")
 // outer call, and returns what ends it: it turns a panic of a helper (a trap,
 // or the instance killed under it) into *err and closes the VM then. With an
 // instrumented module, ctx's end marks the VM killed, which traps it at its
-// next call of host_interrupt (a few thousand loop iterations at most).
+// next call of host_interrupt (milliseconds at most: package wasmguard).
 func (vm *VM) enter(ctx context.Context, err *error) func() {
 	if vm.ctx != nil {
 		panic("jsvm: VM used by two calls at once, or JavaScript run from inside a host function")
