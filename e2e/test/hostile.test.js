@@ -20,7 +20,7 @@ const fixtures = join(here, '..', 'hostile');
 
 // The hub's address space is capped at this (prlimit --as): Go reserves
 // little up front, wazero reserves each instance's memory up to memoryLimit.
-const ADDRESS_SPACE = 8 << 30;
+const ADDRESS_SPACE = 8 * 2 ** 30;
 // How long any one probe may take while a case runs. Generous: the machine is
 // shared and loaded; a frozen hub misses it by seconds.
 const PROBE_BOUND_MS = 2000;
@@ -76,8 +76,8 @@ describe('hostile handlers cannot stall, freeze or crash the hub', () => {
     const bind = (event, handler) => `\n[[events]]\nname = "${event}"\nhandler = "${handler}"`;
     const wasmCases = WAT.filter((m) => m !== 'echo').map((m) => bind(`wasm:${m}`, m)).join('')
       + bind('wasm:fib-c', 'fib-c') + bind('wasm:echo', 'echo') + bind('fast', 'echo');
+    // Info, not debug: the log floods are measured against the hub's output.
     hub = await startHub(baseConfig(`
-logLevel = "info"
 [plugins]
 dir = "${dir}"
 watch = false
@@ -85,7 +85,7 @@ timeout = "100ms"
 memoryLimit = "16MiB"
 jsRuntime = "${join(repo, 'node_modules', 'quickjs-wasi', 'quickjs.wasm')}"
 ${wasmCases}
-`), { prefix: ['prlimit', `--as=${ADDRESS_SPACE}`, '--'] });
+`).replace('logLevel = "debug"', 'logLevel = "info"'), { prefix: ['prlimit', `--as=${ADDRESS_SPACE}`, '--'] });
     attacker = await connect(hub.url);
     bystander = await connect(hub.url);
   });
@@ -161,7 +161,9 @@ ${wasmCases}
   it('Wasm: a memory.grow bomb stops at the cap', () => run('wasm membomb', 'wasm:membomb', { expect: failed }));
   it('Wasm: traps and bad pointers are contained', () => run('wasm trap', 'wasm:trap', { expect: failed }));
   it('Wasm: a log flood is capped', async () => {
-    await run('wasm logflood', 'wasm:logflood', { expect: (a) => assert.equal(a, undefined) });
+    // A million host calls may well run out of time: either outcome is fine,
+    // what matters is what reached the log.
+    await run('wasm logflood', 'wasm:logflood');
     assert.match(hub.logs(), /dropped \d+ (log )?lines/);
     assert.ok(hub.logs().length < 8 << 20, `the log grew by ${MiB(hub.logs().length)}`);
   });
