@@ -35,6 +35,8 @@ func TestRun(t *testing.T) {
 			err: `permissionMode: expected "action" or "read", got "write"`},
 		{name: "check reports every problem (2)", args: []string{"check", "-config", bad}, code: 1,
 			err: `IOServerOptions.pingIntervall: unknown key (did you mean "pingInterval"?)`},
+		{name: "check names a bad [http] value", args: []string{"check", "-c", writeConfig(t, "[http]\nidleTimeout = \"abc\"\n")}, code: 1,
+			err: `: http.idleTimeout: expected a duration like "25s" or milliseconds as an integer, got "abc"`},
 		{name: "check counts", args: []string{"check", "-config", bad}, code: 1, err: "2 problem(s)"},
 		{name: "check missing file", args: []string{"check", "-c", filepath.Join(t.TempDir(), "nope.toml")}, code: 1, err: "nope.toml"},
 		{name: "token", args: []string{"token", "-c", good, "--role", "Editor", "--sub", "7"}, code: 0, out: "eyJ"},
