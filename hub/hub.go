@@ -154,11 +154,9 @@ func (s *Server) Emitter() Emitter { return s.em }
 // accepting, disconnects every socket, and waits up to ShutdownTimeout for HTTP
 // requests in flight. A clean shutdown returns nil.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{
-		Handler:           s.mux,
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
-	}
+	warnDevDefaults(s.cfg, s.log)
+	srv := newHTTPServer(s.cfg.HTTP, s.mux, s.log)
+	ln = logAcceptErrors(ln, s.log)
 	if s.syncer != nil {
 		s.startStrapiSync(ctx)
 	}

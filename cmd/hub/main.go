@@ -2,166 +2,192 @@
 //
 //	hub [serve] [-c hub.toml]   run the hub (the default)
 //	hub check   [-c hub.toml]   validate a config, print every problem
-//	hub token --role R --sub ID [--ttl 1h] [-c hub.toml]
+//	hub token -role R -sub ID [-ttl 1h] [-c hub.toml]
 //	                            mint a JWT with the config's secret, for trying things out
 //	hub try [flags] module.wasm run one event through a handler module
 //	hub version                 print the version
+//	hub help [command]          list the commands, or one command's flags
 package main
 
 import (
-	"context"
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
-	"os/signal"
-	"syscall"
-	"time"
-
-	"github.com/iohub/iohub/hub"
-	"github.com/iohub/iohub/hub/auth"
-	"github.com/iohub/iohub/hub/config"
+	"slices"
+	"strings"
 )
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
+// Exit codes.
+const (
+	exitOK    = 0
+	exitFail  = 1
+	exitUsage = 2
+)
+
+// command is one subcommand of hub.
+type command struct {
+	name    string
+	summary string // one line, for the list of commands
+	usage   string // the usage line, after "usage: "
+	about   string // what -h says beside the flags; may be empty
+	nargs   int    // positional arguments it takes (exactly)
+	// flags defines the command's flags on fs and returns what runs once they
+	// are parsed, with the positional arguments.
+	flags func(fs *flag.FlagSet, stdout, stderr io.Writer) func(args []string) int
+}
+
+// commands in the order `hub help` lists them. help itself is handled by run.
+var commands = []*command{serveCmd, checkCmd, tokenCmd, tryCmd, versionCmd, helpCmd}
+
+var helpCmd = &command{
+	name:    "help",
+	summary: "list the commands, or print one command's usage and flags",
+	usage:   "hub help [command]",
+}
+
 // run returns the process exit code: 0 ok, 1 failure, 2 usage error.
 func run(args []string, stdout, stderr io.Writer) int {
-	cmd := "serve"
-	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
-		cmd, args = args[0], args[1:]
+	name := "serve" // `hub` and `hub -c x.toml` serve
+	if len(args) > 0 {
+		switch a := args[0]; {
+		case a == "-h" || a == "-help" || a == "--help":
+			listCommands(stdout)
+			return exitOK
+		case a != "" && a[0] != '-':
+			name, args = a, args[1:]
+		}
 	}
-	if cmd == "try" {
-		return tryModule(args, stdout, stderr)
+	if name == "help" {
+		return help(args, stdout, stderr)
 	}
-	fs := flag.NewFlagSet("hub "+cmd, flag.ContinueOnError)
+	c := lookup(name)
+	if c == nil {
+		fmt.Fprintf(stderr, "hub: unknown command %q\n\n", name)
+		listCommands(stderr)
+		return exitUsage
+	}
+	return c.run(args, stdout, stderr)
+}
+
+func lookup(name string) *command {
+	i := slices.IndexFunc(commands, func(c *command) bool { return c.name == name })
+	if i < 0 {
+		return nil
+	}
+	return commands[i]
+}
+
+func help(args []string, stdout, stderr io.Writer) int {
+	switch {
+	case len(args) == 0:
+		listCommands(stdout)
+		return exitOK
+	case len(args) > 1:
+		fmt.Fprintf(stderr, "hub help: unexpected argument %q\nusage: %s\n", args[1], helpCmd.usage)
+		return exitUsage
+	}
+	c := lookup(args[0])
+	if c == nil {
+		fmt.Fprintf(stderr, "hub help: unknown command %q\n\n", args[0])
+		listCommands(stderr)
+		return exitUsage
+	}
+	if c == helpCmd {
+		fmt.Fprintf(stdout, "usage: %s\n\n%s.\n", c.usage, capitalize(c.summary))
+		return exitOK
+	}
+	fs, _ := c.flagSet(stdout, stderr)
+	fs.SetOutput(stdout)
+	fs.Usage()
+	return exitOK
+}
+
+func listCommands(w io.Writer) {
+	fmt.Fprint(w, "iohub: a realtime event hub speaking Socket.IO v4, fed by Strapi webhooks, an HTTP API\nand WebAssembly or JavaScript handlers.\n\nusage: hub <command> [flags]\n\ncommands:\n")
+	width := 0
+	for _, c := range commands {
+		width = max(width, len(c.name))
+	}
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-*s  %s\n", width, c.name, c.summary)
+	}
+	fmt.Fprint(w, "\nWithout a command, hub serves. \"hub <command> -h\" prints a command's usage and flags.\n")
+}
+
+// flagSet is c's flags, with a Usage that prints the usage line, what the
+// command does and its flags, and what runs once they are parsed.
+func (c *command) flagSet(stdout, stderr io.Writer) (*flag.FlagSet, func([]string) int) {
+	fs := flag.NewFlagSet("hub "+c.name, flag.ContinueOnError)
+	action := func([]string) int { return exitOK }
+	if c.flags != nil {
+		action = c.flags(fs, stdout, stderr)
+	}
+	fs.Usage = func() { c.printUsage(fs) }
+	return fs, action
+}
+
+func (c *command) printUsage(fs *flag.FlagSet) {
+	w := fs.Output()
+	fmt.Fprintf(w, "usage: %s\n\n", c.usage)
+	if c.about != "" {
+		fmt.Fprintln(w, c.about)
+	} else {
+		fmt.Fprintf(w, "%s.\n", capitalize(c.summary))
+	}
+	n := 0
+	fs.VisitAll(func(*flag.Flag) { n++ })
+	if n > 0 {
+		fmt.Fprintln(w, "\nflags:")
+		fs.PrintDefaults()
+	}
+}
+
+// run parses args and runs c. -h prints the usage on stdout (exit 0); a
+// flag error prints it on stderr (exit 2).
+func (c *command) run(args []string, stdout, stderr io.Writer) int {
+	fs, action := c.flagSet(stdout, stderr)
+	var out bytes.Buffer // stdout for -h, stderr for an error: known after Parse
+	fs.SetOutput(&out)
+	err := fs.Parse(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		_, _ = out.WriteTo(stdout)
+		return exitOK
+	case err != nil:
+		_, _ = out.WriteTo(stderr)
+		return exitUsage
+	}
 	fs.SetOutput(stderr)
-	cfgPath := "hub.toml"
-	fs.StringVar(&cfgPath, "config", cfgPath, "path of the config file")
-	fs.StringVar(&cfgPath, "c", cfgPath, "shorthand for -config")
-	var role, sub string
-	var ttl time.Duration
-	if cmd == "token" {
-		fs.StringVar(&role, "role", "", "role claim of the token (required)")
-		fs.StringVar(&sub, "sub", "", "user id of the token (required)")
-		fs.DurationVar(&ttl, "ttl", time.Hour, "lifetime of the token")
+	if fs.NArg() != c.nargs {
+		if fs.NArg() > c.nargs {
+			fmt.Fprintf(stderr, "hub %s: unexpected argument %q\n", c.name, fs.Arg(c.nargs))
+		} else {
+			fmt.Fprintf(stderr, "hub %s: missing argument\n", c.name)
+		}
+		fmt.Fprintf(stderr, "usage: %s\n", c.usage)
+		return exitUsage
 	}
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "hub %s: unexpected argument %q\n", cmd, fs.Arg(0))
-		return 2
-	}
-
-	switch cmd {
-	case "version":
-		fmt.Fprintln(stdout, "iohub", hub.VersionString())
-		return 0
-	case "serve":
-		return serve(cfgPath, stderr)
-	case "check":
-		return check(cfgPath, stdout, stderr)
-	case "token":
-		return token(cfgPath, role, sub, ttl, stdout, stderr)
-	}
-	fmt.Fprintf(stderr, "hub: unknown command %q (expected serve, check, token, try or version)\n", cmd)
-	return 2
+	return action(fs.Args())
 }
 
-func serve(cfgPath string, stderr io.Writer) int {
-	cfg, err := config.Load(cfgPath)
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return 1
+func capitalize(s string) string {
+	if s == "" {
+		return s
 	}
-	logger, err := hub.NewLogger(cfg.LogLevel, cfg.LogFormat, stderr)
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return 1
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	logger.Info("starting iohub", "version", hub.VersionString(), "config", cfgPath)
-	srv, err := hub.New(cfg, logger)
-	if err != nil {
-		logger.Error("hub not started", "err", err)
-		return 1
-	}
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
-	go func() {
-		for range hup {
-			logger.Info("SIGHUP: reloading handler modules")
-			srv.Reload(ctx)
-		}
-	}()
-	if err := srv.ListenAndServe(ctx); err != nil {
-		logger.Error("hub stopped", "err", err)
-		return 1
-	}
-	logger.Info("stopped")
-	return 0
+	return strings.ToUpper(s[:1]) + s[1:]
 }
 
-func check(cfgPath string, stdout, stderr io.Writer) int {
-	cfg, err := config.Load(cfgPath)
-	if err != nil {
-		var problems *config.Problems
-		if errors.As(err, &problems) {
-			for _, p := range problems.List {
-				fmt.Fprintf(stderr, "%s: %s: %s\n", cfgPath, p.Key, p.Message)
-			}
-			fmt.Fprintf(stderr, "%d problem(s) in %s\n", len(problems.List), cfgPath)
-			return 1
-		}
-		fmt.Fprintln(stderr, err)
-		return 1
-	}
-	// Building the hub catches what only the pieces can check (PEM keys,
-	// handler modules, ...).
-	srv, err := hub.New(cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", cfgPath, err)
-		return 1
-	}
-	defer srv.Close()
-	if problems := srv.Problems(); len(problems) > 0 {
-		for _, p := range problems {
-			fmt.Fprintf(stderr, "%s: %s\n", cfgPath, p)
-		}
-		fmt.Fprintf(stderr, "%d problem(s) in %s\n", len(problems), cfgPath)
-		return 1
-	}
-	fmt.Fprintf(stdout, "%s: ok\n", cfgPath)
-	return 0
-}
-
-func token(cfgPath, role, sub string, ttl time.Duration, stdout, stderr io.Writer) int {
-	if role == "" || sub == "" {
-		fmt.Fprintln(stderr, "hub token: --role and --sub are required")
-		return 2
-	}
-	cfg, err := config.Load(cfgPath)
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return 1
-	}
-	a, err := auth.New(cfg.Auth, cfg.Strapi, cfg.PublicRoleName, slog.New(slog.DiscardHandler))
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return 1
-	}
-	tok, err := a.Mint(role, sub, ttl)
-	if err != nil {
-		fmt.Fprintln(stderr, "hub token:", err)
-		return 1
-	}
-	fmt.Fprintln(stdout, tok)
-	return 0
+// configFlag defines -config and its shorthand -c.
+func configFlag(fs *flag.FlagSet) *string {
+	path := "hub.toml"
+	fs.StringVar(&path, "config", path, "path of the config file")
+	fs.StringVar(&path, "c", path, "shorthand for -config")
+	return &path
 }

@@ -41,6 +41,8 @@ const (
 	InvalidField Code = "invalid_field"
 	// BodyTooLarge: the body exceeds api.maxBodySize. HTTP 413.
 	BodyTooLarge Code = "body_too_large"
+	// BodyTimeout: the body did not arrive within http.readTimeout. HTTP 408.
+	BodyTimeout Code = "body_timeout"
 	// MethodNotAllowed: the path exists but not for this method. HTTP 405.
 	MethodNotAllowed Code = "method_not_allowed"
 	// NotFound: no such API path. HTTP 404.

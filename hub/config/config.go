@@ -99,6 +99,10 @@ type Config struct {
 	// Cluster is `[cluster]`, several nodes sharing one Redis. Absent: the hub
 	// runs alone.
 	Cluster Cluster `toml:"cluster"`
+
+	// HTTP is `[http]`, the HTTP server's timeouts and header limit (see
+	// http.go).
+	HTTP HTTP `toml:"http"`
 }
 
 // IOServerOptions is `[IOServerOptions]`, named as in strapi-plugin-io.
@@ -331,6 +335,7 @@ func Default() *Config {
 			JSRuntime:   "node_modules/quickjs-wasi/quickjs.wasm",
 		},
 		Cluster: Cluster{ChannelPrefix: DefaultChannelPrefix},
+		HTTP:    defaultHTTP(),
 	}
 }
 

@@ -96,6 +96,9 @@ redis = "rediss://:${TEST_REDIS_PASSWORD}@redis.internal:6380/2"
 nodeId = "hub-a"
 channelPrefix = "prod:iohub"
 tlsInsecureSkipVerify = true
+
+[http]
+idleTimeout = "2m"
 `
 
 func fullConfigWant() *Config {
@@ -170,6 +173,12 @@ func fullConfigWant() *Config {
 			NodeID:                "hub-a",
 			ChannelPrefix:         "prod:iohub",
 			TLSInsecureSkipVerify: true,
+		},
+		HTTP: HTTP{
+			ReadHeaderTimeout: Duration(DefaultReadHeaderTimeout),
+			ReadTimeout:       Duration(DefaultReadTimeout),
+			IdleTimeout:       Duration(2 * time.Minute),
+			MaxHeaderBytes:    DefaultMaxHeaderBytes,
 		},
 	}
 }

@@ -17,6 +17,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("a = [1,\n"))
 	f.Add([]byte("[strapi]\nurl = \"http://cms:1337\"\napiToken = \"${T:-x}\"\nversion = 5\npayload = \"flat\"\nsyncInterval = 500\nuserCacheTTL = \"1m\"\n"))
 	f.Add([]byte("[cluster]\nredis = \"rediss://:${P:-x}@h:1/2\"\nnodeId = \"n\"\ntlsInsecureSkipVerify = true\n"))
+	f.Add([]byte("[http]\nreadTimeout = \"5s\"\nidleTimeout = 1000\nwriteTimeout = \"1m\"\nmaxHeaderBytes = \"8KiB\"\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := Parse(data, "fuzz.toml")
 		if err != nil {

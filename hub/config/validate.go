@@ -84,6 +84,7 @@ func (d *decoder) validate(c *Config) {
 	d.positiveSize(ap.key("maxBodySize"), c.API.MaxBodySize)
 	d.validatePlugins(root.key("plugins"), &c.Plugins)
 	d.validateCluster(root.key("cluster"), &c.Cluster)
+	d.validateHTTP(root.key("http"), &c.HTTP, &c.IO, slices.Contains(c.IO.Transports, "polling"))
 }
 
 func (d *decoder) validateIO(p keyPath, io *IOServerOptions) {

@@ -23,6 +23,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -186,6 +187,10 @@ func (a *API) readBody(w http.ResponseWriter, r *http.Request) ([]byte, *apiErro
 		if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
 			return nil, newError(http.StatusRequestEntityTooLarge, clienterr.BodyTooLarge,
 				"body exceeds api.maxBodySize (%d bytes)", a.maxBody)
+		}
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			return nil, newError(http.StatusRequestTimeout, clienterr.BodyTimeout,
+				"the body did not arrive within http.readTimeout")
 		}
 		return nil, errBadJSON("could not read body: %v", err)
 	}

@@ -2,8 +2,11 @@ package ingress
 
 import (
 	"errors"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 
@@ -239,4 +242,23 @@ func TestMountedOnMux(t *testing.T) {
 		t.Fatalf("HEAD health: %v %v", resp, err)
 	}
 	resp.Body.Close()
+}
+
+// lateBody fails as a body does once the server's read deadline has passed.
+type lateBody struct{}
+
+func (lateBody) Read([]byte) (int, error) {
+	return 0, &net.OpError{Op: "read", Net: "tcp", Err: os.ErrDeadlineExceeded}
+}
+
+func TestBodyTimeout(t *testing.T) {
+	f := newFixture(t)
+	for _, path := range []string{"/hub/emit", "/hub/raw", "/hub/webhooks/strapi"} {
+		r := httptest.NewRequest(http.MethodPost, path, io.NopCloser(lateBody{}))
+		r.Header.Set("Authorization", "Bearer "+testToken)
+		w := httptest.NewRecorder()
+		f.api.ServeHTTP(w, r)
+		wantError(t, w, 408, clienterr.BodyTimeout, "the body did not arrive within http.readTimeout")
+	}
+	mustNoCalls(t, f.em)
 }
