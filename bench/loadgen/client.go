@@ -29,6 +29,8 @@ type client struct {
 	onEvent func(name string, args []byte, recv time.Time)
 	// onAck gets each ack's id and raw JSON array (aliasing the read buffer).
 	onAck func(id int64, args []byte, recv time.Time)
+	// onPing is called for each heartbeat, after the pong is written.
+	onPing func()
 
 	done chan struct{} // closed when the read loop ends
 	err  error         // why it ended; read after done
@@ -158,6 +160,9 @@ func (c *client) run() {
 			if err := c.write([]byte{eioPong}); err != nil {
 				c.err = err
 				return
+			}
+			if c.onPing != nil {
+				c.onPing()
 			}
 		case eioClose:
 			c.err = errors.New("server sent close")

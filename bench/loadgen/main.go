@@ -11,6 +11,9 @@
 //	(d) reload  (c) on the hub while its handler module is replaced repeatedly
 //	(e) cluster (a) over several hub nodes joined through redis-server, against
 //	    one node (iohub only)
+//	(f) soak    many clients answering every ping, a steady broadcast and churn,
+//	    for many (shortened) ping intervals: any socket the server closes is a
+//	    failure (iohub only)
 //
 // It prints one table per scenario (medians over rounds, ratio iohub/node) and
 // writes every run's raw numbers with -json. Run it through bench/run.sh; see
@@ -33,7 +36,7 @@ import (
 	"time"
 )
 
-var allScenarios = []string{"fanout", "rate", "idle", "acks", "reload", "cluster"}
+var allScenarios = []string{"fanout", "rate", "idle", "acks", "reload", "cluster", "soak"}
 
 type options struct {
 	scenarios, servers []string
@@ -45,6 +48,7 @@ type options struct {
 	reloadFor          time.Duration
 	reloadEvery        time.Duration
 	clusterNodes       int
+	soak               soakConfig
 	jsonOut, perfDir   string
 	repo               string
 	timeout            time.Duration
@@ -55,6 +59,7 @@ type options struct {
 var shortDefaults = map[string]string{
 	"rounds": "1", "clients": "20", "events": "50", "rate-events": "25",
 	"idle": "200", "ack-duration": "2s", "reload-duration": "2s", "quiet": "3s",
+	"soak-clients": "300", "soak-duration": "8s",
 }
 
 func parseFlags() (*options, error) {
@@ -79,6 +84,13 @@ func parseFlags() (*options, error) {
 	flag.DurationVar(&o.reloadFor, "reload-duration", 10*time.Second, "(d) time per phase (steady, then reloading)")
 	flag.DurationVar(&o.reloadEvery, "reload-every", 300*time.Millisecond, "(d) module rewrite interval (the hub debounces 150ms)")
 	flag.IntVar(&o.clusterNodes, "cluster-nodes", 3, "(e) hub nodes in the cluster scenario (2..5); clients, events, size and posters as in (a)")
+	flag.IntVar(&o.soak.clients, "soak-clients", 3000, "(f) soak clients")
+	flag.DurationVar(&o.soak.duration, "soak-duration", 2*time.Minute, "(f) soak time")
+	flag.Float64Var(&o.soak.rate, "soak-rate", 20, "(f) broadcasts per second")
+	flag.IntVar(&o.soak.churn, "soak-churn", 100, "(f) clients replaced every -soak-churn-every")
+	flag.DurationVar(&o.soak.churnEvery, "soak-churn-every", 2*time.Second, "(f) churn period")
+	flag.DurationVar(&o.soak.pingInterval, "soak-ping-interval", 600*time.Millisecond, "(f) the hub's pingInterval")
+	flag.DurationVar(&o.soak.pingTimeout, "soak-ping-timeout", 500*time.Millisecond, "(f) the hub's pingTimeout (below the interval, as in the defaults)")
 	flag.StringVar(&o.jsonOut, "json", "", "write every run's raw numbers to this file")
 	flag.StringVar(&o.perfDir, "perf", "", "record perf CPU profiles (and write call counts) of each fan-out and ack run into this `dir` (perturbs the numbers)")
 	flag.StringVar(&o.repo, "repo", "", "repository root (default: found from the working directory)")
@@ -127,6 +139,10 @@ func parseFlags() (*options, error) {
 		return nil, errors.New("durations must be at most 10m")
 	case o.clusterNodes < 2 || o.clusterNodes > 5:
 		return nil, errors.New("-cluster-nodes must be 2..5")
+	case o.soak.clients < 1 || o.soak.clients > 20000, o.soak.duration > 30*time.Minute,
+		o.soak.rate <= 0 || o.soak.rate > 1000, o.soak.churnEvery < 100*time.Millisecond,
+		o.soak.pingInterval < 100*time.Millisecond, o.soak.pingTimeout < 100*time.Millisecond:
+		return nil, errors.New("-soak-clients must be 1..20000, -soak-duration at most 30m, -soak-rate 0..1000, -soak-churn-every and the ping settings at least 100ms")
 	}
 	return o, nil
 }
@@ -174,6 +190,8 @@ type results struct {
 
 	// Cluster is scenario (e), iohub only.
 	Cluster []*clusterResult `json:"cluster,omitempty"`
+	// Soak is scenario (f), iohub only.
+	Soak []*soakResult `json:"soak,omitempty"`
 }
 
 func main() {
@@ -293,6 +311,24 @@ func run(ctx context.Context, o *options) (*results, error) {
 					if a.Failed > 0 {
 						fail("reload round %d (%s): %d failed acks (first: %s)", round, a.Phase, a.Failed, a.FirstErr)
 					}
+				}
+				continue
+			}
+			if sc == "soak" {
+				if hub == nil {
+					logf("soak: iohub only, and -servers leaves it out; skipped")
+					break
+				}
+				logf("soak round %d: iohub, %d clients for %v, %.0f broadcasts/s, %d replaced every %v, ping every %v (timeout %v)",
+					round, o.soak.clients, o.soak.duration, o.soak.rate, o.soak.churn, o.soak.churnEvery, o.soak.pingInterval, o.soak.pingTimeout)
+				r, err := runSoak(ctx, hub, o.soak, round)
+				if err != nil {
+					return res, fmt.Errorf("soak: %w", err)
+				}
+				res.Soak = append(res.Soak, r)
+				logf("  %.0fs: %d pings, %d events, %d replaced, %d unexpected disconnects %v", r.Seconds, r.Pings, r.Events, r.Replaced, r.Unexpected, r.Reasons)
+				if r.Unexpected > 0 {
+					fail("soak round %d: %d sockets closed by the server (first: %s)", round, r.Unexpected, r.FirstErr)
 				}
 				continue
 			}
