@@ -74,8 +74,9 @@
     }
     let text;
     try { text = format(args); } catch (e) { text = '(unprintable: ' + e + ')'; }
-    // Cut here, so a huge line does not travel to the hub whole.
-    if (text.length > MAX_LOG_LINE) text = text.slice(0, MAX_LOG_LINE) + '... [line truncated: ' + text.length + ' characters]';
+    // Cut here, so a huge line does not travel to the hub whole; short of
+    // the limit, so the marker fits (the hub cuts at MAX_LOG_LINE bytes).
+    if (text.length > MAX_LOG_LINE) text = text.slice(0, MAX_LOG_LINE - 64) + '... [line truncated: ' + text.length + ' characters]';
     if (sink.lb + Math.min(text.length, MAX_LOG_LINE) > MAX_LOG_BYTES) {
       sink.ld = (sink.ld || 0) + 1;
       return;
