@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/iohub/iohub/hub/access"
@@ -109,8 +110,10 @@ func New(cfg *config.Config, logger *slog.Logger) (*Server, error) {
 	s.mux.Handle("/hub/", s.api)
 
 	// A .js handler file binds itself by its entries' names, so a plugins
-	// directory holding one needs the host without any [[events]].
-	if len(cfg.Events) > 0 || plugin.HasJS(cfg.Plugins.Dir) {
+	// directory needs the host without any [[events]]: one may hold a .js
+	// file now, or get its first one while the hub runs (the watcher picks
+	// it up).
+	if len(cfg.Events) > 0 || isDir(cfg.Plugins.Dir) {
 		host, err := plugin.New(context.Background(), plugin.Options{
 			Dir:         cfg.Plugins.Dir,
 			Events:      cfg.Events,
@@ -208,11 +211,25 @@ func (s *Server) Close() {
 }
 
 // Reload re-reads the handler modules (as SIGHUP does); changed ones are
-// swapped in without stopping the calls under way.
+// swapped in without stopping the calls under way. A hub without handlers
+// says so, and where it looked.
 func (s *Server) Reload(ctx context.Context) {
-	if s.plugins != nil {
-		s.plugins.Reload(ctx)
+	dir := s.cfg.Plugins.Dir
+	switch {
+	case s.plugins == nil:
+		s.log.Info("no handlers to reload: no [[events]] in the config and no plugins directory; a directory created now needs a restart", "dir", dir)
+		return
+	case s.plugins.Empty():
+		s.log.Info("no handlers to reload: no [[events]] in the config and no .js file in the plugins directory", "dir", dir)
+		return
 	}
+	s.log.Info("reloading handler modules", "dir", dir, "events", len(s.cfg.Events))
+	s.plugins.Reload(ctx)
+}
+
+func isDir(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.IsDir()
 }
 
 // Problems lists what is wrong beyond the config file itself: events[] handlers

@@ -95,8 +95,8 @@ func serve(cfgPath string, stderr io.Writer) int {
 	defer signal.Stop(hup)
 	go func() {
 		for range hup {
-			logger.Info("SIGHUP: reloading handler modules")
-			srv.Reload(ctx)
+			logger.Info("SIGHUP")
+			srv.Reload(ctx) // logs what it reloads, or that there is nothing to
 		}
 	}()
 	if err := srv.ListenAndServe(ctx); err != nil {

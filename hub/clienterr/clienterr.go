@@ -24,6 +24,14 @@ var (
 	ErrAuthUnavailable = errors.New("Authentication unavailable")
 )
 
+// Handler ack errors: what a client's ack gets, as {"error": "<message>"}, when
+// the handlers bound to its event could not answer.
+const (
+	// HandlerUnavailable: the event's handler file was removed (or is not
+	// loaded) while the hub runs; the event was not handled.
+	HandlerUnavailable = "handler unavailable"
+)
+
 // Code is a stable, machine-readable HTTP API error code, sent as
 // {"error": {"code": "<Code>", "message": "..."}}.
 type Code string

@@ -25,6 +25,7 @@ type callState struct {
 	errMsg  string
 	effects []effect
 	bytes   int // payload bytes of effects so far
+	logs    logBudget
 }
 
 // chainState is shared by the handlers bound to one event: the first reply wins.

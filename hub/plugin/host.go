@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -52,6 +53,9 @@ type Options struct {
 	// the .js handlers. Empty means none: .js handlers are refused, saying so.
 	JSRuntime string
 
+	// settle, when set, replaces the settle constant (tests).
+	settle time.Duration
+
 	// cache, when set, replaces the CacheDir one: tests share an in-memory
 	// cache, so quickjs.wasm compiles once per test binary.
 	cache wazero.CompilationCache
@@ -79,6 +83,10 @@ type Host struct {
 	jsCurrent map[string]*jsCode   // module name -> the JavaScript version serving an [[events]] entry
 	auto      map[string]*autoJS   // file name -> a .js file bound by its own entries' names
 	problems  map[string]string    // module or file name -> why its last load failed
+	noted     map[string]string    // file -> what was last logged about it (noteOnce)
+	settle    time.Duration        // how long a file must be left alone before it loads
+	writes    writeTracker         // files a writer still has open (Watch)
+	unavail   unavailable          // events whose handlers were removed
 	js        jsEngine
 	closed    atomic.Bool
 }
@@ -111,6 +119,8 @@ func New(ctx context.Context, opts Options) (*Host, error) {
 		jsCurrent: map[string]*jsCode{},
 		auto:      map[string]*autoJS{},
 		problems:  map[string]string{},
+		noted:     map[string]string{},
+		settle:    cmp.Or(opts.settle, settle),
 		js:        jsEngine{path: opts.JSRuntime},
 	}
 	if h.log == nil {
@@ -205,14 +215,10 @@ func compilationCache(dir string) (wazero.CompilationCache, string, error) {
 
 func (h *Host) kvFor(module string) kv.Store { return kv.Namespace(h.kv, module) }
 
-// Bound implements handler.Dispatcher: a loaded handler is bound to event.
+// Bound implements handler.Dispatcher: a loaded handler is bound to event,
+// or was until its file was removed (its events then get an error ack).
 func (h *Host) Bound(event string) bool {
-	for _, b := range (*h.byEvent.Load())[event] {
-		if b.gen.Load() != nil {
-			return true
-		}
-	}
-	return false
+	return h.loaded(event) || h.unavail.has(event)
 }
 
 // Handle implements handler.Dispatcher. The bindings of call.Event run in
@@ -221,9 +227,7 @@ func (h *Host) Bound(event string) bool {
 func (h *Host) Handle(ctx context.Context, call *handler.Call) handler.Outcome {
 	var out handler.Outcome
 	bs := (*h.byEvent.Load())[call.Event]
-	if len(bs) == 0 {
-		return out
-	}
+	ran := false
 	// The input of Wasm guests (the ABI's envelope) and of JavaScript
 	// handlers (jsCall), each made once, when a handler of its kind runs.
 	var env, jsIn []byte
@@ -233,6 +237,7 @@ func (h *Host) Handle(ctx context.Context, call *handler.Call) handler.Outcome {
 		if g == nil {
 			continue // unloaded or never loaded
 		}
+		ran = true
 		var status int32
 		var msg string
 		var err error
@@ -256,6 +261,9 @@ func (h *Host) Handle(ctx context.Context, call *handler.Call) handler.Outcome {
 			out.Error, out.Reject = msg, status == statusReject
 			break
 		}
+	}
+	if !ran {
+		return h.unavailableOutcome(call)
 	}
 	out.Replied, out.Reply = chain.replied, chain.reply
 	return out

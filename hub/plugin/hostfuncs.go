@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/binary"
@@ -64,21 +65,12 @@ var hostFunctions = map[string]api.GoModuleFunc{
 	},
 	"log": func(ctx context.Context, m api.Module, s []uint64) {
 		cs := mustCall(ctx)
-		msg := string(read(m, s[1], s[2]))
-		switch int32(s[0]) {
-		case levelDebug:
-			cs.log.Debug(msg)
-		case levelInfo:
-			cs.log.Info(msg)
-		case levelWarn:
-			cs.log.Warn(msg)
-		default:
-			if int32(s[0]) < levelDebug {
-				cs.log.Debug(msg)
-			} else {
-				cs.log.Error(msg)
-			}
+		b := read(m, s[1], s[2]) // a view: a huge line is cut before it is copied
+		b = bytes.TrimRight(b, "\r\n")
+		if !cs.logs.take(ctx, cs.log, min(len(b), maxLogLine)) {
+			return
 		}
+		logAt(cs.log, int32(s[0]), capLine(b))
 	},
 	"reply": func(ctx context.Context, m api.Module, s []uint64) {
 		cs := mustCall(ctx)

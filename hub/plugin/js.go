@@ -295,17 +295,9 @@ func wrapSource(name, src string) string {
 		"\n}), " + string(appendString(nil, name)) + ")"
 }
 
-// loadJS reads and loads a .js file: the first VM runs it, which validates
-// it and gives its event names. It returns (nil, nil) when the file is
-// unchanged since old.
-func (h *Host) loadJS(ctx context.Context, name, path string, old *jsCode) (*jsCode, error) {
-	b, hash, err := readModule(path)
-	if err != nil {
-		return nil, err
-	}
-	if old != nil && old.hash == hash {
-		return nil, nil
-	}
+// loadJS loads a .js file's content b (read by readStable, with its
+// hash): the first VM runs it, which validates it and gives its event names.
+func (h *Host) loadJS(ctx context.Context, name, path string, b []byte, hash string) (*jsCode, error) {
 	if _, err := h.engineFor(ctx); err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrInvalidModule, name, err)
 	}
@@ -352,15 +344,6 @@ func (e *jsLogEntry) UnmarshalJSON(b []byte) error {
 // writeLogs writes a handler's log lines to the hub's log.
 func writeLogs(log *slog.Logger, lines []jsLogEntry) {
 	for _, l := range lines {
-		switch {
-		case l.Level <= levelDebug:
-			log.Debug(l.Text)
-		case l.Level == levelInfo:
-			log.Info(l.Text)
-		case l.Level == levelWarn:
-			log.Warn(l.Text)
-		default:
-			log.Error(l.Text)
-		}
+		logAt(log, int32(l.Level), capLine([]byte(l.Text)))
 	}
 }

@@ -18,8 +18,11 @@
   const parse = JSON.parse;
   const MAX_EFFECTS = 256;
   const MAX_EFFECT_BYTES = 1 << 20;
+  // Log limits per event: maxLogLines, maxLogBytes and maxLogLine of
+  // logwriter.go (a test keeps them equal). Lengths are UTF-16 units here.
   const MAX_LOG_LINES = 1000;
   const MAX_LOG_BYTES = 1 << 20;
+  const MAX_LOG_LINE = 16 << 10;
   const RESERVED = ['connect', 'connect_error', 'disconnect', 'disconnecting', 'newListener', 'removeListener'];
   const CONTENT_EVENT = /^[\w-]+::[\w-]+\.[\w-]+\.[\w-]+$/; // as access.ParseEvent
 
@@ -65,13 +68,20 @@
   }
   function log(level, args) {
     const sink = cur || loose;
-    if (sink.l.length >= MAX_LOG_LINES || sink.lb > MAX_LOG_BYTES) {
+    if (sink.l.length >= MAX_LOG_LINES || sink.lb >= MAX_LOG_BYTES) {
       sink.ld = (sink.ld || 0) + 1;
       return;
     }
     let text;
     try { text = format(args); } catch (e) { text = '(unprintable: ' + e + ')'; }
-    sink.lb += text.length;
+    // Cut here, so a huge line does not travel to the hub whole; short of
+    // the limit, so the marker fits (the hub cuts at MAX_LOG_LINE bytes).
+    if (text.length > MAX_LOG_LINE) text = text.slice(0, MAX_LOG_LINE - 64) + '... [line truncated: ' + text.length + ' characters]';
+    if (sink.lb + Math.min(text.length, MAX_LOG_LINE) > MAX_LOG_BYTES) {
+      sink.ld = (sink.ld || 0) + 1;
+      return;
+    }
+    sink.lb += Math.min(text.length, MAX_LOG_LINE);
     sink.l.push([level, text]);
   }
   const logger = (level) => function () { log(level, arguments); };
@@ -248,7 +258,7 @@
   function outcome(c) {
     c.done = true;
     cur = null;
-    if (c.ld) c.l.push([2, '(' + c.ld + ' more log lines dropped)']);
+    if (c.ld) c.l.push([2, '(' + c.ld + ' more log lines dropped: at most ' + MAX_LOG_LINES + ' lines and ' + MAX_LOG_BYTES + ' bytes per event)']);
     const logs = c.l.length === 0 ? '[]' : stringify(c.l);
     if (c.s === 0) return '{"s":0,"l":' + logs + ',"e":[' + c.e.join(',') + ']}';
     return '{"s":' + c.s + ',"m":' + stringify(c.m) + ',"st":' + stringify(c.st) + ',"l":' + logs + ',"e":[]}';

@@ -356,8 +356,8 @@ func TestJSReload(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.Reload(context.Background())
-	if h.Bound("e") {
-		t.Error("removed handler still bound")
+	if got := reply(); got != `replied=false reply=[] error="handler unavailable" reject=false` {
+		t.Errorf("removed handler: %s", got)
 	}
 }
 
@@ -386,8 +386,8 @@ func TestJSSelfBoundFiles(t *testing.T) {
 	os.Remove(filepath.Join(dir, "one.js"))
 	os.Remove(filepath.Join(dir, "two.js"))
 	h.Reload(context.Background())
-	if h.Bound("a") || h.Bound("b") {
-		t.Error("removed file still bound")
+	if got := fmtOutcome(h.handle(event("a", true))); got != `replied=false reply=[] error="handler unavailable" reject=false` {
+		t.Errorf("a after its file was removed: %s", got)
 	}
 	if p := h.Problems(); len(p) != 0 {
 		t.Errorf("Problems() after removal = %q", p)

@@ -2,7 +2,6 @@ package plugin
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -44,9 +43,11 @@ func HasJS(dir string) bool {
 	return false
 }
 
+// isJSFile reports whether a directory entry is a .js handler file: temporary
+// and editor files (ignoredName) are not, whatever their suffix.
 func isJSFile(e fs.DirEntry) bool {
 	n := e.Name()
-	return strings.HasSuffix(n, ".js") && !strings.HasPrefix(n, ".") && !e.IsDir()
+	return strings.HasSuffix(n, ".js") && !ignoredName(n) && !e.IsDir()
 }
 
 // named reports whether an [[events]] entry names module.
@@ -64,24 +65,18 @@ func (h *Host) reloadJSModule(ctx context.Context, name, path string) {
 	log := h.log.With("plugin", name)
 	old := h.jsCurrent[name]
 	serving := old != nil || h.current[name] != nil
-	c, err := h.loadJS(ctx, filepath.Base(path), path, old)
-	if errors.Is(err, fs.ErrNotExist) {
-		if serving {
-			log.Warn("handler module removed; its handlers are unloaded", "path", path)
-			h.swap(name, nil, nil)
-			h.problems[name] = "module removed: " + path
-			return
-		}
-		log.Warn("handler module not found; its handlers stay inactive until it appears", "path", path)
-		h.problems[name] = "module not found: " + path
-		return
-	}
+	b, hash, err := h.readStable(path)
 	if err != nil {
-		h.refused(log, name, serving, err)
+		h.notRead(log, name, path, serving, err)
 		return
 	}
-	if c == nil {
+	if old != nil && old.hash == hash || h.refusedBefore(path, hash) {
 		return // unchanged
+	}
+	c, err := h.loadJS(ctx, filepath.Base(path), path, b, hash)
+	if err != nil {
+		h.refused(log, name, path, hash, serving, err)
+		return
 	}
 	gens := map[*binding]*generation{}
 	for _, b := range h.bindings {
@@ -93,19 +88,19 @@ func (h *Host) reloadJSModule(ctx context.Context, name, path string) {
 				g.retire()
 			}
 			c.release()
-			h.refused(log, name, serving, fmt.Errorf("%w: %s has no handler named %q (its entries are named %s)",
+			h.refused(log, name, path, hash, serving, fmt.Errorf("%w: %s has no handler named %q (its entries are named %s)",
 				ErrInvalidModule, c.name, b.event, strings.Join(c.names, ", ")))
 			return
 		}
 		gens[b] = newJSGeneration(h, c, b.config, h.log.With("plugin", c.name, "event", b.event))
 	}
 	h.swapJS(name, c, gens)
-	delete(h.problems, name)
+	h.loadedFile(name, path)
 	verb := "handler module loaded"
 	if serving {
 		verb = "handler module reloaded"
 	}
-	log.Info(verb, "path", path, "size", c.size, "sha256", c.hash[:16], "load", c.took.Round(time.Microsecond), "bindings", len(gens))
+	log.Info(verb, "file", h.rel(path), "size", c.size, "sha256", c.hash[:16], "load", c.took.Round(time.Microsecond), "bindings", len(gens))
 }
 
 // swapJS installs the new generations of module name, as swap does for Wasm.
@@ -143,9 +138,14 @@ func (h *Host) reloadAuto(ctx context.Context) {
 	var retired []*autoJS
 	for _, name := range sortedKeys(h.auto) {
 		if !files[name] {
-			h.log.Warn("handler file removed; its handlers are unloaded", "plugin", name, "path", filepath.Join(h.dir, name))
-			retired = append(retired, h.auto[name])
+			a := h.auto[name]
+			h.log.Warn("handler file removed; its handlers are unloaded and their events get an error ack", "plugin", name, "file", name)
+			for _, b := range a.bindings {
+				h.unavail.mark(b.event)
+			}
+			retired = append(retired, a)
 			delete(h.auto, name)
+			delete(h.noted, name)
 		}
 	}
 	for _, name := range sortedKeys(files) {
@@ -156,18 +156,28 @@ func (h *Host) reloadAuto(ctx context.Context) {
 		if prev != nil {
 			old = prev.code
 		}
-		c, err := h.loadJS(ctx, name, path, old)
+		b, hash, err := h.readStable(path)
+		switch {
+		case isNotExist(err):
+			continue // gone since the directory was listed
+		case err != nil:
+			h.notRead(log, name, path, prev != nil, err)
+			continue
+		case old != nil && old.hash == hash || h.refusedBefore(path, hash):
+			continue // unchanged
+		}
+		c, err := h.loadJS(ctx, name, path, b, hash)
 		if err != nil {
 			h.problems[name] = err.Error()
+			if !h.noteOnce(name, "refused: "+hash) {
+				continue
+			}
 			if prev != nil {
-				log.Error("handler file refused; the previous version keeps serving", "err", err)
+				log.Error("handler file refused; the previous version keeps serving", "file", name, "err", err)
 			} else {
-				log.Error("handler file refused; its handlers stay inactive", "err", err)
+				log.Error("handler file refused; its handlers stay inactive", "file", name, "err", err)
 			}
 			continue
-		}
-		if c == nil {
-			continue // unchanged
 		}
 		a := &autoJS{code: c}
 		for _, ev := range c.names {
@@ -176,7 +186,7 @@ func (h *Host) reloadAuto(ctx context.Context) {
 			a.bindings = append(a.bindings, b)
 		}
 		h.auto[name] = a
-		delete(h.problems, name)
+		h.loadedFile(name, path)
 		if prev != nil {
 			retired = append(retired, prev)
 		}
@@ -184,11 +194,12 @@ func (h *Host) reloadAuto(ctx context.Context) {
 		if prev != nil {
 			verb = "handler file reloaded"
 		}
-		log.Info(verb, "path", path, "events", strings.Join(c.names, ","), "size", c.size, "sha256", c.hash[:16], "load", c.took.Round(time.Microsecond))
+		log.Info(verb, "file", name, "events", strings.Join(c.names, ","), "size", c.size, "sha256", c.hash[:16], "load", c.took.Round(time.Microsecond))
 	}
 	for name := range h.problems { // problems of files that are gone
 		if strings.HasSuffix(name, ".js") && !files[name] && !h.named(name) && !h.named(strings.TrimSuffix(name, ".js")) {
 			delete(h.problems, name)
+			delete(h.noted, name)
 		}
 	}
 	if len(retired) == 0 && !h.autoChanged(files) {

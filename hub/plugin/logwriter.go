@@ -3,11 +3,85 @@ package plugin
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
+	"sync"
+	"unicode/utf8"
 )
 
-// maxLogLine bounds one guest stdout/stderr line; longer lines are split.
-const maxLogLine = 4 << 10
+// Log limits of one event (one guest call), the same for the Wasm log import
+// and JavaScript's console (js_prelude.js holds copies, checked by a test):
+// lines past either total are dropped and counted, with one notice at the
+// end; a line longer than maxLogLine is cut there, with a marker.
+const (
+	maxLogLines = 1000
+	maxLogBytes = 1 << 20
+	maxLogLine  = 16 << 10
+)
+
+// logBudget counts what one guest call has logged through the log import.
+type logBudget struct {
+	mu      sync.Mutex // the notice is written by another goroutine (see take)
+	lines   int
+	bytes   int
+	dropped int
+}
+
+// take reports whether a line of n bytes may still be logged in this call.
+// The first line refused arranges for one "dropped N lines" notice once the
+// call ends: the call's context is done then (its deadline is cancelled as
+// the guest returns), so the count is final without the host's run path
+// having to ask.
+func (b *logBudget) take(ctx context.Context, log *slog.Logger, n int) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.lines < maxLogLines && b.bytes+n <= maxLogBytes {
+		b.lines++
+		b.bytes += n
+		return true
+	}
+	b.dropped++
+	if b.dropped == 1 {
+		context.AfterFunc(ctx, func() {
+			b.mu.Lock()
+			n := b.dropped
+			b.mu.Unlock()
+			log.Warn(fmt.Sprintf("(%d more log lines dropped: at most %d lines and %d bytes per event)", n, maxLogLines, maxLogBytes))
+		})
+	}
+	return false
+}
+
+// truncMarker ends a line cut at maxLogLine; the number is the line's length.
+const truncMarker = "... [line truncated: %d bytes]"
+
+// capLine cuts a log line longer than maxLogLine, at a UTF-8 boundary, and
+// says so at its end.
+func capLine(b []byte) string {
+	if len(b) <= maxLogLine {
+		return string(b)
+	}
+	cut := maxLogLine
+	for cut > maxLogLine-utf8.UTFMax && !utf8.RuneStart(b[cut]) {
+		cut--
+	}
+	return string(b[:cut]) + fmt.Sprintf(truncMarker, len(b))
+}
+
+// logAt writes a guest's log line at the ABI's level: 0 debug, 1 info,
+// 2 warn, 3 error, others clamped.
+func logAt(log *slog.Logger, level int32, msg string) {
+	switch {
+	case level <= levelDebug:
+		log.Debug(msg)
+	case level == levelInfo:
+		log.Info(msg)
+	case level == levelWarn:
+		log.Warn(msg)
+	default:
+		log.Error(msg)
+	}
+}
 
 // lineWriter turns a guest's stdout or stderr into log records, one per line.
 // Each instance has its own, and an instance runs one call at a time, so it

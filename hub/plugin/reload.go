@@ -2,27 +2,21 @@ package plugin
 
 import (
 	"context"
-	"errors"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
-
-	"github.com/fsnotify/fsnotify"
 )
 
-// debounce is how long the watcher waits for a burst of file events to settle
-// (editors and compilers write a file in several steps) before reloading.
-const debounce = 150 * time.Millisecond
-
 // Reload checks every module the bindings name, and every other .js file in
-// the plugins directory, and swaps in those that changed: read, hash
-// (unchanged files are skipped), compile, validate, make the first instance
-// (which runs hub_abi_version and hub_init, or the JavaScript file's top
-// level), then swap. A module that fails keeps its previous version serving;
-// a module whose file is gone is unloaded with a warning. Calls never wait for
-// a reload.
+// the plugins directory, and swaps in those that changed: read once complete
+// (readStable), hash (unchanged files are skipped), compile, validate, make
+// the first instance (which runs hub_abi_version and hub_init, or the
+// JavaScript file's top level), then swap. A module that fails, or that is
+// still being written, keeps its previous version serving; a module whose
+// file is gone is unloaded with a warning, and its events get an error ack.
+// What is logged about a file is logged once, not again by every later reload
+// that finds it the same. Calls never wait for a reload.
 func (h *Host) Reload(ctx context.Context) {
 	if h.closed.Load() {
 		return
@@ -38,6 +32,13 @@ func (h *Host) Reload(ctx context.Context) {
 		}
 	}
 	h.reloadAuto(ctx)
+	h.availableAgain()
+}
+
+// Empty reports whether the host has nothing to load: no [[events]] entry
+// and no handler file in the plugins directory. What SIGHUP says.
+func (h *Host) Empty() bool {
+	return len(h.bindings) == 0 && !HasJS(h.dir)
 }
 
 // resolve finds the file of an [[events]] handler: "chat" is chat.wasm, else
@@ -69,34 +70,23 @@ func (h *Host) reloadModule(ctx context.Context, name string) {
 		h.reloadJSModule(ctx, name, path)
 		return
 	}
-	if other := filepath.Join(h.dir, name+".js"); fileExists(other) && fileExists(path) {
-		log.Warn("both a .wasm and a .js handler have this name; the .wasm module is used, the .js file ignored", "ignored", other)
+	file := h.rel(path)
+	if other := filepath.Join(h.dir, name+".js"); fileExists(other) && fileExists(path) && h.noteOnce(h.rel(other), "shadowed") {
+		log.Warn("both a .wasm and a .js handler have this name; the .wasm module is used, the .js file ignored", "file", file, "ignored", h.rel(other))
 	}
 	old := h.current[name]
-	code, hash, err := readModule(path)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			if old != nil || h.jsCurrent[name] != nil {
-				log.Warn("handler module removed; its handlers are unloaded", "path", path)
-				h.swap(name, nil, nil)
-				h.problems[name] = "module removed: " + path
-				return
-			}
-			log.Warn("handler module not found; its handlers stay inactive until it appears", "path", path, "or", name+".js")
-			h.problems[name] = "module not found: " + path + " (nor " + name + ".js)"
-			return
-		}
-		log.Error("handler module unreadable", "path", path, "err", err)
-		h.problems[name] = err.Error()
-		return
-	}
-	if old != nil && old.hash == hash {
-		return
-	}
 	serving := old != nil || h.jsCurrent[name] != nil
+	code, hash, err := h.readStable(path)
+	if err != nil {
+		h.notRead(log, name, path, serving, err)
+		return
+	}
+	if old != nil && old.hash == hash || h.refusedBefore(path, hash) {
+		return
+	}
 	c, err := compile(ctx, h.runtime, guardOptions(h.memLimit), name, path, code, hash)
 	if err != nil {
-		h.refused(log, name, serving, err)
+		h.refused(log, name, path, hash, serving, err)
 		return
 	}
 	// Build every binding's new generation first, so a module that fails for one
@@ -114,28 +104,97 @@ func (h *Host) reloadModule(ctx context.Context, name string) {
 				other.retire()
 			}
 			c.release()
-			h.refused(log, name, serving, err)
+			h.refused(log, name, path, hash, serving, err)
 			return
 		}
 		g.put(in)
 		gens[b] = g
 	}
 	h.swap(name, c, gens)
-	delete(h.problems, name)
+	h.loadedFile(name, path)
 	verb := "handler module loaded"
 	if old != nil {
 		verb = "handler module reloaded"
 	}
-	log.Info(verb, "path", path, "size", c.size, "sha256", hash[:16], "compile", c.took.Round(time.Microsecond), "bindings", len(gens))
+	log.Info(verb, "file", file, "size", c.size, "sha256", hash[:16], "compile", c.took.Round(time.Microsecond), "bindings", len(gens))
 }
 
-func (h *Host) refused(log interface{ Error(string, ...any) }, name string, serving bool, err error) {
-	h.problems[name] = err.Error()
-	if serving {
-		log.Error("handler module refused; the previous version keeps serving", "err", err)
-	} else {
-		log.Error("handler module refused; its handlers stay inactive", "err", err)
+// notRead handles a module file that could not be read: gone (unload what it
+// served), not there yet, still being written, or unreadable.
+func (h *Host) notRead(log logger, name, path string, serving bool, err error) {
+	file := h.rel(path)
+	switch {
+	case isNotExist(err) && serving:
+		log.Warn("handler module removed; its handlers are unloaded and their events get an error ack", "file", file)
+		h.unload(name)
+		h.problems[name] = "module removed: " + path
+		h.noteOnce(file, "missing")
+	case isNotExist(err):
+		h.problems[name] = "module not found: " + path
+		if !strings.HasSuffix(name, ".js") {
+			h.problems[name] += " (nor " + name + ".js)"
+		}
+		if h.noteOnce(file, "missing") {
+			log.Warn("handler module not found; its handlers stay inactive until it appears", "file", file)
+		}
+	case notReady(err):
+		h.problems[name] = err.Error() + "; not loaded yet"
+		if h.noteOnce(file, "not ready: "+err.Error()) {
+			log.Info("handler file not loaded yet: "+err.Error()+"; it loads once complete", "file", file, "previousVersionServing", serving)
+		}
+	default:
+		h.problems[name] = err.Error()
+		if h.noteOnce(file, "unreadable: "+err.Error()) {
+			log.Error("handler module unreadable", "file", file, "err", err)
+		}
 	}
+}
+
+// logger is what reloads log through.
+type logger interface {
+	Info(string, ...any)
+	Warn(string, ...any)
+	Error(string, ...any)
+}
+
+// refused records why a module's content (hash) was not loaded, and logs it
+// once per distinct content of the file.
+func (h *Host) refused(log logger, name, path, hash string, serving bool, err error) {
+	h.problems[name] = err.Error()
+	file := h.rel(path)
+	if !h.noteOnce(file, "refused: "+hash) {
+		return
+	}
+	if serving {
+		log.Error("handler module refused; the previous version keeps serving", "file", file, "err", err)
+	} else {
+		log.Error("handler module refused; its handlers stay inactive", "file", file, "err", err)
+	}
+}
+
+// refusedBefore reports whether this content of the file was refused by an
+// earlier reload: it is not compiled and run again, nor logged again.
+func (h *Host) refusedBefore(path, hash string) bool {
+	return h.noted[h.rel(path)] == "refused: "+hash
+}
+
+// loadedFile clears what was recorded about a module's file once it serves.
+func (h *Host) loadedFile(name, path string) {
+	delete(h.problems, name)
+	delete(h.noted, h.rel(path))
+}
+
+// unload removes module name's handlers because its file is gone; their
+// events stay bound and get an error ack (unavailable.go).
+func (h *Host) unload(name string) {
+	var events []string
+	for _, b := range h.bindings {
+		if b.module == name && b.gen.Load() != nil {
+			events = append(events, b.event)
+		}
+	}
+	h.unavail.mark(events...) // before the swap: no moment where they are unbound
+	h.swap(name, nil, nil)
 }
 
 // swap installs the new generations of module name (nil: unload) and retires
@@ -164,61 +223,5 @@ func (h *Host) swap(name string, c *compiled, gens map[*binding]*generation) {
 		delete(h.current, name)
 	} else {
 		h.current[name] = c
-	}
-}
-
-// Watch reloads when a bound module's file changes in the plugins directory,
-// until ctx ends. Bursts of events are debounced.
-func (h *Host) Watch(ctx context.Context) error {
-	w, err := fsnotify.NewWatcher()
-	if err != nil {
-		return err
-	}
-	defer w.Close()
-	if err := w.Add(h.dir); err != nil {
-		return err
-	}
-	h.log.Info("watching for handler modules", "dir", h.dir)
-	// The bound .wasm modules, and every .js file: one may appear and bind
-	// itself by the names of its entries.
-	bound := map[string]bool{}
-	for _, b := range h.bindings {
-		bound[b.module+".wasm"] = true
-	}
-	var timer *time.Timer
-	fire := make(chan struct{}, 1)
-	for {
-		select {
-		case <-ctx.Done():
-			if timer != nil {
-				timer.Stop()
-			}
-			return nil
-		case ev, ok := <-w.Events:
-			if !ok {
-				return nil
-			}
-			base := filepath.Base(ev.Name)
-			if !bound[base] && !strings.HasSuffix(base, ".js") || strings.HasPrefix(base, ".") {
-				continue
-			}
-			if timer == nil {
-				timer = time.AfterFunc(debounce, func() {
-					select {
-					case fire <- struct{}{}:
-					default:
-					}
-				})
-			} else {
-				timer.Reset(debounce)
-			}
-		case err, ok := <-w.Errors:
-			if !ok {
-				return nil
-			}
-			h.log.Warn("plugin directory watcher", "err", err)
-		case <-fire:
-			h.Reload(ctx)
-		}
 	}
 }
