@@ -15,10 +15,13 @@
 // sanitising) and applied verbatim elsewhere.
 //
 // Guarantees: while Redis is reachable, every op reaches every node once, and
-// the ops of one origin arrive in the order they were made. While it is not,
-// each node keeps delivering to its own sockets, ops for other nodes are
-// dropped (counted, never replayed), /hub/health reports "degraded", and
-// delivery across nodes resumes by itself when Redis is back.
+// the ops of one origin arrive in the order they were made. While it is not
+// (down, or hung: a health check unanswered for hangAfter), each node keeps
+// delivering to its own sockets, ops for other nodes are dropped (counted,
+// never replayed), /hub/health reports "degraded", and delivery across nodes
+// resumes by itself when Redis is back. Each op is counted once: published
+// (Redis answered), dropped (certainly not published) or unconfirmed (written
+// without an answer); see Stats.
 package cluster
 
 import (
