@@ -23,6 +23,7 @@ import (
 	"github.com/iohub/iohub/hub/handler"
 	"github.com/iohub/iohub/hub/ingress"
 	"github.com/iohub/iohub/hub/kv"
+	"github.com/iohub/iohub/hub/metrics"
 	"github.com/iohub/iohub/hub/plugin"
 	"github.com/iohub/iohub/hub/realtime"
 	"github.com/iohub/iohub/hub/sanitize"
@@ -44,6 +45,7 @@ type Server struct {
 	syncer  *strapi.Syncer // nil unless [strapi] url and apiToken: roles from Strapi
 	em      Emitter
 	mux     *http.ServeMux
+	metrics *metrics.Metrics // GET /hub/metrics; see metrics_wiring.go
 }
 
 // Emitter is what the HTTP API and handlers deliver through: the realtime
@@ -67,7 +69,7 @@ func New(cfg *config.Config, logger *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: logger, mux: http.NewServeMux()}
+	s := &Server{cfg: cfg, log: logger, mux: http.NewServeMux(), metrics: metrics.New(VersionString())}
 	clean := sanitize.New(cfg.PrivateFields)
 	s.rt = realtime.New(realtime.Options{
 		IO:        cfg.IO,
@@ -75,6 +77,7 @@ func New(cfg *config.Config, logger *slog.Logger) (*Server, error) {
 		Rules:     rules,
 		Sanitizer: clean,
 		Logger:    logger.With("component", "realtime"),
+		Observer:  s.metrics,
 	})
 	var em Emitter = s.rt
 	var store kv.Store // nil: the plugin host's in-memory store
@@ -93,6 +96,7 @@ func New(cfg *config.Config, logger *slog.Logger) (*Server, error) {
 	s.em = em
 	s.api = ingress.New(cfg.API, cfg.ContentTypes, em, logger.With("component", "api"))
 	s.wireStrapi(authn)
+	s.wireMetrics()
 	s.api.SetHealth(func() map[string]any {
 		h := map[string]any{"sockets": s.rt.Sockets()}
 		if s.cluster != nil {

@@ -129,3 +129,18 @@ func (r *Rules) allows(ro *role, ev ContentEvent) bool {
 	}
 	return r.mode == ModeRead && (ro.has(ev.UID+".find") || ro.has(ev.UID+".findOne"))
 }
+
+// Roles returns the role names, sorted, in a new slice.
+func (r *Rules) Roles() []string {
+	out := make([]string, len(r.roles))
+	for i := range r.roles {
+		out[i] = r.roles[i].name
+	}
+	return out
+}
+
+// Known reports whether roleName is in the table.
+func (r *Rules) Known(roleName string) bool {
+	_, ok := slices.BinarySearchFunc(r.roles, roleName, func(ro role, n string) int { return strings.Compare(ro.name, n) })
+	return ok
+}

@@ -15,10 +15,13 @@
 // sanitising) and applied verbatim elsewhere.
 //
 // Guarantees: while Redis is reachable, every op reaches every node once, and
-// the ops of one origin arrive in the order they were made. While it is not,
-// each node keeps delivering to its own sockets, ops for other nodes are
-// dropped (counted, never replayed), /hub/health reports "degraded", and
-// delivery across nodes resumes by itself when Redis is back.
+// the ops of one origin arrive in the order they were made. While it is not
+// (down, or hung: a health check unanswered for hangAfter), each node keeps
+// delivering to its own sockets, ops for other nodes are dropped (counted,
+// never replayed), /hub/health reports "degraded", and delivery across nodes
+// resumes by itself when Redis is back. Each op is counted once: published
+// (Redis answered), dropped (certainly not published) or unconfirmed (written
+// without an answer); see Stats.
 package cluster
 
 import (
@@ -88,6 +91,7 @@ type Node struct {
 	clean   *sanitize.Sanitizer
 	log     *slog.Logger
 	rdb     *redis.Client
+	pub     *redis.Client // the publisher's; see newPublishClient
 	kv      *kv.Redis
 	check   time.Duration
 
@@ -100,12 +104,14 @@ type Node struct {
 	// userHook applies other nodes' user changes (SetUserHook).
 	userHook atomic.Pointer[func(id string, gone bool)]
 
-	up      atomic.Bool  // ops are published and received: healthy
-	pubOK   atomic.Bool  // the last check (or publish) reached Redis
-	dropped atomic.Int64 // ops not (certainly) published
-	nodes   atomic.Int64 // nodes seen by the last check
-	applied atomic.Int64 // ops from other nodes applied here
-	badOps  atomic.Int64 // ops received that did not decode
+	up          atomic.Bool  // ops are published and received: healthy
+	pubOK       atomic.Bool  // the last check (or publish) reached Redis
+	published   atomic.Int64 // ops Redis acknowledged
+	dropped     atomic.Int64 // ops certainly not published
+	unconfirmed atomic.Int64 // ops written to Redis without an answer: maybe published
+	nodes       atomic.Int64 // nodes seen by the last check
+	applied     atomic.Int64 // ops from other nodes applied here
+	badOps      atomic.Int64 // ops received that did not decode
 
 	mu         sync.Mutex // guards the state below
 	pingOK     bool
@@ -116,6 +122,8 @@ type Node struct {
 	downLogged bool
 	droppedAt  int64 // dropped when the outage began
 	firstUp    chan struct{}
+	checks     int64 // health checks started
+	answered   int64 // the last check that got an answer (or failed)
 }
 
 // Tuning.
@@ -128,7 +136,9 @@ const (
 	maxBackoff   = time.Second            // reconnect attempts while Redis is down
 	closeTimeout = 2 * time.Second        // flushing and leaving on Close
 	startDefault = 3 * time.Second        // Options.StartTimeout default
-	checkDefault = 1 * time.Second        // Options.CheckInterval default
+	checkDefault = 500 * time.Millisecond // Options.CheckInterval default
+	hangAfter    = 500 * time.Millisecond // a check unanswered this long: degraded
+	publishWait  = 30 * time.Second       // the publisher waits this long for Redis's answer
 	healthUp     = "up"                   // /hub/health cluster.redis while healthy
 	healthDown   = "down"                 // and while not
 	opsChannel   = ":ops"                 // channel suffix
@@ -161,6 +171,11 @@ func New(opts Options) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
+	pub, err := newPublishClient(cfg)
+	if err != nil {
+		_ = rdb.Close()
+		return nil, err
+	}
 	n := &Node{
 		id:      cfg.NodeID,
 		self:    `{"n":"` + cfg.NodeID + `",`,
@@ -170,6 +185,7 @@ func New(opts Options) (*Node, error) {
 		clean:   opts.Sanitizer,
 		log:     opts.Logger,
 		rdb:     rdb,
+		pub:     pub,
 		kv:      kv.NewRedis(rdb, cfg.ChannelPrefix+kvPrefix),
 		check:   opts.CheckInterval,
 		queue:   make(chan []byte, queueSize),
@@ -197,6 +213,7 @@ func New(opts Options) (*Node, error) {
 	pcancel()
 	if isServerError(err) {
 		_ = rdb.Close()
+		_ = pub.Close()
 		return nil, fmt.Errorf("cluster: redis refused the connection: %w", err)
 	}
 	n.warnDuplicateID()
@@ -240,6 +257,9 @@ func (n *Node) Health() map[string]any {
 		"redis":   healthUp,
 		"nodes":   n.nodes.Load(),
 		"dropped": n.dropped.Load(),
+		// Sent without an answer (the connection failed mid-way): other
+		// nodes may or may not have them.
+		"unconfirmed": n.unconfirmed.Load(),
 	}
 	out := map[string]any{"cluster": c}
 	if !n.up.Load() {
@@ -260,11 +280,44 @@ func (n *Node) Close() {
 	if ps := n.ps.Load(); ps != nil {
 		_ = ps.Close()
 	}
-	n.wg.Wait()
+	done := make(chan struct{})
+	go func() { n.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(closeTimeout + leaveTimeout):
+		// A hung Redis holds the publisher's read (go-redis does not watch
+		// the context while it reads): closing the client ends it.
+		_ = n.pub.Close()
+		_ = n.rdb.Close()
+		<-done
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), leaveTimeout)
 	_ = n.rdb.ZRem(ctx, n.prefix+nodesKey, n.id).Err()
 	cancel()
 	_ = n.rdb.Close()
+	_ = n.pub.Close()
+}
+
+// Stats are the node's state and op counters, for metrics.
+type Stats struct {
+	Up          bool  // ops cross to the other nodes
+	Nodes       int64 // live nodes seen by the last check
+	Published   int64 // ops Redis acknowledged
+	Received    int64 // ops of other nodes applied here
+	Dropped     int64 // ops certainly not published
+	Unconfirmed int64 // ops written to Redis that it never acknowledged
+}
+
+// Stats reports the node's state and counters.
+func (n *Node) Stats() Stats {
+	return Stats{
+		Up:          n.up.Load(),
+		Nodes:       n.nodes.Load(),
+		Published:   n.published.Load(),
+		Received:    n.applied.Load(),
+		Dropped:     n.dropped.Load(),
+		Unconfirmed: n.unconfirmed.Load(),
+	}
 }
 
 // generateID makes a node id from the host name and random bytes, readable in

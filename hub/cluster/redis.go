@@ -22,6 +22,16 @@ import (
 // would deliver or count twice, and exactly-once matters more here than
 // riding out a blip (the op is counted as dropped instead).
 func newClient(c config.Cluster) (*redis.Client, error) {
+	opt, err := clientOptions(c)
+	if err != nil {
+		return nil, err
+	}
+	return redis.NewClient(opt), nil
+}
+
+// clientOptions are newClient's options, fresh each time (a client keeps
+// state in its options).
+func clientOptions(c config.Cluster) (*redis.Options, error) {
 	opt, err := redis.ParseURL(c.Redis)
 	if err != nil {
 		// The URL may hold a password: do not repeat it.
@@ -49,6 +59,21 @@ func newClient(c config.Cluster) (*redis.Client, error) {
 		opt.TLSConfig.InsecureSkipVerify = c.TLSInsecureSkipVerify //nolint:gosec // opt-in, documented as test-only
 		opt.TLSConfig.MinVersion = tls.VersionTLS12
 	}
+	return opt, nil
+}
+
+// newPublishClient is the publisher's own client. It waits publishWait for
+// Redis's answer instead of opTimeout: an op whose PUBLISH was written is on
+// its way (a Redis that hangs and resumes still delivers it), so timing out
+// early would only turn a late delivery into an unknown one. Its own pool
+// also keeps a hung publish from holding connections the health check needs.
+func newPublishClient(c config.Cluster) (*redis.Client, error) {
+	opt, err := clientOptions(c)
+	if err != nil {
+		return nil, err
+	}
+	opt.ReadTimeout = publishWait
+	opt.PoolSize = 2
 	return redis.NewClient(opt), nil
 }
 
@@ -75,8 +100,14 @@ func setRedisLogger(log *slog.Logger) {
 }
 
 // publish sends an encoded op to the other nodes, in order. While Redis is
-// down it is dropped at once (and counted); a full queue holds the caller for
-// at most queueWait, so a slow Redis slows emitters instead of losing ops.
+// down (or not answering) it is dropped at once (and counted); a full queue
+// holds the caller for at most queueWait, so a slow Redis slows emitters
+// instead of losing ops.
+//
+// Every op ends in exactly one of the counters: published (Redis answered
+// the PUBLISH), dropped (certainly not published: never written to Redis, or
+// refused by it) or unconfirmed (written, but no answer came: other nodes may
+// or may not have it).
 func (n *Node) publish(o *op, v any) {
 	if n.closing.Load() || !n.pubOK.Load() {
 		n.dropped.Add(1)
@@ -162,17 +193,43 @@ func (n *Node) send(ctx context.Context, batch [][]byte) {
 		n.dropped.Add(int64(len(batch)))
 		return
 	}
-	pipe := n.rdb.Pipeline()
+	pipe := n.pub.Pipeline()
 	for _, b := range batch {
 		pipe.Publish(ctx, n.channel, b)
 	}
-	if _, err := pipe.Exec(ctx); err != nil {
-		// Some may have gone out; none is sent again (no duplicates).
-		n.dropped.Add(int64(len(batch)))
-		if ctx.Err() == nil {
-			n.setPing(err)
+	cmds, err := pipe.Exec(ctx)
+	if err == nil {
+		n.published.Add(int64(len(batch)))
+		return
+	}
+	// None is sent again (no duplicates); each is counted by what is known.
+	for _, c := range cmds {
+		switch cerr := c.Err(); {
+		case cerr == nil:
+			n.published.Add(1)
+		case isServerError(cerr) || notSent(cerr):
+			n.dropped.Add(1)
+		default:
+			n.unconfirmed.Add(1)
 		}
 	}
+	if len(cmds) == 0 { // not expected: Exec reports every queued command
+		n.unconfirmed.Add(int64(len(batch)))
+	}
+	if ctx.Err() == nil {
+		n.setPing(err)
+	}
+}
+
+// notSent reports whether a publish failed before anything was written: no
+// connection could be made or had, or the client is closed. Other transport
+// errors (a write or read that failed or timed out) leave it unknown.
+func notSent(err error) bool {
+	var ne *net.OpError
+	if errors.As(err, &ne) && ne.Op == "dial" {
+		return true
+	}
+	return errors.Is(err, redis.ErrClosed) || errors.Is(err, redis.ErrPoolTimeout)
 }
 
 // subscriber receives the ops of other nodes and applies them in order.
@@ -245,14 +302,28 @@ redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return redis.call('ZCARD', KEYS[1])
 `)
 
-// monitor checks Redis every n.check.
+// errNoAnswer marks a Redis that accepted a check but has not answered it in
+// hangAfter: hung (stopped, swapping, blocked by a slow script) rather than
+// down, which no connection error would reveal.
+var errNoAnswer = errors.New("redis did not answer the health check in " + hangAfter.String())
+
+// monitor checks Redis every n.check. A check that gets no answer within
+// hangAfter marks the node degraded at once, while it keeps waiting (up to
+// opTimeout) for the answer, which marks it up again: a hung Redis shows
+// within n.check + hangAfter, and one that resumes is seen at once.
 func (n *Node) monitor() {
 	defer n.wg.Done()
 	t := time.NewTicker(n.check)
 	defer t.Stop()
 	for {
 		ctx, cancel := context.WithTimeout(n.ctx, opTimeout)
+		n.mu.Lock()
+		n.checks++
+		seq := n.checks
+		n.mu.Unlock()
+		slow := time.AfterFunc(hangAfter, func() { n.noAnswer(seq) })
 		count, err := pingScript.Run(ctx, n.rdb, []string{n.prefix + nodesKey}, n.id, nodeTTL.Milliseconds()).Int64()
+		slow.Stop()
 		cancel()
 		if n.ctx.Err() != nil {
 			return
@@ -279,9 +350,24 @@ func (n *Node) warnDuplicateID() {
 	}
 }
 
+// noAnswer marks Redis as not answering while check seq is still the latest
+// (a late timer of an answered check does nothing).
+func (n *Node) noAnswer(seq int64) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.checks != seq || n.answered == seq {
+		return
+	}
+	n.pingOK = false
+	n.pubOK.Store(false)
+	n.lastErr = errNoAnswer
+	n.update()
+}
+
 func (n *Node) setPing(err error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	n.answered = n.checks
 	n.pingOK = err == nil
 	n.pubOK.Store(n.pingOK)
 	if err != nil {

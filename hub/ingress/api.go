@@ -1,11 +1,11 @@
 // Package ingress serves the hub's HTTP API on the hub's listener, under /hub/:
 // POST /hub/emit (permission-checked content events), POST /hub/raw (unchecked
 // emits to rooms or everyone), POST /hub/webhooks/strapi (Strapi v4/v5 webhooks
-// turned into content events), POST /hub/strapi/sync (read roles from Strapi now)
-// and GET /hub/health.
+// turned into content events), POST /hub/strapi/sync (read roles from Strapi now),
+// GET /hub/metrics (Prometheus, see SetMetrics) and GET /hub/health.
 //
 // It is a source: it decodes and authenticates requests and drives an Emitter, and
-// knows nothing about sockets. Every answer is JSON; every client error is
+// knows nothing about sockets. Every answer but the metrics is JSON; every client error is
 // {"error": {"code": "<clienterr.Code>", "message": "..."}} with a 4xx status, so
 // callers can branch on the code and humans can read the message. No input yields a
 // 5xx (only /hub/strapi/sync answers 502, when Strapi fails); a panic (a bug) is
@@ -44,6 +44,10 @@ type Emitter interface {
 	EmitRaw(event string, data any, rooms []string) error // error only for an event name Socket.IO reserves
 }
 
+// routeWebhook is the webhook route's name, whose 4xx answers are refused
+// webhooks.
+const routeWebhook = "webhook_strapi"
+
 // Pacer is implemented by emitters that can tell a source to slow down: Pace
 // returns when the hub's sockets have caught up with what it accepted (or ctx
 // ends). The emit endpoints call it before answering.
@@ -68,16 +72,21 @@ type API struct {
 	strapi       atomic.Pointer[StrapiOptions] // see SetStrapi; nil = defaults
 	docs         docTracker                    // webhook duplicates and order (webhook_order.go)
 	models       modelUIDs                     // v4 model -> uid, learnt from webhooks
+	obs          Observer                      // see SetObserver
+	metrics      atomic.Pointer[http.Handler]  // see SetMetrics
 }
 
 // route is one endpoint. Handlers get the body already read (nil when body is false)
 // and return the status and value to encode, or a client error.
 type route struct {
+	name    string   // the route label of the request metrics
 	methods []string // allowed methods; their join is the Allow header
 	public  bool     // no token needed
 	body    bool     // read the body (bounded by api.maxBodySize) before handle
 	paced   bool     // answer only once the emitter has caught up (Pacer)
 	handle  func(body []byte) (int, any, *apiError)
+	// serve, when set, writes the answer itself (not JSON) instead of handle.
+	serve func(w http.ResponseWriter, r *http.Request)
 }
 
 // New builds the API. em must not be nil; a nil logger discards logs.
@@ -90,6 +99,7 @@ func New(api config.API, contentTypes config.ContentTypes, em Emitter, logger *s
 		contentTypes: contentTypes,
 		em:           em,
 		log:          logger,
+		obs:          nopObserver{},
 	}
 	if a.maxBody <= 0 {
 		a.maxBody = defaultMaxBodySize
@@ -101,11 +111,12 @@ func New(api config.API, contentTypes config.ContentTypes, em Emitter, logger *s
 	}
 	post := []string{http.MethodPost}
 	a.routes = map[string]route{
-		"/hub/emit":            {methods: post, body: true, paced: true, handle: a.serveEmit},
-		"/hub/raw":             {methods: post, body: true, paced: true, handle: a.serveRaw},
-		"/hub/webhooks/strapi": {methods: post, body: true, paced: true, handle: a.serveWebhook},
-		"/hub/health":          {methods: []string{http.MethodGet, http.MethodHead}, public: true, handle: a.serveHealth},
-		"/hub/strapi/sync":     {methods: post, handle: a.serveStrapiSync},
+		"/hub/emit":            {name: "emit", methods: post, body: true, paced: true, handle: a.serveEmit},
+		"/hub/raw":             {name: "raw", methods: post, body: true, paced: true, handle: a.serveRaw},
+		"/hub/webhooks/strapi": {name: routeWebhook, methods: post, body: true, paced: true, handle: a.serveWebhook},
+		"/hub/health":          {name: "health", methods: []string{http.MethodGet, http.MethodHead}, public: true, handle: a.serveHealth},
+		"/hub/strapi/sync":     {name: "strapi_sync", methods: post, handle: a.serveStrapiSync},
+		"/hub/metrics":         {name: "metrics", methods: []string{http.MethodGet}, serve: a.serveMetrics},
 	}
 	return a
 }
@@ -113,12 +124,24 @@ func New(api config.API, contentTypes config.ContentTypes, em Emitter, logger *s
 // ServeHTTP routes r by its full path (the hub mounts the API at "/hub/" of its mux,
 // without stripping the prefix). Checks run in this order: path (404), method (405),
 // token (401), body size (413), body (400).
-func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	defer a.recoverPanic(w, r)
+func (a *API) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	w := &statusWriter{ResponseWriter: rw}
 	rt, ok := a.routes[r.URL.Path]
+	name := rt.name
+	if !ok {
+		name = routeUnknown
+	}
+	defer func() {
+		// After recoverPanic (deferred later, so run first) wrote its 500.
+		a.obs.Request(name, w.code())
+		if name == routeWebhook && w.code() >= 400 {
+			a.obs.Webhook(WebhookRefused)
+		}
+	}()
+	defer a.recoverPanic(w, r)
 	if !ok {
 		a.fail(w, r, newError(http.StatusNotFound, clienterr.NotFound,
-			"no API endpoint at %q; the hub serves POST /hub/emit, POST /hub/raw, POST /hub/webhooks/strapi, POST /hub/strapi/sync and GET /hub/health", r.URL.Path))
+			"no API endpoint at %q; the hub serves POST /hub/emit, POST /hub/raw, POST /hub/webhooks/strapi, POST /hub/strapi/sync, GET /hub/metrics and GET /hub/health", r.URL.Path))
 		return
 	}
 	if !slices.Contains(rt.methods, r.Method) {
@@ -133,6 +156,10 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			a.fail(w, r, e)
 			return
 		}
+	}
+	if rt.serve != nil {
+		rt.serve(w, r)
+		return
 	}
 	var body []byte
 	if rt.body {

@@ -19,12 +19,13 @@ import (
 type fanoutAdapter struct {
 	socket.Adapter
 	encoder parser.Encoder
+	obs     Observer // counts the sockets each broadcast reaches
 }
 
-type fanoutAdapterBuilder struct{}
+type fanoutAdapterBuilder struct{ obs Observer }
 
-func (fanoutAdapterBuilder) New(nsp socket.Namespace) socket.Adapter {
-	a := &fanoutAdapter{Adapter: socket.MakeAdapter(), encoder: nsp.Server().Encoder()}
+func (b fanoutAdapterBuilder) New(nsp socket.Namespace) socket.Adapter {
+	a := &fanoutAdapter{Adapter: socket.MakeAdapter(), encoder: nsp.Server().Encoder(), obs: b.obs}
 	a.Prototype(a)
 	a.Construct(nsp)
 	return a
@@ -34,7 +35,7 @@ func (a *fanoutAdapter) Broadcast(p *parser.Packet, opts *socket.BroadcastOption
 	if opts != nil && opts.Flags != nil {
 		f := opts.Flags
 		if f.Volatile || (f.Compress != nil && !*f.Compress) {
-			a.Adapter.Broadcast(p, opts)
+			a.viaLibrary(p, opts)
 			return
 		}
 	}
@@ -42,14 +43,14 @@ func (a *fanoutAdapter) Broadcast(p *parser.Packet, opts *socket.BroadcastOption
 	// reads binary readers (the library's BytesBuffer), so a second encoding
 	// would send empty attachments.
 	if parser.HasBinary(p.Data) {
-		a.Adapter.Broadcast(p, opts)
+		a.viaLibrary(p, opts)
 		return
 	}
 	p.Nsp = a.Nsp().Name()
 	encoded := a.encoder.Encode(p)
 	text, ok := onlyText(encoded)
 	if !ok {
-		a.Adapter.Broadcast(p, opts)
+		a.viaLibrary(p, opts)
 		return
 	}
 	frame := wsframe.Message(text.Bytes())
@@ -60,7 +61,9 @@ func (a *fanoutAdapter) Broadcast(p *parser.Packet, opts *socket.BroadcastOption
 	_, _ = pre.Write(text.Bytes())
 	viaEngine.WsPreEncodedFrame = pre
 
+	reached := 0
 	a.each(opts, func(s *socket.Socket) {
+		reached++
 		if notify := s.NotifyOutgoingListeners(); notify != nil {
 			notify(p)
 		}
@@ -70,6 +73,17 @@ func (a *fanoutAdapter) Broadcast(p *parser.Packet, opts *socket.BroadcastOption
 		}
 		s.Client().WriteToEngine(encoded, viaEngine)
 	})
+	a.obs.SocketsReached(reached)
+}
+
+// viaLibrary leaves a broadcast to the library's adapter, counting the
+// sockets it reaches with a walk of the rooms (no encoding): these broadcasts
+// (binary, volatile) are the rare ones.
+func (a *fanoutAdapter) viaLibrary(p *parser.Packet, opts *socket.BroadcastOptions) {
+	reached := 0
+	a.each(opts, func(*socket.Socket) { reached++ })
+	a.Adapter.Broadcast(p, opts)
+	a.obs.SocketsReached(reached)
 }
 
 // onlyText returns the encoded packet when it is a single text frame (no

@@ -18,6 +18,7 @@ func (s *Server) EmitContent(ev access.ContentEvent, data any) []string {
 	}
 	data = s.clean.Clean(data)
 	_ = s.io.To(toRooms(roles)...).Emit(ev.Name(), data) // content event names are never reserved
+	s.obs.Delivered(DeliveryContent)
 	return roles
 }
 
@@ -25,7 +26,11 @@ func (s *Server) EmitContent(ev access.ContentEvent, data any) []string {
 // empty, else once to each socket in the union of rooms. It fails only for event
 // names Socket.IO reserves ("connect", "disconnect", ...).
 func (s *Server) EmitRaw(event string, data any, rooms []string) error {
-	return s.io.To(toRooms(rooms)...).Emit(event, data)
+	if err := s.io.To(toRooms(rooms)...).Emit(event, data); err != nil {
+		return err
+	}
+	s.obs.Delivered(DeliveryRaw)
+	return nil
 }
 
 func toRooms(names []string) []socket.Room {

@@ -123,6 +123,7 @@ func (s *Server) dispatch(c *conn, call *handler.Call, ack socket.Ack, force boo
 		}
 	}, force)
 	if !ok {
+		s.obs.EventDropped(DropQueueFull)
 		s.log.Warn("event dropped: too many events waiting for handlers", "socket", call.Socket.ID, "event", call.Event)
 		if ack != nil {
 			ack([]any{map[string]any{"error": "too many pending events"}}, nil)
@@ -137,10 +138,12 @@ func (s *Server) onClientEvent(c *conn, args []any) {
 	if len(args) == 0 {
 		return
 	}
+	s.obs.EventReceived()
 	event, ok := args[0].(string)
 	// "connection" and "disconnect" are the hub's to send; a client emitting
 	// them must not look like one.
 	if !ok || event == string(handler.Connection) || event == string(handler.Disconnect) || s.handlers == nil || !s.handlers.Bound(event) {
+		s.obs.EventDropped(DropNoHandler)
 		return
 	}
 	args = args[1:]

@@ -10,7 +10,7 @@ import (
 
 // serverOptions maps [IOServerOptions] onto the library's options. Keys keep their
 // Socket.IO meaning, so the library's documentation applies to them as written.
-func serverOptions(io config.IOServerOptions) *socket.ServerOptions {
+func serverOptions(io config.IOServerOptions, obs Observer) *socket.ServerOptions {
 	opts := socket.DefaultServerOptions()
 	opts.SetPath(io.Path)
 	opts.SetPingInterval(io.PingInterval.D())
@@ -53,7 +53,7 @@ func serverOptions(io config.IOServerOptions) *socket.ServerOptions {
 	} else {
 		// Recovery needs the library's session-aware adapter, which numbers
 		// and stores every broadcast; without it, the faster one.
-		opts.SetAdapter(fanoutAdapterBuilder{})
+		opts.SetAdapter(fanoutAdapterBuilder{obs: obs})
 	}
 	return opts
 }

@@ -36,6 +36,9 @@ type Options struct {
 	// AuthTimeout bounds one handshake's authentication (a Strapi lookup can hang).
 	// Zero means 10s.
 	AuthTimeout time.Duration
+	// Observer is told about connections, events and deliveries (metrics).
+	// Nil: nobody.
+	Observer Observer
 }
 
 // Server is the Socket.IO server with iohub's handshake and rooms.
@@ -48,6 +51,9 @@ type Server struct {
 	log     *slog.Logger
 	timeout time.Duration
 	sockets atomic.Int64
+	obs     Observer
+	// transports are the configured ones, listed by SocketCounts.
+	transports []string
 
 	handlers handler.Dispatcher // nil: no events[] handlers
 	conns    sync.Map           // socket id -> *conn
@@ -60,6 +66,12 @@ func New(opts Options) *Server {
 		clean:   opts.Sanitizer,
 		log:     opts.Logger,
 		timeout: opts.AuthTimeout,
+		obs:     opts.Observer,
+
+		transports: opts.IO.Transports,
+	}
+	if s.obs == nil {
+		s.obs = nopObserver{}
 	}
 	if s.timeout == 0 {
 		s.timeout = 10 * time.Second
@@ -68,7 +80,7 @@ func New(opts Options) *Server {
 	// The options go to the server, not to ServeHandler: the server picks its
 	// adapter (session-aware when connection state recovery is on) and connect
 	// timeout from them, and hands them on to the engine.
-	s.io = socket.NewServer(nil, serverOptions(opts.IO))
+	s.io = socket.NewServer(nil, serverOptions(opts.IO, s.obs))
 	s.handler = guardPolling(releaseAfterHijack(s.io.ServeHandler(nil)), int64(opts.IO.MaxHTTPBufferSize), s.closeSession)
 	s.io.Use(s.handshake)
 	_ = s.io.On("connection", func(args ...any) { s.onConnection(args[0].(*socket.Socket)) })
@@ -110,7 +122,7 @@ func (s *Server) handshake(sock *socket.Socket, next func(*socket.ExtendedError)
 	token, ok := handshakeToken(sock.Handshake().Auth)
 	if !ok {
 		s.log.Debug("handshake refused", "socket", sock.Id(), "reason", "auth.token is not a string")
-		next(refusal(clienterr.ErrInvalidToken))
+		next(s.refusal(clienterr.ErrInvalidToken))
 		return
 	}
 	// Authentication may ask Strapi over the network; do not hold the library's
@@ -120,7 +132,7 @@ func (s *Server) handshake(sock *socket.Socket, next func(*socket.ExtendedError)
 		defer cancel()
 		id, err := s.auth.Authenticate(ctx, token)
 		if err != nil { // the authenticator logged why
-			next(refusal(err))
+			next(s.refusal(err))
 			return
 		}
 		if prev := IdentityOf(sock); prev != nil {
@@ -153,9 +165,10 @@ func handshakeToken(a map[string]any) (string, bool) {
 }
 
 // refusal is the connect_error a refused socket gets: only the clienterr
-// sentinel's message and code, never internal detail.
-func refusal(err error) *socket.ExtendedError {
+// sentinel's message and code, never internal detail. It counts the refusal.
+func (s *Server) refusal(err error) *socket.ExtendedError {
 	msg, code := clienterr.Handshake(err)
+	s.obs.ConnectionRefused(string(code))
 	return socket.NewExtendedError(msg, map[string]any{"code": code})
 }
 
@@ -170,6 +183,7 @@ func (s *Server) onConnection(sock *socket.Socket) {
 	c := &conn{sock: sock, id: id}
 	s.conns.Store(string(sock.Id()), c)
 	s.sockets.Add(1)
+	s.obs.ConnectionAccepted()
 	s.log.Debug("socket connected", "socket", sock.Id(), "role", id.Role, "user", id.UserID, "transport", sock.Conn().Transport().Name())
 
 	// The library may report a close twice (server shutdown racing the
@@ -197,11 +211,9 @@ func (s *Server) onConnection(sock *socket.Socket) {
 			s.dispatch(c, call, nil, true)
 		}
 	})
-	if s.handlers == nil {
-		return
-	}
+	// Every socket is listened to, handlers or not: client events are counted.
 	sock.OnAny(func(args ...any) { s.onClientEvent(c, args) })
-	if s.handlers.Bound(string(handler.Connection)) {
+	if s.handlers != nil && s.handlers.Bound(string(handler.Connection)) {
 		s.dispatch(c, callFor(c, handler.Connection, string(handler.Connection), nil, false, roomsOf(sock)), nil, true)
 	}
 }

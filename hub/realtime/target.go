@@ -25,7 +25,11 @@ func (s *Server) Broadcast(event string, args []any, room, exceptSID string) err
 	if exceptSID != "" {
 		op = op.Except(socket.Room(exceptSID))
 	}
-	return op.Emit(event, args...)
+	if err := op.Emit(event, args...); err != nil {
+		return err
+	}
+	s.obs.Delivered(DeliveryBroadcast)
+	return nil
 }
 
 // Send emits to one socket; false when it is not connected here.
@@ -34,7 +38,11 @@ func (s *Server) Send(sid, event string, args []any) bool {
 	if c == nil {
 		return false
 	}
-	return c.sock.Emit(event, args...) == nil
+	if c.sock.Emit(event, args...) != nil {
+		return false
+	}
+	s.obs.Delivered(DeliverySend)
+	return true
 }
 
 // Join adds a socket to a room; false for an unknown socket.

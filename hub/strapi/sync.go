@@ -66,6 +66,8 @@ type Syncer struct {
 
 	version atomic.Int32 // configured, else detected; 0 = not known yet
 	state   atomic.Value // "pending", "ok" or "failing", for Health (never waits for a sync)
+	synced  atomic.Int64 // syncs that succeeded, for metrics
+	failed  atomic.Int64 // and that failed
 
 	mu      sync.Mutex          // one sync at a time
 	last    map[string][]string // the table last applied; nil before the first
@@ -134,6 +136,13 @@ func (s *Syncer) Health() map[string]any {
 	return map[string]any{"roles": s.state.Load(), "version": s.Version()}
 }
 
+// State is the sync's state as Health reports it: "pending", "ok" or
+// "failing".
+func (s *Syncer) State() string { return s.state.Load().(string) }
+
+// Attempts counts the syncs that succeeded and failed since New.
+func (s *Syncer) Attempts() (ok, failed int64) { return s.synced.Load(), s.failed.Load() }
+
 // Sync reads every role from Strapi and, when the table changed, applies it.
 // Concurrent calls run one after the other, so a sync asked for after a change
 // in Strapi always reads after that change. On failure the last table stays in
@@ -145,8 +154,10 @@ func (s *Syncer) Sync(ctx context.Context) (Result, error) {
 	res, err := s.sync(ctx)
 	if err != nil {
 		s.state.Store("failing")
+		s.failed.Add(1)
 	} else {
 		s.state.Store("ok")
+		s.synced.Add(1)
 	}
 	switch {
 	case err != nil && !s.failing:

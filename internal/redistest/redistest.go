@@ -1,6 +1,7 @@
 // Package redistest runs real redis-server processes for tests: each on a free
 // loopback port, with its own temporary directory, no persistence, and the
-// ability to stop it and start it again on the same port (to test outages).
+// ability to stop it and start it again on the same port, or to pause and
+// resume it (to test outages and hangs).
 //
 // When the redis-server binary is missing, tests are skipped, unless
 // IOHUB_REQUIRE_REDIS is set (scripts/test.sh sets it, so CI never skips).
@@ -117,6 +118,28 @@ func (s *Server) Stop() {
 	_ = s.proc.Kill()
 	<-s.exited
 	s.proc = nil
+}
+
+// Pause stops the server's process (SIGSTOP) without closing anything: its
+// connections stay open and unanswered, as a hung server's would (a swap
+// storm, a blocked event loop), which no connection error reveals. Resume
+// continues it; a paused server is still killed when the test ends.
+func (s *Server) Pause() { s.signal(syscall.SIGSTOP) }
+
+// Resume continues a paused server (SIGCONT): it then answers what it was sent
+// meanwhile, in order.
+func (s *Server) Resume() { s.signal(syscall.SIGCONT) }
+
+func (s *Server) signal(sig syscall.Signal) {
+	s.t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.proc == nil {
+		s.t.Fatalf("redistest: %v to a server that is not running", sig)
+	}
+	if err := s.proc.Signal(sig); err != nil {
+		s.t.Fatal(err)
+	}
 }
 
 // Restart starts the stopped server again on the same port, empty.
