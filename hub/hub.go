@@ -22,6 +22,7 @@ import (
 	"github.com/iohub/iohub/hub/handler"
 	"github.com/iohub/iohub/hub/ingress"
 	"github.com/iohub/iohub/hub/kv"
+	"github.com/iohub/iohub/hub/limit"
 	"github.com/iohub/iohub/hub/plugin"
 	"github.com/iohub/iohub/hub/realtime"
 	"github.com/iohub/iohub/hub/sanitize"
@@ -66,6 +67,10 @@ func New(cfg *config.Config, logger *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	limits, err := limit.FromConfig(cfg.Limits)
+	if err != nil {
+		return nil, err
+	}
 	s := &Server{cfg: cfg, log: logger, mux: http.NewServeMux()}
 	clean := sanitize.New(cfg.PrivateFields)
 	s.rt = realtime.New(realtime.Options{
@@ -74,6 +79,7 @@ func New(cfg *config.Config, logger *slog.Logger) (*Server, error) {
 		Rules:     rules,
 		Sanitizer: clean,
 		Logger:    logger.With("component", "realtime"),
+		Limits:    limits,
 	})
 	var em Emitter = s.rt
 	var store kv.Store // nil: the plugin host's in-memory store
