@@ -24,6 +24,7 @@ import (
 	"github.com/iohub/iohub/hub/ingress"
 	"github.com/iohub/iohub/hub/kv"
 	"github.com/iohub/iohub/hub/metrics"
+	"github.com/iohub/iohub/hub/limit"
 	"github.com/iohub/iohub/hub/plugin"
 	"github.com/iohub/iohub/hub/realtime"
 	"github.com/iohub/iohub/hub/sanitize"
@@ -69,6 +70,10 @@ func New(cfg *config.Config, logger *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	limits, err := limit.FromConfig(cfg.Limits)
+	if err != nil {
+		return nil, err
+	}
 	s := &Server{cfg: cfg, log: logger, mux: http.NewServeMux(), metrics: metrics.New(VersionString())}
 	clean := sanitize.New(cfg.PrivateFields)
 	s.rt = realtime.New(realtime.Options{
@@ -78,6 +83,7 @@ func New(cfg *config.Config, logger *slog.Logger) (*Server, error) {
 		Sanitizer: clean,
 		Logger:    logger.With("component", "realtime"),
 		Observer:  s.metrics,
+		Limits:    limits,
 	})
 	var em Emitter = s.rt
 	var store kv.Store // nil: the plugin host's in-memory store

@@ -59,8 +59,13 @@ var dialer = &websocket.Dialer{
 // and returns once the server has acknowledged it. Callbacks must be set on the
 // returned client before calling run.
 func dial(ctx context.Context, port int, auth []byte) (*client, error) {
+	return dialWith(ctx, dialer, port, auth)
+}
+
+// dialWith is dial through d.
+func dialWith(ctx context.Context, d *websocket.Dialer, port int, auth []byte) (*client, error) {
 	url := "ws://127.0.0.1:" + strconv.Itoa(port) + "/socket.io/?EIO=4&transport=websocket"
-	ws, resp, err := dialer.DialContext(ctx, url, nil)
+	ws, resp, err := d.DialContext(ctx, url, nil)
 	if resp != nil && resp.Body != nil {
 		resp.Body.Close()
 	}

@@ -26,6 +26,7 @@ type fanoutConfig struct {
 	posters int     // concurrent HTTP posters
 	rate    float64 // events/s; 0 = closed loop (post as fast as the server accepts)
 	quiet   time.Duration
+	stalled int // extra clients that never read (scenario stalled)
 	// profile, when set, is started on the server for the measured window
 	// (perf); the returned func stops it and returns the server's write system
 	// calls in the window (-1 when not counted).
@@ -139,6 +140,13 @@ func runFanout(ctx context.Context, l launcher, cfg fanoutConfig, round int) (*f
 		return nil, fmt.Errorf("%s: connect %d clients: %w", srv.name, cfg.clients, err)
 	}
 	defer closeAll(clients)
+	if cfg.stalled > 0 {
+		stalled, err := connectStalled(ctx, srv.port, cfg.stalled)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", srv.name, err)
+		}
+		defer closeAll(stalled)
+	}
 
 	p := newPoster(srv.emitURL, cfg.posters)
 	defer p.close()
@@ -228,6 +236,9 @@ func runFanout(ctx context.Context, l launcher, cfg fanoutConfig, round int) (*f
 func modeName(cfg fanoutConfig) string {
 	if cfg.rate > 0 {
 		return "rate"
+	}
+	if cfg.stalled > 0 {
+		return "stalled"
 	}
 	return "closed"
 }

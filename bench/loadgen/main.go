@@ -5,6 +5,7 @@
 // and alternating them, round after round, under the same load:
 //
 //	(a) fanout  N clients in the public room, M content events posted over HTTP
+//	    stalled the same with a client that never reads beside them
 //	    rate    the same at a fixed event rate (latency under a steady load)
 //	(b) idle    many idle connections: RSS and connect CPU per connection
 //	(c) acks    sequential emit-with-ack: Wasm echo handler vs a JS function
@@ -36,7 +37,7 @@ import (
 	"time"
 )
 
-var allScenarios = []string{"fanout", "rate", "idle", "acks", "reload", "cluster", "soak"}
+var allScenarios = []string{"fanout", "stalled", "rate", "idle", "acks", "reload", "cluster", "soak"}
 
 type options struct {
 	scenarios, servers []string
@@ -49,6 +50,7 @@ type options struct {
 	reloadEvery        time.Duration
 	clusterNodes       int
 	soak               soakConfig
+	stalled            int
 	jsonOut, perfDir   string
 	repo               string
 	timeout            time.Duration
@@ -84,6 +86,7 @@ func parseFlags() (*options, error) {
 	flag.DurationVar(&o.reloadFor, "reload-duration", 10*time.Second, "(d) time per phase (steady, then reloading)")
 	flag.DurationVar(&o.reloadEvery, "reload-every", 300*time.Millisecond, "(d) module rewrite interval (the hub debounces 150ms)")
 	flag.IntVar(&o.clusterNodes, "cluster-nodes", 3, "(e) hub nodes in the cluster scenario (2..5); clients, events, size and posters as in (a)")
+	flag.IntVar(&o.stalled, "stalled", 1, "(a') clients that never read")
 	flag.IntVar(&o.soak.clients, "soak-clients", 3000, "(f) soak clients")
 	flag.DurationVar(&o.soak.duration, "soak-duration", 2*time.Minute, "(f) soak time")
 	flag.Float64Var(&o.soak.rate, "soak-rate", 20, "(f) broadcasts per second")
@@ -182,6 +185,7 @@ type results struct {
 	Settings map[string]any  `json:"settings"`
 	Fanout   []*fanoutResult `json:"fanout,omitempty"`
 	Rate     []*fanoutResult `json:"rate,omitempty"`
+	Stalled  []*fanoutResult `json:"stalled,omitempty"`
 	Idle     []*idleResult   `json:"idle,omitempty"`
 	Acks     []*ackResult    `json:"acks,omitempty"`
 	Reload   []*reloadResult `json:"reload,omitempty"`
@@ -367,11 +371,14 @@ func run(ctx context.Context, o *options) (*results, error) {
 // runOne runs one scenario once against one server and records the result.
 func runOne(ctx context.Context, o *options, sc string, l launcher, round int, res *results, fail func(string, ...any)) error {
 	switch sc {
-	case "fanout", "rate":
+	case "fanout", "rate", "stalled":
 		cfg := o.fan
-		if sc == "fanout" {
+		switch sc {
+		case "fanout":
 			cfg.rate = 0
-		} else {
+		case "stalled":
+			cfg.rate, cfg.stalled = 0, o.stalled
+		default:
 			cfg.events = o.rateEvents
 		}
 		if o.perfDir != "" {
@@ -387,9 +394,12 @@ func runOne(ctx context.Context, o *options, sc string, l launcher, round int, r
 		if r.Lost > 0 || r.Duplicated > 0 || r.PostErrors > 0 {
 			fail("%s round %d on %s: %d lost, %d duplicated, %d failed posts", sc, round, r.Server, r.Lost, r.Duplicated, r.PostErrors)
 		}
-		if sc == "fanout" {
+		switch sc {
+		case "fanout":
 			res.Fanout = append(res.Fanout, r)
-		} else {
+		case "stalled":
+			res.Stalled = append(res.Stalled, r)
+		default:
 			res.Rate = append(res.Rate, r)
 		}
 	case "idle":
@@ -437,6 +447,10 @@ func printTables(o *options, res *results) {
 	if len(res.Fanout) > 0 {
 		fanoutTable(fmt.Sprintf("(a) fan-out, closed loop: %d clients x %d events of %d B, %d posters (%s)",
 			o.fan.clients, o.fan.events, o.fan.size, o.fan.posters, rounds), res.Fanout).write(w)
+	}
+	if len(res.Stalled) > 0 {
+		fanoutTable(fmt.Sprintf("(a') fan-out as (a), with %d more clients that never read (4 KiB receive buffer); compare msgs/s with (a) (%s)",
+			o.stalled, rounds), res.Stalled).write(w)
 	}
 	if len(res.Rate) > 0 {
 		fanoutTable(fmt.Sprintf("(a) fan-out, fixed rate: %d clients x %d events at %g/s = %s deliveries/s offered (%s)",

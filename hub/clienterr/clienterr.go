@@ -22,6 +22,16 @@ var (
 	// ([strapi] url) and Strapi could not be asked. The hub fails closed rather than
 	// guess a role.
 	ErrAuthUnavailable = errors.New("Authentication unavailable")
+
+	// ErrTooManyConnections refuses a socket when this node holds
+	// limits.maxConnections sockets, or its client address holds
+	// limits.maxConnectionsPerIP. The client may try again later.
+	ErrTooManyConnections = errors.New("Too many connections")
+
+	// ErrTooManyHandshakes refuses a socket whose client address started more
+	// handshakes than limits.handshakesPerSecondPerIP allows. The client may try
+	// again after a second or so.
+	ErrTooManyHandshakes = errors.New("Too many handshakes")
 )
 
 // Handler ack errors: what a client's ack gets, as {"error": "<message>"}, when
@@ -31,6 +41,10 @@ const (
 	// loaded) while the hub runs; the event was not handled.
 	HandlerUnavailable = "handler unavailable"
 )
+// RateLimited is the ack error of a client event over limits.eventsPerSecond:
+// the ack's argument is {"error": "rate limited"}. An event without an ack is
+// dropped silently.
+const RateLimited = "rate limited"
 
 // Code is a stable, machine-readable HTTP API error code, sent as
 // {"error": {"code": "<Code>", "message": "..."}}.
@@ -75,6 +89,8 @@ const (
 	InvalidTokenCode       Code = "invalid_token"
 	InvalidCredentialsCode Code = "invalid_credentials"
 	AuthUnavailableCode    Code = "auth_unavailable"
+	TooManyConnectionsCode Code = "too_many_connections"
+	TooManyHandshakesCode  Code = "too_many_handshakes"
 )
 
 // Handshake returns what a refused socket is told: the sentinel's message and its
@@ -86,6 +102,10 @@ func Handshake(err error) (message string, code Code) {
 		return ErrInvalidCredentials.Error(), InvalidCredentialsCode
 	case errors.Is(err, ErrAuthUnavailable):
 		return ErrAuthUnavailable.Error(), AuthUnavailableCode
+	case errors.Is(err, ErrTooManyConnections):
+		return ErrTooManyConnections.Error(), TooManyConnectionsCode
+	case errors.Is(err, ErrTooManyHandshakes):
+		return ErrTooManyHandshakes.Error(), TooManyHandshakesCode
 	}
 	return ErrInvalidToken.Error(), InvalidTokenCode
 }

@@ -103,6 +103,10 @@ type Config struct {
 	// HTTP is `[http]`, the HTTP server's timeouts and header limit (see
 	// http.go).
 	HTTP HTTP `toml:"http"`
+
+	// Limits is `[limits]`, connection and event limits (see limits.go).
+	// Default: every limit off.
+	Limits Limits `toml:"limits"`
 }
 
 // IOServerOptions is `[IOServerOptions]`, named as in strapi-plugin-io.

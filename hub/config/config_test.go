@@ -99,6 +99,14 @@ tlsInsecureSkipVerify = true
 
 [http]
 idleTimeout = "2m"
+
+[limits]
+maxConnections = 10000
+maxConnectionsPerIP = 100
+handshakesPerSecondPerIP = 5
+eventsPerSecond = 20
+eventsBurst = 50
+trustedProxies = ["127.0.0.1/32", "10.0.0.0/8"]
 `
 
 func fullConfigWant() *Config {
@@ -179,6 +187,14 @@ func fullConfigWant() *Config {
 			ReadTimeout:       Duration(DefaultReadTimeout),
 			IdleTimeout:       Duration(2 * time.Minute),
 			MaxHeaderBytes:    DefaultMaxHeaderBytes,
+		},
+		Limits: Limits{
+			MaxConnections:           10000,
+			MaxConnectionsPerIP:      100,
+			HandshakesPerSecondPerIP: 5,
+			EventsPerSecond:          20,
+			EventsBurst:              50,
+			TrustedProxies:           []string{"127.0.0.1/32", "10.0.0.0/8"},
 		},
 	}
 }

@@ -18,6 +18,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("[strapi]\nurl = \"http://cms:1337\"\napiToken = \"${T:-x}\"\nversion = 5\npayload = \"flat\"\nsyncInterval = 500\nuserCacheTTL = \"1m\"\n"))
 	f.Add([]byte("[cluster]\nredis = \"rediss://:${P:-x}@h:1/2\"\nnodeId = \"n\"\ntlsInsecureSkipVerify = true\n"))
 	f.Add([]byte("[http]\nreadTimeout = \"5s\"\nidleTimeout = 1000\nwriteTimeout = \"1m\"\nmaxHeaderBytes = \"8KiB\"\n"))
+	f.Add([]byte("[limits]\nmaxConnections = 100\nmaxConnectionsPerIP = 5\nhandshakesPerSecondPerIP = 0.5\neventsPerSecond = 20\neventsBurst = 40\ntrustedProxies = [\"10.0.0.0/8\", \"::1\"]\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := Parse(data, "fuzz.toml")
 		if err != nil {

@@ -85,6 +85,7 @@ func (d *decoder) validate(c *Config) {
 	d.validatePlugins(root.key("plugins"), &c.Plugins)
 	d.validateCluster(root.key("cluster"), &c.Cluster)
 	d.validateHTTP(root.key("http"), &c.HTTP, &c.IO, slices.Contains(c.IO.Transports, "polling"))
+	d.validateLimits(root.key("limits"), &c.Limits)
 }
 
 func (d *decoder) validateIO(p keyPath, io *IOServerOptions) {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/iohub/iohub/hub/auth"
 	"github.com/iohub/iohub/hub/handler"
+	"github.com/iohub/iohub/hub/limit"
 	"github.com/zishang520/socket.io/servers/socket/v3"
 )
 
@@ -22,7 +23,8 @@ type conn struct {
 	sock   *socket.Socket
 	id     *auth.Identity
 	queue  serialQueue
-	closed atomic.Bool // set by the first disconnect report
+	events limit.Bucket // limits.eventsPerSecond
+	closed atomic.Bool  // set by the first disconnect report
 }
 
 // serialQueue runs its tasks one at a time, in order, on a goroutine that exists
@@ -152,6 +154,9 @@ func (s *Server) onClientEvent(c *conn, args []any) {
 		if a, isAck := args[n-1].(socket.Ack); isAck {
 			ack, args = a, args[:n-1]
 		}
+	}
+	if !s.allowEvent(c, event, ack) {
+		return
 	}
 	s.dispatch(c, callFor(c, handler.Event, event, args, ack != nil, roomsOf(c.sock)), ack, false)
 }

@@ -24,8 +24,9 @@ type Observer interface {
 
 // Why a client event reached no handler.
 const (
-	DropNoHandler = "no_handler" // no handler is bound to its name
-	DropQueueFull = "queue_full" // maxPending of the socket's events already wait
+	DropNoHandler   = "no_handler"   // no handler is bound to its name
+	DropQueueFull   = "queue_full"   // maxPending of the socket's events already wait
+	DropRateLimited = "rate_limited" // over limits.eventsPerSecond
 )
 
 // What a delivery was.

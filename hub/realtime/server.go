@@ -16,6 +16,7 @@ import (
 	"github.com/iohub/iohub/hub/clienterr"
 	"github.com/iohub/iohub/hub/config"
 	"github.com/iohub/iohub/hub/handler"
+	"github.com/iohub/iohub/hub/limit"
 	"github.com/iohub/iohub/hub/sanitize"
 	"github.com/zishang520/socket.io/servers/socket/v3"
 )
@@ -26,7 +27,7 @@ type Authenticator interface {
 	Authenticate(ctx context.Context, token string) (auth.Identity, error)
 }
 
-// Options configure a Server. Every field is required.
+// Options configure a Server. Every field is required, except Limits.
 type Options struct {
 	IO        config.IOServerOptions
 	Auth      Authenticator
@@ -39,6 +40,8 @@ type Options struct {
 	// Observer is told about connections, events and deliveries (metrics).
 	// Nil: nobody.
 	Observer Observer
+	// Limits are [limits] (limit.FromConfig). The zero value limits nothing.
+	Limits limit.Settings
 }
 
 // Server is the Socket.IO server with iohub's handshake and rooms.
@@ -54,6 +57,7 @@ type Server struct {
 	obs     Observer
 	// transports are the configured ones, listed by SocketCounts.
 	transports []string
+	adm     admission
 
 	handlers handler.Dispatcher // nil: no events[] handlers
 	conns    sync.Map           // socket id -> *conn
@@ -77,6 +81,7 @@ func New(opts Options) *Server {
 		s.timeout = 10 * time.Second
 	}
 	s.rules.Store(opts.Rules)
+	s.adm.l = limit.New(opts.Limits, nil)
 	// The options go to the server, not to ServeHandler: the server picks its
 	// adapter (session-aware when connection state recovery is on) and connect
 	// timeout from them, and hands them on to the engine.
@@ -114,13 +119,22 @@ func (s *Server) Close() {
 	}
 }
 
-// handshake is the namespace middleware: it authenticates auth.token and either
-// attaches the identity or refuses the socket with one of the clienterr messages.
-// A refused socket never falls back to the public role and never reaches
-// "connection".
+// handshake is the namespace middleware: it applies [limits], authenticates
+// auth.token and either attaches the identity or refuses the socket with one of
+// the clienterr messages. A refused socket never falls back to the public role
+// and never reaches "connection".
 func (s *Server) handshake(sock *socket.Socket, next func(*socket.ExtendedError)) {
+	// Before anything else, so that failed attempts count against the
+	// handshake rate too.
+	release, err := s.adm.admit(sock)
+	if err != nil {
+		s.log.Debug("handshake refused", "socket", sock.Id(), "reason", err)
+		next(s.refusal(err))
+		return
+	}
 	token, ok := handshakeToken(sock.Handshake().Auth)
 	if !ok {
+		release()
 		s.log.Debug("handshake refused", "socket", sock.Id(), "reason", "auth.token is not a string")
 		next(s.refusal(clienterr.ErrInvalidToken))
 		return
@@ -132,6 +146,7 @@ func (s *Server) handshake(sock *socket.Socket, next func(*socket.ExtendedError)
 		defer cancel()
 		id, err := s.auth.Authenticate(ctx, token)
 		if err != nil { // the authenticator logged why
+			release()
 			next(s.refusal(err))
 			return
 		}
