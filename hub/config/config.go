@@ -103,6 +103,10 @@ type Config struct {
 	// HTTP is `[http]`, the HTTP server's timeouts and header limit (see
 	// http.go).
 	HTTP HTTP `toml:"http"`
+
+	// Admin is `[admin]`, the Socket.IO Admin UI (see admin.go). Off by
+	// default.
+	Admin Admin `toml:"admin"`
 }
 
 // IOServerOptions is `[IOServerOptions]`, named as in strapi-plugin-io.
@@ -336,6 +340,7 @@ func Default() *Config {
 		},
 		Cluster: Cluster{ChannelPrefix: DefaultChannelPrefix},
 		HTTP:    defaultHTTP(),
+		Admin:   defaultAdmin(),
 	}
 }
 

@@ -180,6 +180,7 @@ func fullConfigWant() *Config {
 			IdleTimeout:       Duration(2 * time.Minute),
 			MaxHeaderBytes:    DefaultMaxHeaderBytes,
 		},
+		Admin: defaultAdmin(),
 	}
 }
 
@@ -345,6 +346,7 @@ func TestLoad(t *testing.T) {
 	want.Auth.PublicKeyFile = filepath.Join(dir, "keys", "pub.pem")
 	want.Plugins.Dir = filepath.Join(dir, "wasm")
 	want.Plugins.JSRuntime = filepath.Join(dir, "node_modules", "quickjs-wasi", "quickjs.wasm")
+	want.Admin.UIDir = filepath.Join(dir, DefaultAdminUIDir)
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got  %#v\nwant %#v", got, want)
 	}

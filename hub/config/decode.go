@@ -237,7 +237,7 @@ func (d *decoder) decode(m map[string]any, c *Config) {
 	var root keyPath
 	d.unknownKeys(root, m, "listen", "publicRoleName", "permissionMode", "privateFields",
 		"logLevel", "logFormat", "IOServerOptions", "contentTypes", "events", "auth",
-		"strapi", "roles", "api", "plugins", "cluster", "http")
+		"strapi", "roles", "api", "plugins", "cluster", "http", "admin")
 	field(m, root, "listen", d.str, &c.Listen)
 	field(m, root, "publicRoleName", d.str, &c.PublicRoleName)
 	field(m, root, "permissionMode", d.str, &c.PermissionMode)
@@ -280,6 +280,9 @@ func (d *decoder) decode(m map[string]any, c *Config) {
 	}
 	if t, p, ok := d.table(m, root, "http"); ok {
 		d.decodeHTTP(t, p, &c.HTTP)
+	}
+	if t, p, ok := d.table(m, root, "admin"); ok {
+		d.decodeAdmin(t, p, &c.Admin)
 	}
 }
 

@@ -85,6 +85,7 @@ func (d *decoder) validate(c *Config) {
 	d.validatePlugins(root.key("plugins"), &c.Plugins)
 	d.validateCluster(root.key("cluster"), &c.Cluster)
 	d.validateHTTP(root.key("http"), &c.HTTP, &c.IO, slices.Contains(c.IO.Transports, "polling"))
+	d.validateAdmin(root.key("admin"), &c.Admin)
 }
 
 func (d *decoder) validateIO(p keyPath, io *IOServerOptions) {
