@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/iohub/iohub/hub/access"
+	"github.com/iohub/iohub/hub/admin"
 	"github.com/iohub/iohub/hub/auth"
 	"github.com/iohub/iohub/hub/cluster"
 	"github.com/iohub/iohub/hub/config"
@@ -41,6 +42,7 @@ type Server struct {
 	plugins *plugin.Host   // nil without events[]
 	cluster *cluster.Node  // nil without [cluster]
 	syncer  *strapi.Syncer // nil unless [strapi] url and apiToken: roles from Strapi
+	admin   *admin.Admin   // nil unless [admin] enabled
 	em      Emitter
 	mux     *http.ServeMux
 }
@@ -107,6 +109,7 @@ func New(cfg *config.Config, logger *slog.Logger) (*Server, error) {
 
 	s.mux.Handle(cfg.IO.Path+"/", s.rt.Handler())
 	s.mux.Handle("/hub/", s.api)
+	s.wireAdmin()
 
 	// A .js handler file binds itself by its entries' names, so a plugins
 	// directory holding one needs the host without any [[events]].
@@ -197,6 +200,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 // connections). Serve does it when it returns; call it for a Server that never
 // serves.
 func (s *Server) Close() {
+	if s.admin != nil {
+		s.admin.Close()
+	}
 	if s.plugins != nil {
 		_ = s.plugins.Close(context.Background())
 	}
