@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"net"
 	"runtime"
 	"slices"
 	"strings"
@@ -41,7 +42,7 @@ func serializeSocket(sock *socket.Socket) map[string]any {
 		"nsp":       sock.Nsp().Name(),
 		"data":      socketData(sock),
 		"handshake": map[string]any{
-			"address": h.Address,
+			"address": hostOnly(h.Address),
 			"headers": headers(h.Headers),
 			"query":   flatten(h.Query),
 			"issued":  h.Issued,
@@ -52,6 +53,15 @@ func serializeSocket(sock *socket.Socket) map[string]any {
 		},
 		"rooms": rooms(sock),
 	}
+}
+
+// hostOnly is the IP address of host:port, which is what the UI's "IP
+// address" column shows for a Node.js server.
+func hostOnly(addr string) string {
+	if host, _, err := net.SplitHostPort(addr); err == nil {
+		return host
+	}
+	return addr
 }
 
 // clientID is the Engine.IO connection's id, cut to 12 characters as the
