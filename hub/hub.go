@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/iohub/iohub/hub/access"
+	"github.com/iohub/iohub/hub/admin"
 	"github.com/iohub/iohub/hub/auth"
 	"github.com/iohub/iohub/hub/cluster"
 	"github.com/iohub/iohub/hub/config"
@@ -44,6 +45,7 @@ type Server struct {
 	plugins *plugin.Host   // nil without events[]
 	cluster *cluster.Node  // nil without [cluster]
 	syncer  *strapi.Syncer // nil unless [strapi] url and apiToken: roles from Strapi
+	admin   *admin.Admin   // nil unless [admin] enabled
 	em      Emitter
 	mux     *http.ServeMux
 	metrics *metrics.Metrics // GET /hub/metrics; see metrics_wiring.go
@@ -118,6 +120,7 @@ func New(cfg *config.Config, logger *slog.Logger) (*Server, error) {
 
 	s.mux.Handle(cfg.IO.Path+"/", s.rt.Handler())
 	s.mux.Handle("/hub/", s.api)
+	s.wireAdmin()
 
 	// A .js handler file binds itself by its entries' names, so a plugins
 	// directory needs the host without any [[events]]: one may hold a .js
@@ -210,6 +213,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 // connections). Serve does it when it returns; call it for a Server that never
 // serves.
 func (s *Server) Close() {
+	if s.admin != nil {
+		s.admin.Close()
+	}
 	if s.plugins != nil {
 		_ = s.plugins.Close(context.Background())
 	}

@@ -37,7 +37,7 @@ go version
 node --version
 npm --version
 
-step "system packages (Wasm toolchains for the handler examples and test fixtures; redis-server)"
+step "system packages (Wasm toolchains for the handler examples and test fixtures; redis-server; chromium)"
 # Debian 12 packages, each named (installed without recommends, so nothing
 # comes in unnamed):
 #   wabt                      wat2wasm/wasm-objdump: WAT fixtures, module checks
@@ -48,8 +48,10 @@ step "system packages (Wasm toolchains for the handler examples and test fixture
 #   rustc cargo libstd-rust-dev-wasm32
 #                             Debian's rustc 1.63 and its wasm32 std: Rust guests
 #   redis-server              the cluster and KV tests start their own servers
+#   chromium                  headless browser for the e2e Admin UI test
+#                             (e2e/test/admin.test.js, driven by playwright-core)
 pkgs=(wabt clang lld wasi-libc libclang-rt-dev-wasm32 libclang-rt-14-dev
-  rustc cargo libstd-rust-dev-wasm32 redis-server)
+  rustc cargo libstd-rust-dev-wasm32 redis-server chromium)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -72,8 +74,9 @@ if [ -n "$unformatted" ]; then
   exit 1
 fi
 
-step "npm ci at the root (quickjs-wasi: the JavaScript handler runtime; pinned by package-lock.json)"
-# hub/plugin's tests and the e2e tests run .js handlers on its quickjs.wasm.
+step "npm ci at the root (quickjs-wasi: the JavaScript handler runtime; @socket.io/admin-ui: the Admin UI; pinned by package-lock.json)"
+# hub/plugin's tests and the e2e tests run .js handlers on its quickjs.wasm;
+# the e2e Admin UI test loads the UI's ui/dist as the hub serves it.
 npm ci --no-audit --no-fund --loglevel=error
 
 step "go test -race ./... (about 2 minutes; a line per package as it ends)"
@@ -136,7 +139,7 @@ else
   scripts/strapi-install.sh v4 v5
 fi
 
-step "npm ci in e2e/ (socket.io-client, pinned by e2e/package-lock.json)"
+step "npm ci in e2e/ (socket.io-client, playwright-core; pinned by e2e/package-lock.json)"
 cd "$root/e2e"
 npm ci --no-audit --no-fund --loglevel=error
 

@@ -107,6 +107,9 @@ type Config struct {
 	// Limits is `[limits]`, connection and event limits (see limits.go).
 	// Default: every limit off.
 	Limits Limits `toml:"limits"`
+	// Admin is `[admin]`, the Socket.IO Admin UI (see admin.go). Off by
+	// default.
+	Admin Admin `toml:"admin"`
 }
 
 // IOServerOptions is `[IOServerOptions]`, named as in strapi-plugin-io.
@@ -340,6 +343,7 @@ func Default() *Config {
 		},
 		Cluster: Cluster{ChannelPrefix: DefaultChannelPrefix},
 		HTTP:    defaultHTTP(),
+		Admin:   defaultAdmin(),
 	}
 }
 

@@ -196,6 +196,7 @@ func fullConfigWant() *Config {
 			EventsBurst:              50,
 			TrustedProxies:           []string{"127.0.0.1/32", "10.0.0.0/8"},
 		},
+		Admin: defaultAdmin(),
 	}
 }
 
@@ -361,6 +362,7 @@ func TestLoad(t *testing.T) {
 	want.Auth.PublicKeyFile = filepath.Join(dir, "keys", "pub.pem")
 	want.Plugins.Dir = filepath.Join(dir, "wasm")
 	want.Plugins.JSRuntime = filepath.Join(dir, "node_modules", "quickjs-wasi", "quickjs.wasm")
+	want.Admin.UIDir = filepath.Join(dir, DefaultAdminUIDir)
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got  %#v\nwant %#v", got, want)
 	}

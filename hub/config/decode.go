@@ -237,7 +237,7 @@ func (d *decoder) decode(m map[string]any, c *Config) {
 	var root keyPath
 	d.unknownKeys(root, m, "listen", "publicRoleName", "permissionMode", "privateFields",
 		"logLevel", "logFormat", "IOServerOptions", "contentTypes", "events", "auth",
-		"strapi", "roles", "api", "plugins", "cluster", "http", "limits")
+		"strapi", "roles", "api", "plugins", "cluster", "http", "limits", "admin")
 	field(m, root, "listen", d.str, &c.Listen)
 	field(m, root, "publicRoleName", d.str, &c.PublicRoleName)
 	field(m, root, "permissionMode", d.str, &c.PermissionMode)
@@ -283,6 +283,9 @@ func (d *decoder) decode(m map[string]any, c *Config) {
 	}
 	if t, p, ok := d.table(m, root, "limits"); ok {
 		d.decodeLimits(t, p, &c.Limits)
+	}
+	if t, p, ok := d.table(m, root, "admin"); ok {
+		d.decodeAdmin(t, p, &c.Admin)
 	}
 }
 

@@ -13,7 +13,7 @@ import (
 
 // Load reads the config file at path and parses it like [Parse], naming it path
 // in messages. In addition, it resolves relative auth.publicKeyFile,
-// cluster.tlsCAFile, plugins.dir and plugins.jsRuntime against the file's
+// cluster.tlsCAFile, plugins.dir, plugins.jsRuntime and admin.uiDir against the file's
 // directory (the fields then hold absolute paths) and checks that
 // auth.publicKeyFile and cluster.tlsCAFile are readable files (without parsing
 // them).
@@ -65,6 +65,9 @@ func parse(data []byte, name, base string, lookup func(string) (string, bool)) (
 		}
 		if c.Plugins.JSRuntime != "" && !filepath.IsAbs(c.Plugins.JSRuntime) {
 			c.Plugins.JSRuntime = filepath.Join(base, c.Plugins.JSRuntime)
+		}
+		if c.Admin.UIDir != "" && !filepath.IsAbs(c.Admin.UIDir) {
+			c.Admin.UIDir = filepath.Join(base, c.Admin.UIDir)
 		}
 		if f := c.Auth.PublicKeyFile; f != "" {
 			if !filepath.IsAbs(f) {

@@ -86,6 +86,7 @@ func (d *decoder) validate(c *Config) {
 	d.validateCluster(root.key("cluster"), &c.Cluster)
 	d.validateHTTP(root.key("http"), &c.HTTP, &c.IO, slices.Contains(c.IO.Transports, "polling"))
 	d.validateLimits(root.key("limits"), &c.Limits)
+	d.validateAdmin(root.key("admin"), &c.Admin)
 }
 
 func (d *decoder) validateIO(p keyPath, io *IOServerOptions) {

@@ -1,0 +1,19 @@
+package hub
+
+import (
+	"github.com/iohub/iohub/hub/admin"
+)
+
+// wireAdmin adds the Socket.IO Admin UI's namespace and serves the UI at
+// /hub/admin/, when [admin] is enabled.
+func (s *Server) wireAdmin() {
+	cfg := s.cfg.Admin
+	if !cfg.Enabled {
+		return
+	}
+	logger := s.log.With("component", "admin")
+	s.admin = admin.New(admin.Options{Config: cfg, IO: s.rt.IO(), Logger: logger})
+	if cfg.UIDir != "" {
+		s.mux.Handle(admin.UIPath, admin.UIHandler(cfg.UIDir, logger))
+	}
+}
