@@ -145,7 +145,11 @@ func runFanout(ctx context.Context, l launcher, cfg fanoutConfig, round int) (*f
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", srv.name, err)
 		}
-		defer closeAll(stalled)
+		defer func() { // they have no read loop to wait for
+			for _, c := range stalled {
+				c.close()
+			}
+		}()
 	}
 
 	p := newPoster(srv.emitURL, cfg.posters)
