@@ -16,7 +16,6 @@ import (
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
-	"github.com/tetratelabs/wazero/sys"
 
 	"github.com/iohub/iohub/hub/config"
 	"github.com/iohub/iohub/hub/handler"
@@ -54,6 +53,8 @@ type Options struct {
 	// cache, when set, replaces the CacheDir one: tests share an in-memory
 	// cache, so quickjs.wasm compiles once per test binary.
 	cache wazero.CompilationCache
+	// pause, when set, replaces defaultPause: tests pause sooner, or never.
+	pause *pauseConfig
 }
 
 // Host runs the events[] handlers. It implements handler.Dispatcher.
@@ -66,7 +67,8 @@ type Host struct {
 	timeout     time.Duration
 	initTimeout time.Duration
 	maxCalls    int
-	sem         chan struct{}
+	slots       slots
+	pause       pauseConfig
 
 	memLimit int64
 	cache    wazero.CompilationCache
@@ -126,7 +128,11 @@ func New(ctx context.Context, opts Options) (*Host, error) {
 	if h.maxCalls <= 0 {
 		h.maxCalls = runtime.GOMAXPROCS(0)
 	}
-	h.sem = make(chan struct{}, h.maxCalls)
+	h.slots = newSlots(h.maxCalls)
+	h.pause = defaultPause
+	if opts.pause != nil {
+		h.pause = *opts.pause
+	}
 	memLimit := opts.MemoryLimit
 	if memLimit <= 0 {
 		memLimit = 16 << 20
@@ -206,116 +212,6 @@ func (h *Host) Bound(event string) bool {
 		}
 	}
 	return false
-}
-
-// Handle implements handler.Dispatcher. The bindings of call.Event run in
-// configuration order; the first that does not return 0 ends the chain, so a
-// rate limiter or validator bound first guards the handlers after it.
-func (h *Host) Handle(ctx context.Context, call *handler.Call) handler.Outcome {
-	var out handler.Outcome
-	bs := (*h.byEvent.Load())[call.Event]
-	if len(bs) == 0 {
-		return out
-	}
-	// The input of Wasm guests (the ABI's envelope) and of JavaScript
-	// handlers (jsCall), each made once, when a handler of its kind runs.
-	var env, jsIn []byte
-	chain := &chainState{}
-	for _, b := range bs {
-		g := acquire(&b.gen)
-		if g == nil {
-			continue // unloaded or never loaded
-		}
-		var status int32
-		var msg string
-		var err error
-		switch {
-		case g.js != nil && jsIn == nil:
-			jsIn, err = appendJSCall(make([]byte, 0, 256), call)
-		case g.js == nil && env == nil:
-			env, err = appendEnvelope(make([]byte, 0, 512), call)
-		}
-		switch {
-		case err != nil:
-			h.log.Warn("event not passed to handlers: arguments are not JSON", "event", call.Event, "err", err)
-			status, msg = statusError, "handler failed"
-		case g.js != nil:
-			status, msg = h.runJS(ctx, g, jsIn, call, chain)
-		default:
-			status, msg = h.run(ctx, g, b, env, call, chain)
-		}
-		g.release()
-		if status != statusOK {
-			out.Error, out.Reject = msg, status == statusReject
-			break
-		}
-	}
-	out.Replied, out.Reply = chain.replied, chain.reply
-	return out
-}
-
-// run makes the one guest call of an event on one binding.
-func (h *Host) run(ctx context.Context, g *generation, b *binding, env []byte, call *handler.Call, chain *chainState) (int32, string) {
-	select {
-	case h.sem <- struct{}{}:
-	case <-ctx.Done():
-		return statusError, "handler failed"
-	}
-	defer func() { <-h.sem }()
-
-	in, err := g.get(ctx)
-	if err != nil {
-		b.log.Error("handler instance could not be created", "err", err)
-		return statusError, "handler failed"
-	}
-	cs := &callState{input: env, sid: call.Socket.ID, ack: call.Ack, chain: chain,
-		kv: h.kvFor(b.module), log: b.log, target: h.target}
-	cctx, cancel := context.WithTimeout(withCall(ctx, cs), h.timeout)
-	in.stack[0] = uint64(len(env))
-	err = in.onEvent.CallWithStack(cctx, in.stack)
-	cancel()
-	if err != nil {
-		in.close() // a trapped, timed-out or exited instance is never reused
-		b.log.Warn("handler failed; instance discarded", "reason", failureReason(err, h.timeout), "socket", call.Socket.ID)
-		return statusError, "handler failed"
-	}
-	status := int32(in.stack[0])
-	g.put(in) // from here on another call may use in
-	switch status {
-	case statusOK:
-		cs.apply()
-		return statusOK, ""
-	case statusReject:
-		msg := orDefault(cs.errMsg, "rejected")
-		b.log.Debug("handler rejected the event", "message", msg, "socket", call.Socket.ID)
-		return statusReject, msg
-	default:
-		msg := orDefault(cs.errMsg, "handler failed")
-		b.log.Warn("handler returned an error", "status", status, "message", msg, "socket", call.Socket.ID)
-		return statusError, msg
-	}
-}
-
-func orDefault(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
-}
-
-// failureReason says in a log line why a guest call failed.
-func failureReason(err error, timeout time.Duration) string {
-	var exit *sys.ExitError
-	if errors.As(err, &exit) {
-		switch exit.ExitCode() {
-		case sys.ExitCodeDeadlineExceeded:
-			return fmt.Sprintf("timeout: ran longer than %s", timeout)
-		case sys.ExitCodeContextCanceled:
-			return "canceled"
-		}
-		return fmt.Sprintf("exited with code %d", exit.ExitCode())
-	}
-	return "trap: " + err.Error()
 }
 
 // Problems lists, per events[] entry, why its handler is not serving or why its

@@ -120,6 +120,7 @@ func (h *Host) reloadModule(ctx context.Context, name string) {
 		g.put(in)
 		gens[b] = g
 	}
+	h.warmAll(ctx, gens)
 	h.swap(name, c, gens)
 	delete(h.problems, name)
 	verb := "handler module loaded"
