@@ -82,6 +82,7 @@ type Host struct {
 	problems  map[string]string    // module or file name -> why its last load failed
 	js        jsEngine
 	closed    atomic.Bool
+	bg        background
 }
 
 // binding is one events[] entry: an event name bound to a module with a config.
@@ -129,6 +130,7 @@ func New(ctx context.Context, opts Options) (*Host, error) {
 		h.maxCalls = runtime.GOMAXPROCS(0)
 	}
 	h.slots = newSlots(h.maxCalls)
+	h.bg.init()
 	h.pause = defaultPause
 	if opts.pause != nil {
 		h.pause = *opts.pause
@@ -256,6 +258,7 @@ func (h *Host) Close(ctx context.Context) error {
 			g.retire()
 		}
 	}
+	h.bg.stop() // instances being made, before their runtime closes
 	err := h.runtime.Close(ctx)
 	if h.js.engine != nil {
 		err = errors.Join(err, h.js.engine.Close(ctx))

@@ -110,6 +110,7 @@ type pool struct {
 	// initTimeout bounds one build, and with it how long an event waits.
 	initTimeout time.Duration
 	max         int // idle instances kept
+	bg          *background
 
 	live     atomic.Int32 // instances made and not closed, idle or in use
 	building atomic.Bool  // the refill goroutine runs
@@ -129,7 +130,7 @@ type pool struct {
 
 func (h *Host) newPool(kvName, noun string, grace time.Duration, log *slog.Logger, build func(context.Context) (guest, error)) *pool {
 	p := &pool{noun: noun, kvName: kvName, grace: grace, log: log, build: build, initTimeout: h.initTimeout,
-		max: h.maxCalls, failed: make(chan struct{})}
+		max: h.maxCalls, bg: &h.bg, failed: make(chan struct{})}
 	p.breaker.init(h.pause, log)
 	return p
 }
@@ -185,9 +186,9 @@ func (p *pool) get(ctx context.Context) (guest, error) {
 		in := p.idle[n-1]
 		p.idle[n-1] = nil
 		p.idle = p.idle[:n-1]
-		spare := n > 1
+		short := n-1 < p.spares()
 		p.mu.Unlock()
-		if !spare {
+		if short {
 			p.refill()
 		}
 		return in, nil
@@ -235,28 +236,35 @@ func (p *pool) refill() {
 	if !p.wanting() || !p.building.CompareAndSwap(false, true) {
 		return
 	}
-	go p.refillLoop()
+	if !p.bg.goRun(p.refillLoop) {
+		p.building.Store(false) // the host is closing
+	}
 }
 
-// wanting reports whether the pool lacks an instance: none idle, or events
-// waiting, and room for one more.
+// wanting reports whether the pool lacks an instance: fewer idle than it
+// keeps, or events waiting, and room for one more.
 func (p *pool) wanting() bool {
 	if p.closed.Load() || int(p.live.Load()) > p.max {
 		return false
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return len(p.idle) == 0 || len(p.waiters) > 0
+	return len(p.idle) < p.spares() || len(p.waiters) > 0
 }
+
+// spares is how many instances the pool keeps idle at rest: two, so that
+// while one serves an event the other is ready for the next, even when the
+// first one traps.
+func (p *pool) spares() int { return min(2, p.max) }
 
 // refillLoop makes instances while the pool lacks one. One goroutine per
 // pool at a time; a failed build ends it (the next get starts it again), so a
 // module whose init fails does not spin.
 func (p *pool) refillLoop() {
-	defer p.building.Store(false)
 	for p.wanting() {
-		in, err := p.make(context.Background())
+		in, err := p.make(p.bg.ctx)
 		if err != nil && p.closed.Load() {
+			p.building.Store(false)
 			return // replaced meanwhile: nothing to report
 		}
 		if err != nil {
@@ -266,10 +274,15 @@ func (p *pool) refillLoop() {
 			close(p.failed)
 			p.failed = make(chan struct{})
 			p.mu.Unlock()
+			p.building.Store(false)
 			return
 		}
 		p.put(in)
 	}
+	p.building.Store(false)
+	// A get between the last check and the store found the builder
+	// running: check for it again.
+	p.refill()
 }
 
 // put gives a healthy instance to the first waiting event, or to the idle
@@ -363,4 +376,41 @@ func (h *Host) warmAll(ctx context.Context, gens map[*binding]*generation) {
 		}
 		h.warm(ctx, g.pool, prev)
 	}
+}
+
+// background runs the refills, which Close stops and waits for: an instance
+// being made when the runtime closes would race with it.
+type background struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+	mu     sync.Mutex
+	done   bool
+	wg     sync.WaitGroup
+}
+
+func (b *background) init() { b.ctx, b.cancel = context.WithCancel(context.Background()) }
+
+// goRun runs f in a goroutine, unless stop was called.
+func (b *background) goRun(f func()) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.done {
+		return false
+	}
+	b.wg.Add(1)
+	go func() {
+		defer b.wg.Done()
+		f()
+	}()
+	return true
+}
+
+// stop cancels what runs (a build under way fails at its next check) and
+// waits for it.
+func (b *background) stop() {
+	b.mu.Lock()
+	b.done = true
+	b.mu.Unlock()
+	b.cancel()
+	b.wg.Wait()
 }

@@ -113,7 +113,7 @@ func TestReloadUnderLoad(t *testing.T) {
 	stop.Store(true)
 	wg.Wait()
 	if len(failures) > 0 {
-		t.Fatalf("%d failed events, first: %s", len(failures), failures[0])
+		t.Fatalf("%d failed events, first: %s\n%s", len(failures), failures[0], h.logs)
 	}
 	if seen["pong"] == 0 || seen["alive"] == 0 {
 		t.Fatalf("both versions should have answered: %v", seen)
