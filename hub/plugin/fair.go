@@ -32,32 +32,33 @@ func newSlots(n int) slots {
 	return s
 }
 
-// acquire takes a slot for a call of p's handler, and returns what gives it
-// back; false when ctx ended first.
-func (s *slots) acquire(ctx context.Context, p *pool) (func(), bool) {
-	var heavy chan struct{}
+// acquire takes a slot for a call of p's handler; false when ctx ended
+// first. release gives it back, with what acquire returned.
+func (s *slots) acquire(ctx context.Context, p *pool) (heavy bool, ok bool) {
 	if s.heavy != nil && p.isHeavy() {
-		heavy = s.heavy
+		heavy = true
 		select {
-		case heavy <- struct{}{}:
+		case s.heavy <- struct{}{}:
 		case <-ctx.Done():
-			return nil, false
+			return false, false
 		}
 	}
 	select {
 	case s.all <- struct{}{}:
+		return heavy, true
 	case <-ctx.Done():
-		if heavy != nil {
-			<-heavy
+		if heavy {
+			<-s.heavy
 		}
-		return nil, false
+		return false, false
 	}
-	return func() {
-		<-s.all
-		if heavy != nil {
-			<-heavy
-		}
-	}, true
+}
+
+func (s *slots) release(heavy bool) {
+	<-s.all
+	if heavy {
+		<-s.heavy
+	}
 }
 
 func (p *pool) isHeavy() bool {

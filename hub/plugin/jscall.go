@@ -28,7 +28,7 @@ import (
 // handler, cur, is reset): the VM serves on, module state included. A VM
 // that was interrupted, killed, ran out of memory or grew past three
 // quarters of its cap is replaced.
-func (in *jsInstance) call(lim *limit, input []byte, cs *callState) verdict {
+func (in *jsInstance) call(lim limit, input []byte, cs *callState) verdict {
 	c := in.code
 	in.vm.SetDeadline(lim.soft)
 	args := []string{string(input)}
@@ -119,7 +119,7 @@ func appendJSCall(buf []byte, c *handler.Call) ([]byte, error) {
 }
 
 // failed says why a call failed, and logs what the handler logged before.
-func (in *jsInstance) failed(lim *limit, err error, cs *callState) string {
+func (in *jsInstance) failed(lim limit, err error, cs *callState) string {
 	reason := err.Error()
 	switch { // killed first: a VM stuck in a builtin also passed the deadline
 	case errors.Is(err, jsvm.ErrKilled):

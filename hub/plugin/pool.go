@@ -37,6 +37,7 @@ func newGeneration(h *Host, code *compiled, config []byte, log *slog.Logger) *ge
 		}
 		return in, nil
 	})
+	g.pool.hostCalls = true
 	return g
 }
 
@@ -98,18 +99,21 @@ func (g *generation) put(in guest)                                   { g.pool.pu
 // replaced in the background, so an event after a trap or a throw takes a
 // ready one instead of paying for instantiation and init. An event waits for
 // an instance only when every one is busy (the pool then grows, up to
-// maxCalls idle). The idle instances are a stack: the one used last serves
+// maxCalls instances and a spare). The idle instances are a stack: the one used last serves
 // next (warm caches, and a handler's module state carries on from event to
 // event while it is used one at a time); the spare stays underneath.
 type pool struct {
-	noun   string // "instance" or "VM", in log lines
-	kvName string // the KV namespace of the handler
-	grace  time.Duration
-	log    *slog.Logger
-	build  func(context.Context) (guest, error)
+	noun   string        // "instance" or "VM", in log lines
+	kvName string        // the KV namespace of the handler
+	grace  time.Duration // how long past its deadline a guest is killed
+	// hostCalls: the guest calls host functions, which find the call's
+	// state in its context (Wasm); a JavaScript handler reports all at once.
+	hostCalls bool
+	log       *slog.Logger
+	build     func(context.Context) (guest, error)
 	// initTimeout bounds one build, and with it how long an event waits.
 	initTimeout time.Duration
-	max         int // idle instances kept
+	max         int // instances kept, idle or in use: maxCalls, and a spare
 	bg          *background
 
 	live     atomic.Int32 // instances made and not closed, idle or in use
@@ -130,7 +134,7 @@ type pool struct {
 
 func (h *Host) newPool(kvName, noun string, grace time.Duration, log *slog.Logger, build func(context.Context) (guest, error)) *pool {
 	p := &pool{noun: noun, kvName: kvName, grace: grace, log: log, build: build, initTimeout: h.initTimeout,
-		max: h.maxCalls, bg: &h.bg, failed: make(chan struct{})}
+		max: h.maxCalls + 1, bg: &h.bg, failed: make(chan struct{})}
 	p.breaker.init(h.pause, log)
 	return p
 }
@@ -244,7 +248,7 @@ func (p *pool) refill() {
 // wanting reports whether the pool lacks an instance: fewer idle than it
 // keeps, or events waiting, and room for one more.
 func (p *pool) wanting() bool {
-	if p.closed.Load() || int(p.live.Load()) > p.max {
+	if p.closed.Load() || int(p.live.Load()) >= p.max {
 		return false
 	}
 	p.mu.Lock()

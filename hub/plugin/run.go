@@ -22,7 +22,7 @@ type guest interface {
 	// call handles one event under lim: the guest's effects are validated
 	// and recorded in cs (applied by the caller on success), its log lines
 	// written, and what it came to returned.
-	call(lim *limit, input []byte, cs *callState) verdict
+	call(lim limit, input []byte, cs *callState) verdict
 	close()
 }
 
@@ -59,13 +59,13 @@ type limit struct {
 
 // startLimit starts the limit of one guest call. A wall-clock deadline: it
 // counts waiting for a core too.
-func (h *Host) startLimit(ctx context.Context, grace time.Duration) *limit {
+func (h *Host) startLimit(ctx context.Context, grace time.Duration) limit {
 	soft := time.Now().Add(h.timeout)
 	cctx, cancel := context.WithDeadline(ctx, soft.Add(grace))
-	return &limit{timeout: h.timeout, soft: soft, ctx: cctx, cancel: cancel}
+	return limit{timeout: h.timeout, soft: soft, ctx: cctx, cancel: cancel}
 }
 
-func (l *limit) end() { l.cancel() }
+func (l limit) end() { l.cancel() }
 
 // Handle implements handler.Dispatcher. The bindings of call.Event run in
 // configuration order; the first that does not return 0 ends the chain, so a
@@ -120,11 +120,11 @@ func (h *Host) run(ctx context.Context, g *generation, input []byte, call *handl
 	if !p.breaker.allow() {
 		return statusError, clienterr.HandlerPaused
 	}
-	release, ok := h.slots.acquire(ctx, p)
+	heavy, ok := h.slots.acquire(ctx, p)
 	if !ok {
 		return statusError, clienterr.HandlerFailed
 	}
-	defer release()
+	defer h.slots.release(heavy)
 
 	in, err := p.get(ctx)
 	if err != nil {
@@ -134,7 +134,11 @@ func (h *Host) run(ctx context.Context, g *generation, input []byte, call *handl
 	cs := &callState{input: input, sid: call.Socket.ID, ack: call.Ack, chain: chain,
 		kv: h.kvFor(p.kvName), log: g.log, target: h.target, config: g.config}
 	start := time.Now()
-	lim := h.startLimit(withCall(ctx, cs), p.grace)
+	cctx := ctx
+	if p.hostCalls {
+		cctx = withCall(ctx, cs)
+	}
+	lim := h.startLimit(cctx, p.grace)
 	v := in.call(lim, input, cs)
 	lim.end()
 	p.observe(time.Since(start), h.timeout, v)

@@ -26,7 +26,7 @@ type wasmGuest struct {
 
 // call makes the ABI's one call, hub_on_event; the guest's host calls record
 // its effects in cs. A trapped, timed-out or exited instance is never reused.
-func (in *wasmGuest) call(lim *limit, input []byte, cs *callState) verdict {
+func (in *wasmGuest) call(lim limit, input []byte, cs *callState) verdict {
 	in.stack[0] = uint64(len(input))
 	if err := in.onEvent.CallWithStack(lim.ctx, in.stack); err != nil {
 		return verdict{status: statusError, msg: clienterr.HandlerFailed, stopped: failureReason(err, lim.timeout)}
