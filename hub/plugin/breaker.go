@@ -28,9 +28,10 @@ type breaker struct {
 	cfg pauseConfig
 	log *slog.Logger
 
-	until   atomic.Int64 // unix nanoseconds the pause lasts until; 0: not paused
-	probing atomic.Bool  // the pause ended: the next outcome decides
-	calls   atomic.Int64 // calls in the current window
+	until    atomic.Int64 // unix nanoseconds the pause lasts until; 0: not paused
+	probing  atomic.Bool  // the pause ended: the next outcome decides
+	counting atomic.Bool  // the window has strikes: calls are counted
+	calls    atomic.Int64 // calls in the current window, once counting
 
 	mu      sync.Mutex
 	start   time.Time // of the window
@@ -46,7 +47,9 @@ func (b *breaker) init(cfg pauseConfig, log *slog.Logger) {
 func (b *breaker) allow() bool {
 	until := b.until.Load()
 	if until == 0 {
-		b.calls.Add(1)
+		if b.counting.Load() { // not otherwise: a shared counter costs on every call
+			b.calls.Add(1)
+		}
 		return true
 	}
 	if time.Now().UnixNano() < until {
@@ -86,9 +89,10 @@ func (b *breaker) fail(reason string) {
 	if b.until.Load() != 0 {
 		return // a call that started before the pause
 	}
-	if now.Sub(b.start) > b.cfg.Window {
+	if now.Sub(b.start) > b.cfg.Window || !b.counting.Load() {
 		b.start, b.strikes = now, 0
 		b.calls.Store(1)
+		b.counting.Store(true)
 	}
 	b.strikes++
 	calls := b.calls.Load()
@@ -108,4 +112,5 @@ func (b *breaker) pause(now time.Time, reason, why string) {
 		"strikes", b.strikes, "calls", b.calls.Load(), "window", b.cfg.Window, "last", reason, "retry_in", b.backoff)
 	b.start, b.strikes = now, 0
 	b.calls.Store(0)
+	b.counting.Store(false)
 }

@@ -133,7 +133,6 @@ func (h *Host) run(ctx context.Context, g *generation, input []byte, call *handl
 	}
 	cs := &callState{input: input, sid: call.Socket.ID, ack: call.Ack, chain: chain,
 		kv: h.kvFor(p.kvName), log: g.log, target: h.target, config: g.config}
-	start := time.Now()
 	cctx := ctx
 	if p.hostCalls {
 		cctx = withCall(ctx, cs)
@@ -141,7 +140,7 @@ func (h *Host) run(ctx context.Context, g *generation, input []byte, call *handl
 	lim := h.startLimit(cctx, p.grace)
 	v := in.call(lim, input, cs)
 	lim.end()
-	p.observe(time.Since(start), h.timeout, v)
+	p.observe(time.Since(lim.soft.Add(-h.timeout)), h.timeout, v)
 	if v.keep {
 		p.put(in) // from here on another call may use in
 	} else {
