@@ -37,8 +37,9 @@ type Options struct {
 	// CacheDir is the compilation cache. Empty means a private directory under
 	// the user's cache directory; "-" means no disk cache.
 	CacheDir string
-	// MaxCalls bounds guest calls running at once, over all modules, and each
-	// pool's idle instances. Zero means GOMAXPROCS.
+	// MaxCalls bounds guest calls running at once, over all modules (those
+	// of slow handlers to one fewer, fair.go); each pool keeps at most one
+	// instance more than that. Zero means GOMAXPROCS.
 	MaxCalls int
 	// KV stores handler state. Nil means a fresh in-memory store.
 	KV kv.Store
