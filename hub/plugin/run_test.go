@@ -233,3 +233,32 @@ func TestFairness(t *testing.T) {
 		t.Errorf("the slow handler completed %d calls while the fast one made 200: the fast one waited for it", n)
 	}
 }
+
+// TestJSPause: the same pause for a JavaScript handler that keeps running
+// past its deadline; its throws are not strikes.
+func TestJSPause(t *testing.T) {
+	dir := t.TempDir()
+	writeJS(t, dir, "h.js", `module.exports = { name: 'e', handler: (ctx, socket, what, ack) => {
+  if (what === 'loop') for (;;) {}
+  if (what === 'throw') throw new Error('no');
+  ack('ok');
+} };`)
+	pc := pauseConfig{Strikes: 2, Window: time.Hour, Backoff: time.Hour, MaxBackoff: time.Hour}
+	h := newJSHost(t, dir, Options{Timeout: 100 * time.Millisecond, pause: &pc}, "e=h")
+	for i := 0; i < 5; i++ {
+		if out := h.handle(event("e", true, "throw")); out.Error != "no" {
+			t.Fatalf("throw %d: %s", i, fmtOutcome(out))
+		}
+	}
+	for i := 0; i < 2; i++ {
+		if out := h.handle(event("e", true, "loop")); out.Error != clienterr.HandlerFailed {
+			t.Fatalf("loop %d: %s", i, fmtOutcome(out))
+		}
+	}
+	if out := h.handle(event("e", true, "fine")); out.Error != clienterr.HandlerPaused {
+		t.Fatalf("after 2 timeouts: %s", fmtOutcome(out))
+	}
+	if logs := h.logs.String(); !strings.Contains(logs, "handler paused") || !strings.Contains(logs, "timeout: ran longer than 100ms") {
+		t.Errorf("no pause reason in the log:\n%s", logs)
+	}
+}
