@@ -128,7 +128,7 @@ func (h *Host) run(ctx context.Context, g *generation, input []byte, call *handl
 
 	in, err := p.get(ctx)
 	if err != nil {
-		g.log.Error("handler "+p.noun+" could not be created", "err", err)
+		g.log.Error("no handler "+p.noun+" ready for the event", "err", err)
 		return statusError, clienterr.HandlerFailed
 	}
 	cs := &callState{input: input, sid: call.Socket.ID, ack: call.Ack, chain: chain,
