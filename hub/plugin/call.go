@@ -15,6 +15,7 @@ import (
 // in the call's context, so host functions find it without a lookup table.
 type callState struct {
 	input   []byte // what input_read copies: the envelope, or the config in hub_init
+	config  []byte // the binding's config: a JavaScript handler's ctx.config
 	init    bool   // hub_init: socket effects are denied
 	sid     string // the socket the event is about
 	ack     bool   // the client asked for an ack

@@ -49,11 +49,12 @@ func TestMemoryCapStopsGrowth(t *testing.T) {
 	h := newHost(t, dir, Options{MemoryLimit: 2 << 20}, "e=m")
 	g := acquire(&h.bindings[0].gen)
 	defer g.release()
-	in, err := g.get(t.Context())
+	gi, err := g.pool.get(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer in.close()
+	defer g.pool.discard(gi)
+	in := gi.(*wasmGuest)
 	for in.mod.Memory().Size() < 64<<20 {
 		if _, ok := in.mod.Memory().Grow(1); !ok {
 			break

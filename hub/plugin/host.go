@@ -17,7 +17,6 @@ import (
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
-	"github.com/tetratelabs/wazero/sys"
 
 	"github.com/iohub/iohub/hub/config"
 	"github.com/iohub/iohub/hub/handler"
@@ -40,8 +39,9 @@ type Options struct {
 	// CacheDir is the compilation cache. Empty means a private directory under
 	// the user's cache directory; "-" means no disk cache.
 	CacheDir string
-	// MaxCalls bounds guest calls running at once, over all modules, and each
-	// pool's idle instances. Zero means GOMAXPROCS.
+	// MaxCalls bounds guest calls running at once, over all modules (those
+	// of slow handlers to one fewer, fair.go); each pool keeps at most one
+	// instance more than that. Zero means GOMAXPROCS.
 	MaxCalls int
 	// KV stores handler state. Nil means a fresh in-memory store.
 	KV kv.Store
@@ -59,6 +59,8 @@ type Options struct {
 	// cache, when set, replaces the CacheDir one: tests share an in-memory
 	// cache, so quickjs.wasm compiles once per test binary.
 	cache wazero.CompilationCache
+	// pause, when set, replaces defaultPause: tests pause sooner, or never.
+	pause *pauseConfig
 }
 
 // Host runs the events[] handlers. It implements handler.Dispatcher.
@@ -71,7 +73,8 @@ type Host struct {
 	timeout     time.Duration
 	initTimeout time.Duration
 	maxCalls    int
-	sem         chan struct{}
+	slots       slots
+	pause       pauseConfig
 
 	memLimit int64
 	cache    wazero.CompilationCache
@@ -89,6 +92,7 @@ type Host struct {
 	unavail   unavailable          // events whose handlers were removed
 	js        jsEngine
 	closed    atomic.Bool
+	bg        background
 }
 
 // binding is one events[] entry: an event name bound to a module with a config.
@@ -137,7 +141,12 @@ func New(ctx context.Context, opts Options) (*Host, error) {
 	if h.maxCalls <= 0 {
 		h.maxCalls = runtime.GOMAXPROCS(0)
 	}
-	h.sem = make(chan struct{}, h.maxCalls)
+	h.slots = newSlots(h.maxCalls)
+	h.bg.init()
+	h.pause = defaultPause
+	if opts.pause != nil {
+		h.pause = *opts.pause
+	}
 	memLimit := opts.MemoryLimit
 	if memLimit <= 0 {
 		memLimit = 16 << 20
@@ -221,121 +230,6 @@ func (h *Host) Bound(event string) bool {
 	return h.loaded(event) || h.unavail.has(event)
 }
 
-// Handle implements handler.Dispatcher. The bindings of call.Event run in
-// configuration order; the first that does not return 0 ends the chain, so a
-// rate limiter or validator bound first guards the handlers after it.
-func (h *Host) Handle(ctx context.Context, call *handler.Call) handler.Outcome {
-	var out handler.Outcome
-	bs := (*h.byEvent.Load())[call.Event]
-	ran := false
-	// The input of Wasm guests (the ABI's envelope) and of JavaScript
-	// handlers (jsCall), each made once, when a handler of its kind runs.
-	var env, jsIn []byte
-	chain := &chainState{}
-	for _, b := range bs {
-		g := acquire(&b.gen)
-		if g == nil {
-			continue // unloaded or never loaded
-		}
-		ran = true
-		var status int32
-		var msg string
-		var err error
-		switch {
-		case g.js != nil && jsIn == nil:
-			jsIn, err = appendJSCall(make([]byte, 0, 256), call)
-		case g.js == nil && env == nil:
-			env, err = appendEnvelope(make([]byte, 0, 512), call)
-		}
-		switch {
-		case err != nil:
-			h.log.Warn("event not passed to handlers: arguments are not JSON", "event", call.Event, "err", err)
-			status, msg = statusError, "handler failed"
-		case g.js != nil:
-			status, msg = h.runJS(ctx, g, jsIn, call, chain)
-		default:
-			status, msg = h.run(ctx, g, b, env, call, chain)
-		}
-		g.release()
-		if status != statusOK {
-			out.Error, out.Reject = msg, status == statusReject
-			break
-		}
-	}
-	if !ran {
-		return h.unavailableOutcome(call)
-	}
-	out.Replied, out.Reply = chain.replied, chain.reply
-	return out
-}
-
-// run makes the one guest call of an event on one binding.
-func (h *Host) run(ctx context.Context, g *generation, b *binding, env []byte, call *handler.Call, chain *chainState) (int32, string) {
-	select {
-	case h.sem <- struct{}{}:
-	case <-ctx.Done():
-		return statusError, "handler failed"
-	}
-	defer func() { <-h.sem }()
-
-	in, err := g.get(ctx)
-	if err != nil {
-		b.log.Error("handler instance could not be created", "err", err)
-		return statusError, "handler failed"
-	}
-	cs := &callState{input: env, sid: call.Socket.ID, ack: call.Ack, chain: chain,
-		kv: h.kvFor(b.module), log: b.log, target: h.target}
-	cctx, bud := startBudget(withCall(ctx, cs), h.timeout)
-	in.stack[0] = uint64(len(env))
-	err = in.onEvent.CallWithStack(cctx, in.stack)
-	bud.end()
-	if err != nil {
-		in.close() // a trapped, timed-out or exited instance is never reused
-		b.log.Warn("handler failed; instance discarded", "reason", failureReason(err, h.timeout), "socket", call.Socket.ID)
-		return statusError, "handler failed"
-	}
-	status := int32(in.stack[0])
-	g.put(in) // from here on another call may use in
-	switch status {
-	case statusOK:
-		cs.apply()
-		return statusOK, ""
-	case statusReject:
-		msg := orDefault(cs.errMsg, "rejected")
-		b.log.Debug("handler rejected the event", "message", msg, "socket", call.Socket.ID)
-		return statusReject, msg
-	default:
-		msg := orDefault(cs.errMsg, "handler failed")
-		b.log.Warn("handler returned an error", "status", status, "message", msg, "socket", call.Socket.ID)
-		return statusError, msg
-	}
-}
-
-func orDefault(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
-}
-
-// failureReason says in a log line why a guest call failed.
-func failureReason(err error, timeout time.Duration) string {
-	if r := budgetReason(err); r != "" {
-		return r
-	}
-	var exit *sys.ExitError
-	if errors.As(err, &exit) {
-		switch exit.ExitCode() {
-		case sys.ExitCodeDeadlineExceeded:
-			return fmt.Sprintf("timeout: ran longer than %s", timeout)
-		case sys.ExitCodeContextCanceled:
-			return "canceled"
-		}
-		return fmt.Sprintf("exited with code %d", exit.ExitCode())
-	}
-	return "trap: " + err.Error()
-}
-
 // Problems lists, per events[] entry, why its handler is not serving or why its
 // module's last reload failed; empty when all is well. For `hub check`.
 func (h *Host) Problems() []string {
@@ -378,6 +272,7 @@ func (h *Host) Close(ctx context.Context) error {
 			g.retire()
 		}
 	}
+	h.bg.stop() // instances being made, before their runtime closes
 	err := h.runtime.Close(ctx)
 	if h.js.engine != nil {
 		err = errors.Join(err, h.js.engine.Close(ctx))

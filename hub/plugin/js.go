@@ -14,7 +14,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -125,17 +124,17 @@ type jsCode struct {
 	names []string
 	log   *slog.Logger
 	took  time.Duration
-	idle  chan *jsInstance
+	pool  *pool
 
 	// refs counts the generations built on this version, plus one while it
 	// serves (as compiled.refs); the VMs are closed when it reaches zero.
-	refs   atomic.Int32
-	closed atomic.Bool
-	mu     sync.Mutex // orders put against close
+	refs atomic.Int32
 }
 
-// jsInstance is one VM that ran the prelude and the file.
+// jsInstance is one VM that ran the prelude and the file: the JavaScript
+// engine behind the run path (jscall.go).
 type jsInstance struct {
+	code                    *jsCode
 	vm                      *jsvm.VM
 	dispatch, resume, abort jsvm.Value
 }
@@ -143,51 +142,17 @@ type jsInstance struct {
 func (c *jsCode) retain() { c.refs.Add(1) }
 
 func (c *jsCode) release() {
-	if c.refs.Add(-1) != 0 {
-		return
-	}
-	c.mu.Lock()
-	c.closed.Store(true)
-	c.mu.Unlock()
-	for {
-		select {
-		case in := <-c.idle:
-			in.vm.Close()
-		default:
-			return
-		}
+	if c.refs.Add(-1) == 0 {
+		c.pool.close(nil)
 	}
 }
 
-// get returns an idle VM or makes one.
-func (c *jsCode) get(ctx context.Context) (*jsInstance, error) {
-	select {
-	case in := <-c.idle:
-		return in, nil
-	default:
-		in, _, err := c.newInstance(ctx)
-		return in, err
-	}
-}
+func (in *jsInstance) close() { in.vm.Close() }
 
-// put returns a healthy VM to the pool, or closes it when the pool is full,
-// the VM grew too large, or this version is gone.
-func (c *jsCode) put(in *jsInstance) {
-	if in.vm.Closed() || int64(in.vm.MemorySize()) > c.host.jsMemory()*3/4 {
-		in.vm.Close()
-		return
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.closed.Load() {
-		in.vm.Close()
-		return
-	}
-	select {
-	case c.idle <- in:
-	default:
-		in.vm.Close()
-	}
+// tooBig reports whether the VM grew past three quarters of its cap: it is
+// replaced before its next event would run out of memory.
+func (in *jsInstance) tooBig() bool {
+	return int64(in.vm.MemorySize()) > in.code.host.jsMemory()*3/4
 }
 
 // jsLoad is what the prelude's loader returns.
@@ -235,7 +200,7 @@ func (c *jsCode) newInstance(ctx context.Context) (*jsInstance, []string, error)
 	}
 	writeLogs(c.log, ld.Logs)
 	g := vm.Global()
-	in := &jsInstance{vm: vm, dispatch: vm.Get(g, "__iohub_d"), resume: vm.Get(g, "__iohub_r"), abort: vm.Get(g, "__iohub_abort")}
+	in := &jsInstance{code: c, vm: vm, dispatch: vm.Get(g, "__iohub_d"), resume: vm.Get(g, "__iohub_r"), abort: vm.Get(g, "__iohub_abort")}
 	vm.Free(g)
 	if in.dispatch == 0 || in.resume == 0 || in.abort == 0 || vm.Closed() {
 		return fail(fmt.Errorf("%s: the prelude's entry points are missing", c.name))
@@ -303,14 +268,23 @@ func (h *Host) loadJS(ctx context.Context, name, path string, b []byte, hash str
 	}
 	start := time.Now()
 	c := &jsCode{host: h, name: name, path: path, hash: hash, size: len(b), src: wrapSource(name, string(b)),
-		log: h.log.With("plugin", name), idle: make(chan *jsInstance, h.maxCalls)}
+		log: h.log.With("plugin", name)}
+	// Twice the deadline: the interrupt hook stops scripts at the deadline;
+	// the kill is for code that does not poll it.
+	c.pool = h.newPool(name, "VM", h.timeout, c.log, func(ctx context.Context) (guest, error) {
+		in, _, err := c.newInstance(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return in, nil
+	})
 	c.refs.Store(1) // the caller's reference
 	in, names, err := c.newInstance(ctx)
 	if err != nil {
 		return nil, err
 	}
 	c.names, c.took = names, time.Since(start)
-	c.put(in)
+	c.pool.adopt(in)
 	return c, nil
 }
 

@@ -8,83 +8,66 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/iohub/iohub/hub/access"
+	"github.com/iohub/iohub/hub/clienterr"
 	"github.com/iohub/iohub/hub/handler"
 	"github.com/iohub/iohub/hub/plugin/jsvm"
 )
 
-// runJS handles one event with a JavaScript binding: one call of the
-// prelude's dispatcher with the event (appendJSCall),
-// the job queue when the handler returned a promise, then the outcome's
-// effects through the same validation and the same apply as a Wasm guest's.
+// call handles one event in the VM: one call of the prelude's dispatcher
+// with the event (appendJSCall), the job queue when the handler returned a
+// promise, then the outcome's effects through the same validation as a Wasm
+// guest's (addJS), applied by the run path (run.go).
 //
 // A handler that throws, rejects, runs past the deadline or out of memory
 // has no socket effect; the client's ack gets {"error": message}: the
 // exception's message, or "handler failed" when the hub stopped it. Its log
-// lines are written either way. The VM is discarded after any failure, so
-// the next event starts from a VM in a known state.
-func (h *Host) runJS(ctx context.Context, g *generation, env []byte, call *handler.Call, chain *chainState) (int32, string) {
-	select {
-	case h.sem <- struct{}{}:
-	case <-ctx.Done():
-		return statusError, "handler failed"
+// lines are written either way. A throw from the handler's own code is
+// caught by the prelude, which leaves the VM as after any event (its
+// handler, cur, is reset): the VM serves on, module state included. A VM
+// that was interrupted, killed, ran out of memory or grew past three
+// quarters of its cap is replaced.
+func (in *jsInstance) call(lim limit, input []byte, cs *callState) verdict {
+	c := in.code
+	in.vm.SetDeadline(lim.soft)
+	args := []string{string(input)}
+	if len(cs.config) > 2 { // not "{}"
+		args = append(args, string(cs.config))
 	}
-	defer func() { <-h.sem }()
-
-	c := g.js
-	in, err := c.get(ctx)
-	if err != nil {
-		g.log.Error("handler VM could not be created", "err", err)
-		return statusError, "handler failed"
-	}
-	deadline := time.Now().Add(h.timeout)
-	in.vm.SetDeadline(deadline)
-	// The interrupt hook stops scripts at the deadline; the context is the
-	// fallback for code that does not poll it.
-	cctx, cancel := context.WithDeadline(ctx, deadline.Add(h.timeout))
-	args := []string{string(env)}
-	if len(g.config) > 2 { // not "{}"
-		args = append(args, string(g.config))
-	}
-	out, err := in.vm.CallString(cctx, in.dispatch, args...)
+	out, err := in.vm.CallString(lim.ctx, in.dispatch, args...)
 	if err == nil && out == "" { // a promise is pending: run what it waits for
-		if err = in.vm.RunJobs(cctx); err == nil {
-			out, err = in.vm.CallString(cctx, in.resume)
+		if err = in.vm.RunJobs(lim.ctx); err == nil {
+			out, err = in.vm.CallString(lim.ctx, in.resume)
 		}
 	}
-	cancel()
 	if err != nil {
-		h.jsFailed(in, g, call, err)
-		in.vm.Close()
-		return statusError, "handler failed"
+		return verdict{status: statusError, msg: clienterr.HandlerFailed, stopped: in.failed(lim, err, cs)}
 	}
 	o, err := parseJSOutcome([]byte(out))
 	if err != nil {
-		in.vm.Close()
-		g.log.Error("handler outcome unreadable; VM discarded", "err", err, "socket", call.Socket.ID)
-		return statusError, "handler failed"
+		cs.log.Error("handler outcome unreadable; VM discarded", "err", err, "socket", cs.sid)
+		return verdict{status: statusError, msg: clienterr.HandlerFailed, fault: true}
 	}
-	writeLogs(g.log, o.Logs)
+	writeLogs(cs.log, o.Logs)
+	keep := !in.vm.Closed() && !in.vm.Interrupted() && !in.tooBig()
 	if o.Status != statusOK {
-		in.vm.Close()
-		msg := orDefault(o.Message, "handler failed")
+		msg := orDefault(o.Message, clienterr.HandlerFailed)
 		if len(msg) > maxErrorMessage {
 			msg = msg[:maxErrorMessage]
 		}
-		g.log.Warn("handler threw", "message", msg, "stack", fixStack(c.name, o.Stack), "socket", call.Socket.ID)
-		return statusError, msg
+		cs.log.Warn("handler threw", "message", msg, "stack", fixStack(c.name, o.Stack), "socket", cs.sid)
+		// QuickJS's heap limit throws a catchable "out of memory": the
+		// handler's state may be half-built, and it will likely run out again.
+		oom := strings.Contains(o.Message, "out of memory")
+		return verdict{status: statusError, msg: msg, keep: keep && !oom, fault: oom}
 	}
-	c.put(in) // from here on another call may use the VM
-	cs := &callState{sid: call.Socket.ID, ack: call.Ack, chain: chain, kv: h.kvFor(c.name), log: g.log, target: h.target}
 	for _, e := range o.Effects {
 		if err := cs.addJS(e); err != nil {
-			g.log.Warn("handler effect dropped", "err", err, "socket", call.Socket.ID)
+			cs.log.Warn("handler effect dropped", "err", err, "socket", cs.sid)
 		}
 	}
-	cs.apply()
-	return statusOK, ""
+	return verdict{status: statusOK, keep: keep}
 }
 
 // appendJSCall appends the dispatcher's input for call: four JSON texts on
@@ -135,14 +118,14 @@ func appendJSCall(buf []byte, c *handler.Call) ([]byte, error) {
 	return appendJSON(buf, c.Socket.Claims)
 }
 
-// jsFailed logs why a call failed and what the handler logged before.
-func (h *Host) jsFailed(in *jsInstance, g *generation, call *handler.Call, err error) {
+// failed says why a call failed, and logs what the handler logged before.
+func (in *jsInstance) failed(lim limit, err error, cs *callState) string {
 	reason := err.Error()
 	switch { // killed first: a VM stuck in a builtin also passed the deadline
 	case errors.Is(err, jsvm.ErrKilled):
-		reason = fmt.Sprintf("timeout: killed after %s inside code that does not check its deadline", 2*h.timeout)
+		reason = fmt.Sprintf("timeout: killed after %s inside code that does not check its deadline", 2*lim.timeout)
 	case in.vm.Interrupted():
-		reason = fmt.Sprintf("timeout: ran longer than %s", h.timeout)
+		reason = fmt.Sprintf("timeout: ran longer than %s", lim.timeout)
 	}
 	var exc *jsvm.Exception
 	if errors.As(err, &exc) && strings.Contains(exc.Message, "out of memory") {
@@ -150,17 +133,17 @@ func (h *Host) jsFailed(in *jsInstance, g *generation, call *handler.Call, err e
 	}
 	// The logs of the event are still in the VM when it stopped cleanly.
 	if !in.vm.Closed() {
-		in.vm.SetDeadline(time.Now().Add(h.timeout))
-		ctx, cancel := context.WithTimeout(context.Background(), 2*h.timeout)
-		out, aerr := in.vm.CallString(ctx, in.abort)
-		cancel()
+		alim := in.code.host.startLimit(context.Background(), lim.timeout, false)
+		in.vm.SetDeadline(alim.soft)
+		out, aerr := in.vm.CallString(alim.ctx, in.abort)
+		alim.end()
 		if aerr == nil {
 			if o, perr := parseJSOutcome([]byte(out)); perr == nil {
-				writeLogs(g.log, o.Logs)
+				writeLogs(cs.log, o.Logs)
 			}
 		}
 	}
-	g.log.Warn("handler failed; VM discarded", "reason", reason, "socket", call.Socket.ID)
+	return reason
 }
 
 // jsOutcome is what the prelude's dispatcher reports for one event.

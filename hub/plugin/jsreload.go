@@ -94,6 +94,7 @@ func (h *Host) reloadJSModule(ctx context.Context, name, path string) {
 		}
 		gens[b] = newJSGeneration(h, c, b.config, h.log.With("plugin", c.name, "event", b.event))
 	}
+	h.warmAll(ctx, gens)
 	h.swapJS(name, c, gens)
 	h.loadedFile(name, path)
 	verb := "handler module loaded"
@@ -179,6 +180,14 @@ func (h *Host) reloadAuto(ctx context.Context) {
 			}
 			continue
 		}
+		if c == nil {
+			continue // unchanged
+		}
+		var prevPool *pool
+		if prev != nil {
+			prevPool = prev.code.pool
+		}
+		h.warm(ctx, c.pool, prevPool)
 		a := &autoJS{code: c}
 		for _, ev := range c.names {
 			b := &binding{index: -1, event: ev, module: name, config: []byte("{}"), log: log.With("event", ev)}

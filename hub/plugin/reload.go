@@ -110,6 +110,7 @@ func (h *Host) reloadModule(ctx context.Context, name string) {
 		g.put(in)
 		gens[b] = g
 	}
+	h.warmAll(ctx, gens)
 	h.swap(name, c, gens)
 	h.loadedFile(name, path)
 	verb := "handler module loaded"

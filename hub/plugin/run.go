@@ -1,0 +1,179 @@
+package plugin
+
+import (
+	"context"
+	"time"
+
+	"github.com/iohub/iohub/hub/clienterr"
+	"github.com/iohub/iohub/hub/handler"
+)
+
+// The one run path of both engines. An event's call on a binding goes
+// through the same steps whatever runs it: the pause check (breaker.go), a
+// slot of the global semaphore (fair.go), an instance from the handler's pool
+// (pool.go), the per-call limit, the engine's call, the verdict's handling
+// (keep or discard the instance, count a failure), and the effects, applied
+// only on success. What differs is behind guest: a Wasm instance (wasm.go)
+// or a QuickJS VM (jscall.go).
+
+// guest is one prepared instance of an engine: instantiated, initialised,
+// ready for events. It is used by one call at a time.
+type guest interface {
+	// call handles one event under lim: the guest's effects are validated
+	// and recorded in cs (applied by the caller on success), its log lines
+	// written, and what it came to returned.
+	call(lim limit, input []byte, cs *callState) verdict
+	close()
+}
+
+// verdict is what one guest call came to.
+type verdict struct {
+	status int32  // statusOK, statusReject or statusError
+	msg    string // what the client's ack gets when not statusOK
+	// stopped says why the hub stopped the guest (a timeout, a trap, an
+	// exit, a kill); empty when the guest returned by itself.
+	stopped string
+	// keep: the instance is in a known state and may serve again. A guest
+	// that was stopped, ran out of memory or grew past its cap is not.
+	keep bool
+	// fault: the guest left itself unusable (out of memory) without being
+	// stopped.
+	fault bool
+}
+
+// strike reports whether the call counts toward pausing the handler: the
+// guest was stopped or broke itself, which costs the hub, unlike a
+// handler's ordinary error or rejection.
+func (v verdict) strike() bool { return v.stopped != "" || v.fault }
+
+// limit is the per-call limit of one guest call, started and ended by
+// startLimit and end only, on the same goroutine.
+//
+// Wasm guests get a CPU-time budget (budget.go): the guard's tick stops the
+// guest once it has run for the timeout, whatever the wait for a core.
+// JavaScript handlers still get a wall-clock deadline: the guest should stop
+// by soft (the interrupt hook's deadline); ctx ends grace later, where the
+// instrumented check in QuickJS kills it.
+type limit struct {
+	timeout time.Duration
+	soft    time.Time
+	ctx     context.Context
+	cancel  func()
+}
+
+// startLimit starts the limit of one guest call: a CPU budget when cpu is
+// set, else a wall-clock deadline (which counts waiting for a core too).
+func (h *Host) startLimit(ctx context.Context, grace time.Duration, cpu bool) limit {
+	soft := time.Now().Add(h.timeout)
+	if cpu {
+		cctx, bud := startBudget(ctx, h.timeout)
+		return limit{timeout: h.timeout, soft: soft, ctx: cctx, cancel: bud.end}
+	}
+	cctx, cancel := context.WithDeadline(ctx, soft.Add(grace))
+	return limit{timeout: h.timeout, soft: soft, ctx: cctx, cancel: cancel}
+}
+
+func (l limit) end() { l.cancel() }
+
+// Handle implements handler.Dispatcher. The bindings of call.Event run in
+// configuration order; the first that does not return 0 ends the chain, so a
+// rate limiter or validator bound first guards the handlers after it.
+func (h *Host) Handle(ctx context.Context, call *handler.Call) handler.Outcome {
+	var out handler.Outcome
+	bs := (*h.byEvent.Load())[call.Event]
+	ran := false
+	// The input of Wasm guests (the ABI's envelope) and of JavaScript
+	// handlers (jsCall), each made once, when a handler of its kind runs.
+	var env, jsIn []byte
+	chain := &chainState{}
+	for _, b := range bs {
+		g := acquire(&b.gen)
+		if g == nil {
+			continue // unloaded or never loaded
+		}
+		ran = true
+		var in []byte
+		var err error
+		if g.js != nil {
+			if jsIn == nil {
+				jsIn, err = appendJSCall(make([]byte, 0, 256), call)
+			}
+			in = jsIn
+		} else {
+			if env == nil {
+				env, err = appendEnvelope(make([]byte, 0, 512), call)
+			}
+			in = env
+		}
+		status, msg := int32(statusError), clienterr.HandlerFailed
+		if err != nil {
+			h.log.Warn("event not passed to handlers: arguments are not JSON", "event", call.Event, "err", err)
+		} else {
+			status, msg = h.run(ctx, g, in, call, chain)
+		}
+		g.release()
+		if status != statusOK {
+			out.Error, out.Reject = msg, status == statusReject
+			break
+		}
+	}
+	if !ran {
+		return h.unavailableOutcome(call)
+	}
+	out.Replied, out.Reply = chain.replied, chain.reply
+	return out
+}
+
+// run makes the one guest call of an event on one binding's generation.
+func (h *Host) run(ctx context.Context, g *generation, input []byte, call *handler.Call, chain *chainState) (int32, string) {
+	p := g.pool
+	if !p.breaker.allow() {
+		return statusError, clienterr.HandlerPaused
+	}
+	heavy, ok := h.slots.acquire(ctx, p)
+	if !ok {
+		return statusError, clienterr.HandlerFailed
+	}
+	defer h.slots.release(heavy)
+
+	in, err := p.get(ctx)
+	if err != nil {
+		g.log.Error("no handler "+p.noun+" ready for the event", "err", err)
+		return statusError, clienterr.HandlerFailed
+	}
+	cs := &callState{input: input, sid: call.Socket.ID, ack: call.Ack, chain: chain,
+		kv: h.kvFor(p.kvName), log: g.log, target: h.target, config: g.config}
+	cctx := ctx
+	if p.hostCalls {
+		cctx = withCall(ctx, cs)
+	}
+	lim := h.startLimit(cctx, p.grace, g.js == nil)
+	v := in.call(lim, input, cs)
+	lim.end()
+	p.observe(time.Since(lim.soft.Add(-h.timeout)), h.timeout, v)
+	if v.keep {
+		p.put(in) // from here on another call may use in
+	} else {
+		p.discard(in)
+	}
+	if v.stopped != "" {
+		g.log.Warn("handler failed; "+p.noun+" discarded", "reason", v.stopped, "socket", call.Socket.ID)
+	}
+	if v.strike() {
+		p.breaker.fail(orDefault(v.stopped, v.msg))
+	} else {
+		p.breaker.succeed()
+	}
+	if v.status == statusOK {
+		cs.apply()
+		return statusOK, ""
+	}
+	return v.status, v.msg
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}

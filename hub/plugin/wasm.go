@@ -1,0 +1,119 @@
+package plugin
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/sys"
+
+	"github.com/iohub/iohub/hub/clienterr"
+)
+
+// wasmGuest is one instantiated, initialised Wasm module: the Wasm engine
+// behind the run path (run.go).
+type wasmGuest struct {
+	mod     api.Module
+	onEvent api.Function
+	stack   []uint64
+	log     *slog.Logger
+}
+
+// call makes the ABI's one call, hub_on_event; the guest's host calls record
+// its effects in cs. A trapped, timed-out or exited instance is never reused.
+func (in *wasmGuest) call(lim limit, input []byte, cs *callState) verdict {
+	in.stack[0] = uint64(len(input))
+	if err := in.onEvent.CallWithStack(lim.ctx, in.stack); err != nil {
+		return verdict{status: statusError, msg: clienterr.HandlerFailed, stopped: failureReason(err, lim.timeout)}
+	}
+	switch status := int32(in.stack[0]); status {
+	case statusOK:
+		return verdict{status: statusOK, keep: true}
+	case statusReject:
+		msg := orDefault(cs.errMsg, "rejected")
+		in.log.Debug("handler rejected the event", "message", msg, "socket", cs.sid)
+		return verdict{status: statusReject, msg: msg, keep: true}
+	default:
+		msg := orDefault(cs.errMsg, clienterr.HandlerFailed)
+		in.log.Warn("handler returned an error", "status", status, "message", msg, "socket", cs.sid)
+		return verdict{status: statusError, msg: msg, keep: true}
+	}
+}
+
+func (in *wasmGuest) close() { _ = in.mod.Close(context.Background()) }
+
+// failureReason says in a log line why a guest call failed.
+func failureReason(err error, timeout time.Duration) string {
+	if r := budgetReason(err); r != "" {
+		return r
+	}
+	var exit *sys.ExitError
+	if errors.As(err, &exit) {
+		switch exit.ExitCode() {
+		case sys.ExitCodeDeadlineExceeded:
+			return fmt.Sprintf("timeout: ran longer than %s", timeout)
+		case sys.ExitCodeContextCanceled:
+			return "canceled"
+		}
+		return fmt.Sprintf("exited with code %d", exit.ExitCode())
+	}
+	return "trap: " + err.Error()
+}
+
+// newWasm instantiates the module and runs _initialize, hub_abi_version and
+// hub_init, each under the init deadline.
+func (g *generation) newWasm(ctx context.Context) (*wasmGuest, error) {
+	h := g.host
+	// The start function, _initialize and hub_init run under one budget.
+	ctx, bud := startBudget(ctx, h.initTimeout)
+	defer bud.end()
+	cfg := wazero.NewModuleConfig().
+		WithName("").
+		WithStartFunctions(). // _initialize is called below, under the deadline
+		WithStdout(&lineWriter{log: g.log, level: slog.LevelInfo}).
+		WithStderr(&lineWriter{log: g.log, level: slog.LevelWarn}).
+		WithSysWalltime().
+		WithSysNanotime().
+		WithRandSource(rand.Reader)
+	mod, err := h.runtime.InstantiateModule(ctx, g.code.cm, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: instantiate: %v", ErrInvalidModule, g.code.name, err)
+	}
+	in := &wasmGuest{mod: mod, onEvent: mod.ExportedFunction("hub_on_event"), stack: make([]uint64, 1), log: g.log}
+	fail := func(format string, args ...any) (*wasmGuest, error) {
+		in.close()
+		return nil, fmt.Errorf("%w: %s: %s", ErrInvalidModule, g.code.name, fmt.Sprintf(format, args...))
+	}
+	if g.code.hasStart {
+		if _, err := mod.ExportedFunction("_initialize").Call(ctx); err != nil {
+			return fail("_initialize failed: %v", err)
+		}
+	}
+	v, err := mod.ExportedFunction("hub_abi_version").Call(ctx)
+	if err != nil {
+		return fail("hub_abi_version failed: %v", err)
+	}
+	if int32(v[0]) != ABIVersion {
+		return fail("hub_abi_version returned %d; this hub speaks ABI version %d", int32(v[0]), ABIVersion)
+	}
+	if g.code.hasInit {
+		cs := &callState{input: g.config, init: true, chain: &chainState{}, kv: h.kvFor(g.code.name), log: g.log, target: h.target}
+		res, err := mod.ExportedFunction("hub_init").Call(withCall(ctx, cs), uint64(len(g.config)))
+		if err != nil {
+			return fail("hub_init failed: %v", err)
+		}
+		if st := int32(res[0]); st != statusOK {
+			msg := cs.errMsg
+			if msg == "" {
+				msg = "no message"
+			}
+			return fail("hub_init returned %d: %s", st, msg)
+		}
+	}
+	return in, nil
+}
