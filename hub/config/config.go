@@ -235,6 +235,14 @@ type Auth struct {
 	// Leeway is `leeway`, the clock skew allowed on exp/nbf/iat. Default 30s;
 	// from 0 to 5m.
 	Leeway Duration `toml:"leeway"`
+
+	// RequireExp is `requireExp`: refuse tokens without an exp claim. Default
+	// true (Defaults; the Go zero value false accepts them). Strapi's
+	// users-permissions tokens always carry exp (30 days by default, v5 access
+	// tokens minutes) unless Strapi was configured to issue tokens that never
+	// expire; such a token, once leaked, would work forever, so accepting
+	// it takes a deliberate requireExp = false.
+	RequireExp bool `toml:"requireExp"`
 }
 
 // Role is `[roles.<Name>]`.
@@ -318,6 +326,7 @@ func Default() *Config {
 			RoleClaim:         "role",
 			AuthenticatedRole: DefaultAuthenticatedRole,
 			Leeway:            Duration(30 * time.Second),
+			RequireExp:        true,
 		},
 		Strapi: Strapi{
 			CacheSize:    10000,

@@ -63,6 +63,7 @@ requireConfirmed = true
 issuer = "https://issuer.example.com"
 audience = "hub"
 leeway = "1m"
+requireExp = false
 
 [strapi]
 url = "https://cms.example.com/"
