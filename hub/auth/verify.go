@@ -16,6 +16,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/iohub/iohub/hub/access"
 	"github.com/iohub/iohub/hub/clienterr"
 	"github.com/iohub/iohub/hub/config"
 )
@@ -257,9 +258,24 @@ func (a *Authenticator) Authenticate(ctx context.Context, token string) (Identit
 		return id, nil
 	case a.strapi.apiToken != "" && verified && id.UserID != "":
 		// The signature proves the id; the hub's token reads the user.
-		return a.withStrapiUser(ctx, id)
+		return a.strapiRoleUsable(ctx)(a.withStrapiUser(ctx, id))
 	}
-	return a.withStrapi(ctx, token, id, verified)
+	return a.strapiRoleUsable(ctx)(a.withStrapi(ctx, token, id, verified))
+}
+
+// strapiRoleUsable refuses an identity whose role, as Strapi named it, cannot be
+// a room (access.CheckRoleName): such a user would share a user's or a socket's
+// room. Claim roles were checked already (roleFromClaims).
+func (a *Authenticator) strapiRoleUsable(ctx context.Context) func(Identity, error) (Identity, error) {
+	return func(id Identity, err error) (Identity, error) {
+		if err != nil {
+			return id, err
+		}
+		if rerr := access.CheckRoleName(id.Role); rerr != nil {
+			return Identity{}, a.refuse(ctx, clienterr.ErrInvalidCredentials, fmt.Errorf("strapi role %q: %v", id.Role, rerr))
+		}
+		return id, nil
+	}
 }
 
 // parse returns the token's claims. verified is true when the signature was checked

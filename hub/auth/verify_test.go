@@ -231,6 +231,12 @@ func TestRoleAndStanding(t *testing.T) {
 		{"confirmed, required", confirm, with(base, "confirmed", true), "Authenticated", nil},
 		{"no confirmed claim, required", confirm, base, "Authenticated", nil},
 		{"blocked beats a role", hsConfig(), with(base, "blocked", true, "role", "Editor"), "", clienterr.ErrInvalidCredentials},
+		// A role is a room: names of user rooms and socket ids are not roles.
+		{"user room as role", hsConfig(), with(base, "role", "user:1"), "", clienterr.ErrInvalidToken},
+		{"user room as role object", hsConfig(), with(base, "role", map[string]any{"name": "User:1"}), "", clienterr.ErrInvalidToken},
+		{"user room at a dotted path", dotted, with(base, "app", map[string]any{"role": "user:2"}), "", clienterr.ErrInvalidToken},
+		{"socket id as role", hsConfig(), with(base, "role", "oRtb1M5vAJ3KBmAAAAAAAAAA"), "", clienterr.ErrInvalidToken},
+		{"user: inside a name is fine", hsConfig(), with(base, "role", "Power user:s"), "Power user:s", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

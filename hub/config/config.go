@@ -170,10 +170,10 @@ type Recovery struct {
 	// when the table is present. Must be > 0.
 	MaxDisconnectionDuration Duration `toml:"maxDisconnectionDuration"`
 
-	// SkipMiddlewares is `skipMiddlewares`. Default false. Even when true, iohub
-	// still re-runs authentication on a recovered connection: the user's role may
-	// have changed (or the user been blocked) while it was away, and the role
-	// decides its rooms.
+	// SkipMiddlewares is `skipMiddlewares`. Default false, and true is a config
+	// problem: a recovered connection always passes the handshake again, since
+	// the token may have expired, the user been blocked or the role changed
+	// while it was away. It is read only to say so (Node's default is true).
 	SkipMiddlewares bool `toml:"skipMiddlewares"`
 }
 
@@ -237,7 +237,7 @@ type Auth struct {
 	Leeway Duration `toml:"leeway"`
 
 	// RequireExp is `requireExp`: refuse tokens without an exp claim. Default
-	// true (Defaults; the Go zero value false accepts them). Strapi's
+	// true (Default(); the Go zero value false accepts them). Strapi's
 	// users-permissions tokens always carry exp (30 days by default, v5 access
 	// tokens minutes) unless Strapi was configured to issue tokens that never
 	// expire; such a token, once leaked, would work forever, so accepting

@@ -67,9 +67,10 @@ type Syncer struct {
 	version atomic.Int32 // configured, else detected; 0 = not known yet
 	state   atomic.Value // "pending", "ok" or "failing", for Health (never waits for a sync)
 
-	mu      sync.Mutex          // one sync at a time
-	last    map[string][]string // the table last applied; nil before the first
-	failing bool                // the last sync failed (logged once until it recovers)
+	mu       sync.Mutex          // one sync at a time
+	last     map[string][]string // the table last applied; nil before the first
+	failing  bool                // the last sync failed (logged once until it recovers)
+	badNames map[string]bool     // role names refused by access.CheckRoleName, already logged
 }
 
 // New builds a Syncer. It does not contact Strapi.
@@ -99,6 +100,7 @@ func New(opts Options) *Syncer {
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
 	}
+	s.badNames = map[string]bool{}
 	s.version.Store(int32(opts.Config.Version))
 	s.state.Store("pending")
 	return s
@@ -188,6 +190,15 @@ func (s *Syncer) sync(ctx context.Context) (Result, error) {
 		name := r.ref.Name
 		if r.ref.Type == "public" {
 			name = s.opts.PublicRole
+		}
+		if err := access.CheckRoleName(name); err != nil {
+			// Its room would be a user's or a socket's; its users are
+			// refused at the handshake too (auth). Said once per name.
+			if !s.badNames[name] {
+				s.badNames[name] = true
+				s.log.Warn("strapi: role left out: its name cannot be a room; rename it in Strapi", "role", name, "reason", err.Error())
+			}
+			continue
 		}
 		// Strapi does not insist on unique role names; two roles of one name
 		// share a room, so they share its permissions.
