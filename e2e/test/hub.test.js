@@ -74,6 +74,10 @@ for (const transport of ['websocket', 'polling']) {
         expired: mintJWT({ id: 1, iat: now - 7200 }, { ttl: -3600 }),
         garbage: 'not.a.jwt',
         'alg none': `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from(`{"id":1,"exp":${now + 60}}`).toString('base64url')}.`,
+        'no exp (requireExp is on by default)': mintJWT({ id: 1, exp: undefined }),
+        'iat an hour ahead': mintJWT({ id: 1, iat: now + 3600 }),
+        // A role room must never be a user's room: user 1's private messages.
+        'role claim user:1': mintJWT({ id: 2, role: 'user:1' }),
       };
       for (const [name, token] of Object.entries(bad)) {
         await assert.rejects(conn({ token }), (err) => {

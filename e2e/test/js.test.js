@@ -207,3 +207,78 @@ jsRuntime = "app/node_modules/quickjs-wasi/quickjs.wasm"
     }
   });
 });
+
+// strapi-plugin-io 2's object forms, next to version 1's positional ones.
+const V2 = `
+const article = { uid: 'api::blog.article', singularName: 'article',
+  attributes: { author: { type: 'relation', relation: 'manyToOne', target: 'plugin::users-permissions.user' } } };
+module.exports = [
+  { name: 'v2:emit', handler: ({ strapi }, socket, ack) => {
+      strapi.$io.emit({ event: 'create', schema: 'api::message.message', data: { id: 1, text: 'v2', password: 'secret' } });
+      strapi.$io.emit({ event: 'update', schema: article, data: { id: 2, title: 't', author: { id: 7, username: 'ann' } } });
+      strapi.$io.emit('api::message.message.update', { id: 1, text: 'v1' });
+      ack('ok');
+  } },
+  { name: 'v2:raw', handler: ({ strapi }, socket, rooms, ack) => {
+      strapi.$io.raw({ event: 'dm', data: { to: rooms }, rooms });
+      strapi.$io.raw({ event: 'lobby', data: 'hi', room: 'Public' });
+      strapi.$io.raw('v1', { n: 1 }, { room: 'Public' });
+      ack('ok');
+  } },
+];
+`;
+
+describe('JavaScript handlers: the plugin API in all its forms', () => {
+  let hub;
+  const open = [];
+  const conn = async (opts = {}) => {
+    const s = await connect(hub.url, opts);
+    open.push(s);
+    return s;
+  };
+  before(async () => {
+    if (!existsSync(runtime)) throw new Error(`${runtime} is missing: run npm ci at the repository root`);
+    const dir = mkdtempSync(join(tmpdir(), 'iohub-js-v2-'));
+    write(dir, 'v2.js', V2);
+    hub = await startHub(baseConfig(`
+[plugins]
+dir = "${dir}"
+jsRuntime = "${runtime}"
+[roles.Public]
+permissions = ["api::message.message.find"]
+[roles.Authenticated]
+permissions = ["api::message.message.*", "api::blog.article.update"]
+`));
+  });
+  after(async () => {
+    for (const s of open) s.close();
+    assert.equal(await hub.stop(), 0);
+  });
+
+  it('$io.emit({ event, schema, data }): permission-checked, named after singularName, shaped as REST v4', async () => {
+    const anon = await conn();
+    const user = await conn({ token: mintJWT({ id: 7 }) });
+    assert.equal(await ackOf(anon, 'v2:emit'), 'ok');
+    await fence(hub.url, [anon, user]);
+    assert.deepEqual(anon.received, [], 'Public may only find');
+    assert.deepEqual(user.received.map((m) => [m.event, ...m.args]), [
+      ['message:create', { data: { id: 1, attributes: { text: 'v2' } }, meta: {} }],
+      ['article:update', { data: { id: 2, attributes: { title: 't', author: { data: { id: 7, attributes: { username: 'ann' } } } } }, meta: {} }],
+      ['message:update', { id: 1, text: 'v1' }],
+    ]);
+  });
+
+  it('$io.raw({ event, data, rooms }): one packet { data } to the union of the rooms', async () => {
+    const anon = await conn();
+    const a = await conn({ token: mintJWT({ id: 1 }) });
+    const b = await conn({ token: mintJWT({ id: 2 }) });
+    const c = await conn({ token: mintJWT({ id: 3 }) });
+    const rooms = ['user:1', 'Authenticated', 'user:2'];
+    assert.equal(await ackOf(anon, 'v2:raw', rooms), 'ok');
+    await fence(hub.url, [anon, a, b, c]);
+    for (const s of [a, b, c]) {
+      assert.deepEqual(s.received.map((m) => [m.event, ...m.args]), [['dm', { data: { to: rooms } }]], 'one copy, wrapped in { data }');
+    }
+    assert.deepEqual(anon.received.map((m) => [m.event, ...m.args]), [['lobby', { data: 'hi' }], ['v1', { n: 1 }]]);
+  });
+});

@@ -22,7 +22,9 @@ credentials = true
 maxDisconnectionDuration = "30s"
 [roles.Authenticated]
 permissions = ["api::message.message.create"]
-`).replace('[IOServerOptions]\n', '[IOServerOptions]\npath = "/realtime"\n');
+`).replace('[IOServerOptions]\n', '[IOServerOptions]\npath = "/realtime"\n')
+  // No clock skew allowance, so a token can expire while its client is away.
+  .replace('[auth]\n', '[auth]\nleeway = 0\n');
 
 describe('IOServerOptions', () => {
   let hub;
@@ -74,5 +76,39 @@ describe('IOServerOptions', () => {
     await dmGot;
     assert.deepEqual(got, [{ n: 0 }, { n: 1 }, { n: 2 }]);
     socket.close();
+  });
+
+  it('does not recover a session whose token expired while it was away', async () => {
+    const exp = Math.floor(Date.now() / 1000) + 3;
+    const socket = io(hub.url, {
+      path: '/realtime',
+      transports: ['websocket'],
+      auth: { token: mintJWT({ id: 6, exp }) },
+      // Come back only after the token has expired.
+      reconnectionDelay: 4000,
+      reconnectionDelayMax: 4000,
+      randomizationFactor: 0,
+    });
+    const got = [];
+    socket.on('message:create', (m) => got.push(m));
+    socket.on('dm', (m) => got.push(m));
+    await once(socket, 'connect');
+    const first = once(socket, 'message:create');
+    await api(hub.url, '/hub/emit', { event: 'api::message.message.create', data: { n: 0 } });
+    await first;
+    assert.ok(Date.now() / 1000 < exp, 'the machine was too slow: the token expired before the test dropped the connection');
+
+    const refused = once(socket, 'connect_error');
+    socket.io.engine.close();
+    // Sent while the client is away: a recovered session would replay both.
+    await api(hub.url, '/hub/raw', { event: 'dm', data: 'private', room: 'user:6' });
+    await api(hub.url, '/hub/emit', { event: 'api::message.message.create', data: { n: 1 } });
+    const [err] = await refused;
+    socket.close();
+    assert.ok(Date.now() / 1000 >= exp);
+    assert.equal(err.message, 'Invalid token.');
+    assert.equal(err.data?.code, 'invalid_token');
+    assert.equal(socket.connected, false);
+    assert.deepEqual(got, [{ n: 0 }]);
   });
 });

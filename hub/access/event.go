@@ -15,10 +15,32 @@ type ContentEvent struct {
 	UID     string // "api::message.message"
 	Action  string // "create"
 	APIName string // "message": the part of the uid after "::" and before the first "."
+	// Prefix, when set (by Named), replaces APIName in the event name only.
+	Prefix string
 }
 
-// Name is the Socket.IO event name clients listen for: "<apiName>:<action>".
-func (e ContentEvent) Name() string { return e.APIName + ":" + e.Action }
+// Name is the Socket.IO event name clients listen for: "<apiName>:<action>", or
+// "<prefix>:<action>" for an event made by Named.
+func (e ContentEvent) Name() string {
+	if e.Prefix != "" {
+		return e.Prefix + ":" + e.Action
+	}
+	return e.APIName + ":" + e.Action
+}
+
+// Named returns e sent as "<prefix>:<action>": strapi-plugin-io 2's
+// $io.emit({ event, schema, data }) names events after the schema's
+// singularName, not the API name. Who receives it is unchanged (the uid
+// decides). prefix must be a uid segment (letters, digits, '-', '_').
+func (e ContentEvent) Named(prefix string) (ContentEvent, error) {
+	if !validSegment(prefix) {
+		return ContentEvent{}, fmt.Errorf("event name prefix must be letters, digits, '-' or '_', got %q", prefix)
+	}
+	if prefix != e.APIName { // the default name needs no override
+		e.Prefix = prefix
+	}
+	return e, nil
+}
 
 // Permission is the full "<uid>.<action>" string.
 func (e ContentEvent) Permission() string { return e.UID + "." + e.Action }

@@ -48,7 +48,8 @@ type role struct {
 }
 
 // New builds the rules from role name -> permission strings. A permission is a full
-// "<uid>.<action>" string, "<prefix>.*" (any last segment), or "*" alone.
+// "<uid>.<action>" string, "<prefix>.*" (any last segment), or "*" alone. Every
+// name must pass CheckRoleName.
 func New(roles map[string][]string, mode Mode) (*Rules, error) {
 	if mode != ModeAction && mode != ModeRead {
 		return nil, fmt.Errorf("access: unknown permission mode %q", mode)
@@ -60,6 +61,9 @@ func New(roles map[string][]string, mode Mode) (*Rules, error) {
 	}
 	sort.Strings(names)
 	for _, name := range names {
+		if err := CheckRoleName(name); err != nil {
+			return nil, fmt.Errorf("access: role %q: %v", name, err)
+		}
 		ro := role{name: name, exact: map[string]struct{}{}}
 		for _, p := range roles[name] {
 			switch {

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/iohub/iohub/hub/access"
 )
 
 // Identity is who a socket is, as decided at its handshake. The hub joins the socket
@@ -78,6 +80,9 @@ func roleFromClaims(claims map[string]any, path, fallback string) (string, error
 		return fallback, nil
 	}
 	if name, ok := roleName(v); ok {
+		if err := access.CheckRoleName(name); err != nil {
+			return "", fmt.Errorf("role claim %q: %v", path, err)
+		}
 		return name, nil
 	}
 	return "", fmt.Errorf("role claim %q is not a role name or an object with a name", path)

@@ -25,7 +25,7 @@ var ErrNoSigningKey = errors.New("auth: no signing key: set auth.jwtSecret (and 
 // sub becomes a JSON number when it is a canonical integer ("1" -> 1), as Strapi v4
 // writes ids, else a string; an empty sub omits id. An empty role omits the role
 // claim (the token then gets auth.authenticatedRole). ttl 0 omits exp: the token
-// never expires; a negative ttl is an error.
+// never expires, so it is refused with auth.requireExp; a negative ttl is an error.
 func (a *Authenticator) Mint(role, sub string, ttl time.Duration) (string, error) {
 	if a.secret == nil {
 		return "", ErrNoSigningKey
@@ -42,6 +42,9 @@ func (a *Authenticator) Mint(role, sub string, ttl time.Duration) (string, error
 	}
 	if ttl < 0 {
 		return "", fmt.Errorf("auth: negative token lifetime %v", ttl)
+	}
+	if ttl == 0 && a.cfg.RequireExp {
+		return "", errors.New("auth: a token without exp (ttl 0) would be refused: auth.requireExp is true")
 	}
 	now := a.now()
 	claims := jwt.MapClaims{"iat": now.Unix()}

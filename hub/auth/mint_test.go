@@ -103,6 +103,12 @@ func TestMintErrors(t *testing.T) {
 	if _, err := a.Mint("Editor", "1", -time.Second); err == nil {
 		t.Fatal("negative ttl accepted")
 	}
+	needExp := hsConfig()
+	needExp.RequireExp = true
+	a = newAuth(t, needExp, config.Strapi{})
+	if _, err := a.Mint("Editor", "1", 0); err == nil || !strings.Contains(err.Error(), "requireExp") {
+		t.Fatalf("ttl 0 with requireExp: error = %v, want one naming requireExp", err)
+	}
 }
 
 func mustDecode(t *testing.T, seg string) string {

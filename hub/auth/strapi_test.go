@@ -184,6 +184,8 @@ func TestStrapiNotAskedForBadTokens(t *testing.T) {
 		{"bad role claim", hsConfig(), hsToken(t, with(base, "role", 1))},
 		{"no key: malformed", noKeyConfig(), "a.b.c"},
 		{"no key: expired", noKeyConfig(), hsToken(t, expired)},
+		{"no key: iat in the future", noKeyConfig(), hsToken(t, with(base, "iat", t0.Add(time.Hour).Unix()))},
+		{"no key: no exp, requireExp", func() config.Auth { c := noKeyConfig(); c.RequireExp = true; return c }(), hsToken(t, with(base, "exp", nil))},
 		{"no key: alg none", noKeyConfig(), b64(`{"alg":"none"}`) + "." + b64(mustJSON(base)) + "."},
 		{"no key: alg not allowed", func() config.Auth { c := noKeyConfig(); c.Algorithms = []string{"RS256"}; return c }(), hsToken(t, base)},
 		{"no key: issuer mismatch", func() config.Auth { c := noKeyConfig(); c.Issuer = "cms"; return c }(), hsToken(t, with(base, "iss", "other"))},

@@ -11,10 +11,12 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/iohub/iohub/hub/access"
 	"github.com/iohub/iohub/hub/clienterr"
 	"github.com/iohub/iohub/hub/config"
 )
@@ -54,15 +56,18 @@ type Authenticator struct {
 	strapi    *strapiClient  // nil when [strapi] url is empty
 
 	now func() time.Time // the clock; tests replace it
+
+	noExpOnce sync.Once // the first token refused for lacking exp is logged at warn
 }
 
 // New builds an Authenticator. It reads and parses auth.publicKeyFile, checks that
 // auth.algorithms can be verified with the configured keys, and prepares the Strapi
 // client when strapi.URL is set. publicRole is the room of anonymous sockets.
 //
-// Tokens without exp are accepted (golang-jwt's default, WithExpirationRequired is
-// not used): Strapi always sets exp, but other issuers and `hub token` with ttl 0 may
-// not, and whether such tokens are acceptable is the issuer's decision.
+// Claims: exp must be present when cfg.RequireExp (see config.Auth) and must not
+// have passed; nbf must have passed; iat, when present, must not be in the future:
+// a token from the future was not issued by a clock we agree with. Each allows
+// cfg.Leeway of clock skew.
 func New(cfg config.Auth, strapi config.Strapi, publicRole string, logger *slog.Logger) (*Authenticator, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
@@ -99,6 +104,10 @@ func New(cfg config.Auth, strapi config.Strapi, publicRole string, logger *slog.
 		jwt.WithJSONNumber(),
 		jwt.WithLeeway(cfg.Leeway.D()),
 		jwt.WithTimeFunc(clock),
+		jwt.WithIssuedAt(),
+	}
+	if cfg.RequireExp {
+		opts = append(opts, jwt.WithExpirationRequired())
 	}
 	if cfg.Issuer != "" {
 		opts = append(opts, jwt.WithIssuer(cfg.Issuer))
@@ -225,6 +234,7 @@ func (a *Authenticator) Authenticate(ctx context.Context, token string) (Identit
 	}
 	claims, verified, err := a.parse(token)
 	if err != nil {
+		a.explainMissingExp(err)
 		return Identity{}, a.refuse(ctx, clienterr.ErrInvalidToken, err)
 	}
 	if typ, _ := claims["type"].(string); typ == "refresh" {
@@ -248,9 +258,24 @@ func (a *Authenticator) Authenticate(ctx context.Context, token string) (Identit
 		return id, nil
 	case a.strapi.apiToken != "" && verified && id.UserID != "":
 		// The signature proves the id; the hub's token reads the user.
-		return a.withStrapiUser(ctx, id)
+		return a.strapiRoleUsable(ctx)(a.withStrapiUser(ctx, id))
 	}
-	return a.withStrapi(ctx, token, id, verified)
+	return a.strapiRoleUsable(ctx)(a.withStrapi(ctx, token, id, verified))
+}
+
+// strapiRoleUsable refuses an identity whose role, as Strapi named it, cannot be
+// a room (access.CheckRoleName): such a user would share a user's or a socket's
+// room. Claim roles were checked already (roleFromClaims).
+func (a *Authenticator) strapiRoleUsable(ctx context.Context) func(Identity, error) (Identity, error) {
+	return func(id Identity, err error) (Identity, error) {
+		if err != nil {
+			return id, err
+		}
+		if rerr := access.CheckRoleName(id.Role); rerr != nil {
+			return Identity{}, a.refuse(ctx, clienterr.ErrInvalidCredentials, fmt.Errorf("strapi role %q: %v", id.Role, rerr))
+		}
+		return id, nil
+	}
 }
 
 // parse returns the token's claims. verified is true when the signature was checked
@@ -344,4 +369,16 @@ func (a *Authenticator) withStrapi(ctx context.Context, token string, id Identit
 func (a *Authenticator) refuse(ctx context.Context, sentinel, detail error) error {
 	a.log.DebugContext(ctx, "auth: handshake refused", "error", sentinel.Error(), "reason", detail.Error())
 	return fmt.Errorf("%w: %v", sentinel, detail)
+}
+
+// explainMissingExp logs once, at warn, that a token was refused for having no
+// exp: refusals are otherwise debug lines, and an operator whose issuer never
+// sets exp needs to find auth.requireExp.
+func (a *Authenticator) explainMissingExp(err error) {
+	if !a.cfg.RequireExp || !errors.Is(err, jwt.ErrTokenRequiredClaimMissing) {
+		return
+	}
+	a.noExpOnce.Do(func() {
+		a.log.Warn("auth: refused a token without exp (logged once); set [auth] requireExp = false if your issuer never sets exp")
+	})
 }

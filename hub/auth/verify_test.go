@@ -1,13 +1,17 @@
 package auth
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/json"
 	"encoding/pem"
+	"errors"
+	"log/slog"
 	"math/big"
 	"strings"
 	"testing"
@@ -104,6 +108,8 @@ func TestRefusedTokens(t *testing.T) {
 	issAudClaims := with(base, "iss", "https://cms.example", "aud", "hub")
 	noLeeway := hsConfig()
 	noLeeway.Leeway = 0
+	needExp := hsConfig()
+	needExp.RequireExp = true
 
 	tests := []struct {
 		name  string
@@ -117,6 +123,15 @@ func TestRefusedTokens(t *testing.T) {
 		{"nbf in the future", hsConfig(), hs(with(base, "nbf", t0.Add(time.Minute).Unix())), clienterr.ErrInvalidToken},
 		{"nbf within leeway", hsConfig(), hs(with(base, "nbf", t0.Add(20*time.Second).Unix())), nil},
 		{"no exp", hsConfig(), hs(with(base, "exp", nil)), nil},
+		{"no exp, requireExp", needExp, hs(with(base, "exp", nil)), clienterr.ErrInvalidToken},
+		{"exp, requireExp", needExp, hs(base), nil},
+		{"exp null, requireExp", needExp, hs(with(base, "exp", json.RawMessage("null"))), clienterr.ErrInvalidToken},
+		{"iat in the future beyond leeway", hsConfig(), hs(with(base, "iat", t0.Add(31*time.Second).Unix())), clienterr.ErrInvalidToken},
+		{"iat in the future within leeway", hsConfig(), hs(with(base, "iat", t0.Add(29*time.Second).Unix())), nil},
+		{"iat in the future, no leeway", noLeeway, hs(with(base, "iat", t0.Add(time.Second).Unix())), clienterr.ErrInvalidToken},
+		{"iat far in the past", hsConfig(), hs(with(base, "iat", t0.Add(-365*24*time.Hour).Unix())), nil},
+		{"iat absent", hsConfig(), hs(with(base, "iat", nil)), nil},
+		{"iat not a number", hsConfig(), hs(with(base, "iat", "now")), clienterr.ErrInvalidToken},
 		{"exp not a number", hsConfig(), hs(with(base, "exp", "tomorrow")), clienterr.ErrInvalidToken},
 		{"wrong signature", hsConfig(), sign(t, jwt.SigningMethodHS256, []byte("another secret"), base), clienterr.ErrInvalidToken},
 		{"tampered claims", hsConfig(), func() string {
@@ -216,6 +231,12 @@ func TestRoleAndStanding(t *testing.T) {
 		{"confirmed, required", confirm, with(base, "confirmed", true), "Authenticated", nil},
 		{"no confirmed claim, required", confirm, base, "Authenticated", nil},
 		{"blocked beats a role", hsConfig(), with(base, "blocked", true, "role", "Editor"), "", clienterr.ErrInvalidCredentials},
+		// A role is a room: names of user rooms and socket ids are not roles.
+		{"user room as role", hsConfig(), with(base, "role", "user:1"), "", clienterr.ErrInvalidToken},
+		{"user room as role object", hsConfig(), with(base, "role", map[string]any{"name": "User:1"}), "", clienterr.ErrInvalidToken},
+		{"user room at a dotted path", dotted, with(base, "app", map[string]any{"role": "user:2"}), "", clienterr.ErrInvalidToken},
+		{"socket id as role", hsConfig(), with(base, "role", "oRtb1M5vAJ3KBmAAAAAAAAAA"), "", clienterr.ErrInvalidToken},
+		{"user: inside a name is fine", hsConfig(), with(base, "role", "Power user:s"), "Power user:s", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -351,5 +372,28 @@ func TestClaimsKeepNumbers(t *testing.T) {
 	}
 	if got := mustJSON(id.Claims["id"]); got != "9007199254740993" {
 		t.Fatalf("id claim marshals as %s", got)
+	}
+}
+
+// TestMissingExpExplainedOnce: the operator of an issuer without exp learns about
+// auth.requireExp from one warning, not from a warning per handshake.
+func TestMissingExpExplainedOnce(t *testing.T) {
+	var buf bytes.Buffer
+	cfg := hsConfig()
+	cfg.RequireExp = true
+	a, err := New(cfg, config.Strapi{}, "Public", slog.New(slog.NewTextHandler(&buf, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.now = func() time.Time { return t0 }
+	expired := sign(t, jwt.SigningMethodHS256, []byte(testSecret), with(strapiClaims(), "exp", t0.Add(-time.Hour).Unix()))
+	noExp := sign(t, jwt.SigningMethodHS256, []byte(testSecret), with(strapiClaims(), "exp", nil))
+	for _, tok := range []string{expired, noExp, noExp, noExp} {
+		if _, err := a.Authenticate(context.Background(), tok); !errors.Is(err, clienterr.ErrInvalidToken) {
+			t.Fatalf("error = %v", err)
+		}
+	}
+	if n := strings.Count(buf.String(), "requireExp = false"); n != 1 {
+		t.Fatalf("%d warnings naming requireExp, want 1:\n%s", n, buf.String())
 	}
 }

@@ -177,10 +177,10 @@ type Recovery struct {
 	// when the table is present. Must be > 0.
 	MaxDisconnectionDuration Duration `toml:"maxDisconnectionDuration"`
 
-	// SkipMiddlewares is `skipMiddlewares`. Default false. Even when true, iohub
-	// still re-runs authentication on a recovered connection: the user's role may
-	// have changed (or the user been blocked) while it was away, and the role
-	// decides its rooms.
+	// SkipMiddlewares is `skipMiddlewares`. Default false, and true is a config
+	// problem: a recovered connection always passes the handshake again, since
+	// the token may have expired, the user been blocked or the role changed
+	// while it was away. It is read only to say so (Node's default is true).
 	SkipMiddlewares bool `toml:"skipMiddlewares"`
 }
 
@@ -242,6 +242,14 @@ type Auth struct {
 	// Leeway is `leeway`, the clock skew allowed on exp/nbf/iat. Default 30s;
 	// from 0 to 5m.
 	Leeway Duration `toml:"leeway"`
+
+	// RequireExp is `requireExp`: refuse tokens without an exp claim. Default
+	// true (Default(); the Go zero value false accepts them). Strapi's
+	// users-permissions tokens always carry exp (30 days by default, v5 access
+	// tokens minutes) unless Strapi was configured to issue tokens that never
+	// expire; such a token, once leaked, would work forever, so accepting
+	// it takes a deliberate requireExp = false.
+	RequireExp bool `toml:"requireExp"`
 }
 
 // Role is `[roles.<Name>]`.
@@ -325,6 +333,7 @@ func Default() *Config {
 			RoleClaim:         "role",
 			AuthenticatedRole: DefaultAuthenticatedRole,
 			Leeway:            Duration(30 * time.Second),
+			RequireExp:        true,
 		},
 		Strapi: Strapi{
 			CacheSize:    10000,

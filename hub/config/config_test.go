@@ -36,7 +36,7 @@ credentials = true
 
 [IOServerOptions.connectionStateRecovery]
 maxDisconnectionDuration = "30s"
-skipMiddlewares = true
+skipMiddlewares = false
 
 [contentTypes]
 message = "*"
@@ -63,6 +63,7 @@ requireConfirmed = true
 issuer = "https://issuer.example.com"
 audience = "hub"
 leeway = "1m"
+requireExp = false
 
 [strapi]
 url = "https://cms.example.com/"
@@ -133,7 +134,6 @@ func fullConfigWant() *Config {
 			},
 			ConnectionStateRecovery: &Recovery{
 				MaxDisconnectionDuration: Duration(30 * time.Second),
-				SkipMiddlewares:          true,
 			},
 		},
 		ContentTypes: ContentTypes{Types: map[string][]string{
@@ -248,10 +248,8 @@ func TestParsePartialKeepsDefaults(t *testing.T) {
 			func(c *Config) { c.IO.Cors.Origin = StringList{"*"} }},
 		{"empty recovery table turns it on", "[IOServerOptions.connectionStateRecovery]",
 			func(c *Config) { c.IO.ConnectionStateRecovery = defaultRecovery() }},
-		{"inline recovery table", "IOServerOptions = { connectionStateRecovery = { skipMiddlewares = true } }",
-			func(c *Config) {
-				c.IO.ConnectionStateRecovery = &Recovery{MaxDisconnectionDuration: Duration(2 * time.Minute), SkipMiddlewares: true}
-			}},
+		{"inline recovery table", "IOServerOptions = { connectionStateRecovery = { skipMiddlewares = false } }",
+			func(c *Config) { c.IO.ConnectionStateRecovery = defaultRecovery() }},
 		{"jwtSecret alone defaults algorithms to HS256", "[auth]\njwtSecret = \"x\"",
 			func(c *Config) { c.Auth.JWTSecret = "x"; c.Auth.Algorithms = []string{"HS256"} }},
 		{"contentTypes star", `contentTypes = "*"`, func(c *Config) {}},

@@ -372,7 +372,7 @@ func (d *decoder) decodeEvents(p keyPath, v any, events *[]Event) {
 
 func (d *decoder) decodeAuth(m map[string]any, p keyPath, a *Auth) {
 	d.unknownKeys(p, m, "jwtSecret", "publicKeyFile", "algorithms", "roleClaim",
-		"authenticatedRole", "requireConfirmed", "issuer", "audience", "leeway")
+		"authenticatedRole", "requireConfirmed", "issuer", "audience", "leeway", "requireExp")
 	field(m, p, "jwtSecret", d.str, &a.JWTSecret)
 	field(m, p, "publicKeyFile", d.str, &a.PublicKeyFile)
 	_, d.algorithmsSet = m["algorithms"]
@@ -383,6 +383,7 @@ func (d *decoder) decodeAuth(m map[string]any, p keyPath, a *Auth) {
 	field(m, p, "issuer", d.str, &a.Issuer)
 	field(m, p, "audience", d.str, &a.Audience)
 	field(m, p, "leeway", d.duration, &a.Leeway)
+	field(m, p, "requireExp", d.boolean, &a.RequireExp)
 }
 
 func (d *decoder) decodeRoles(m map[string]any, p keyPath, roles map[string]Role) {

@@ -98,6 +98,9 @@ func TestProblems(t *testing.T) {
 			`plugins.timeout: must be greater than zero`,
 			`strapi.timeout: must be greater than zero`}},
 		{"leeway too large", "[auth]\nleeway = \"10m\"", nil, []string{`auth.leeway: must be at most 5m0s, got 10m0s`}},
+		{"recovery skipping the handshake", "[IOServerOptions.connectionStateRecovery]\nskipMiddlewares = true", nil, []string{
+			`IOServerOptions.connectionStateRecovery.skipMiddlewares: must be false: iohub re-checks the token and the user whenever a session is recovered ` +
+				`(with true, an expired token or a user blocked while away would come back with its rooms and the messages it missed); remove the key`}},
 		{"recovery duration zero", "[IOServerOptions.connectionStateRecovery]\nmaxDisconnectionDuration = 0", nil, []string{
 			`IOServerOptions.connectionStateRecovery.maxDisconnectionDuration: must be greater than zero`}},
 
@@ -215,6 +218,12 @@ func TestProblems(t *testing.T) {
 			`roles.Public.permissions[6]: invalid permission "api::a.b.c d": expected "<type>::<uid>.<action>" like "api::message.message.create", or "*" alone`}},
 		{"empty role name", "[roles.\"\"]\npermissions = [\"*\"]", nil, []string{`roles."": role name must not be empty`}},
 		{"publicRoleName empty", `publicRoleName = " "`, nil, []string{`publicRoleName: must not be empty`}},
+		{"role names that are rooms of users or sockets", "publicRoleName = \"user:1\"\n[auth]\nauthenticatedRole = \"USER:2\"\n" +
+			"[roles.\"user:7\"]\n[roles.\"abcdefghijklmnopqrstuvwx\"]\n[roles.\"Content Editor\"]\n[roles.\"user\"]\n[roles.\"users:1\"]", nil, []string{
+			`publicRoleName: role name must not start with "user:": that prefix names the rooms of single users`,
+			`auth.authenticatedRole: role name must not start with "user:": that prefix names the rooms of single users`,
+			`roles."user:7": role name must not start with "user:": that prefix names the rooms of single users`,
+			`roles.abcdefghijklmnopqrstuvwx: role name must not be 24 letters, digits, '-' or '_' alone: that is the shape of a socket id, whose room holds one socket`}},
 
 		// API.
 		{"empty api token from an unset variable", "[api]\ntokens = [\"ok\", \"${TEST_UNSET_TOKEN}\"]",

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/iohub/iohub/hub/access"
 )
 
 // Validate checks the values of c as Parse does, except that it reads no files.
@@ -46,7 +48,7 @@ const (
 func (d *decoder) validate(c *Config) {
 	var root keyPath
 	d.listen(root.key("listen"), c.Listen)
-	d.nonEmpty(root.key("publicRoleName"), c.PublicRoleName)
+	d.roleName(root.key("publicRoleName"), c.PublicRoleName)
 	d.oneOf(root.key("permissionMode"), c.PermissionMode, permissionModes)
 	for i, f := range c.PrivateFields {
 		d.nonEmpty(root.key("privateFields").at(i), f)
@@ -62,8 +64,8 @@ func (d *decoder) validate(c *Config) {
 	d.validateStrapi(root.key("strapi"), &c.Strapi)
 	for _, name := range sortedKeys(c.Roles) {
 		rp := root.key("roles").key(name)
-		if strings.TrimSpace(name) == "" {
-			d.add(rp, "role name must not be empty")
+		if err := access.CheckRoleName(name); err != nil {
+			d.add(rp, err.Error())
 		}
 		for i, perm := range c.Roles[name].Permissions {
 			if msg := checkPermission(perm); msg != "" {
@@ -146,7 +148,12 @@ func (d *decoder) validateIO(p keyPath, io *IOServerOptions) {
 		d.add(cp.key("credentials"), `cannot be true when origin is "*": browsers refuse credentials with a wildcard origin; list the allowed origins instead`)
 	}
 	if r := io.ConnectionStateRecovery; r != nil {
-		d.positive(p.key("connectionStateRecovery").key("maxDisconnectionDuration"), r.MaxDisconnectionDuration)
+		rp := p.key("connectionStateRecovery")
+		d.positive(rp.key("maxDisconnectionDuration"), r.MaxDisconnectionDuration)
+		if r.SkipMiddlewares {
+			d.add(rp.key("skipMiddlewares"), "must be false: iohub re-checks the token and the user whenever a session is recovered "+
+				"(with true, an expired token or a user blocked while away would come back with its rooms and the messages it missed); remove the key")
+		}
 	}
 }
 
@@ -281,7 +288,7 @@ func (d *decoder) validateAuth(p keyPath, a *Auth) {
 	if rc == "" || slices.Contains(strings.Split(rc, "."), "") {
 		d.add(p.key("roleClaim"), `expected a claim name or a dotted path like "app.role", got `+quote(rc))
 	}
-	d.nonEmpty(p.key("authenticatedRole"), a.AuthenticatedRole)
+	d.roleName(p.key("authenticatedRole"), a.AuthenticatedRole)
 	if a.Leeway.D() > maxLeeway {
 		d.add(p.key("leeway"), fmt.Sprintf("must be at most %v, got %v", maxLeeway, a.Leeway))
 	}
@@ -394,4 +401,16 @@ func (d *decoder) oneOf(p keyPath, s string, allowed []string) {
 		want = "expected one of " + strings.Join(quoted, ", ")
 	}
 	d.add(p, want+", got "+quote(s)+didYouMean(s, allowed))
+}
+
+// roleName checks a role name given by a key other than [roles.<Name>]: empty is
+// reported as for any required string, the rest by access.CheckRoleName.
+func (d *decoder) roleName(p keyPath, name string) {
+	if strings.TrimSpace(name) == "" {
+		d.nonEmpty(p, name)
+		return
+	}
+	if err := access.CheckRoleName(name); err != nil && d.ok(p) {
+		d.add(p, err.Error())
+	}
 }

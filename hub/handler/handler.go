@@ -76,6 +76,10 @@ type Target interface {
 	// Broadcast emits event with args to every socket (room "") or to a room,
 	// optionally except one socket. It fails only for reserved event names.
 	Broadcast(event string, args []any, room, exceptSID string) error
+	// EmitRaw emits event with one data argument once to each socket in the
+	// union of rooms (every socket when rooms is empty), as /hub/raw. It
+	// fails only for reserved event names.
+	EmitRaw(event string, data any, rooms []string) error
 	// Send emits to one socket; false when no such socket is connected here.
 	Send(sid, event string, args []any) bool
 	// Join and Leave change a socket's rooms; false for an unknown socket.

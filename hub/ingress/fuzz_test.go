@@ -1,6 +1,7 @@
 package ingress
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -26,6 +27,9 @@ var fuzzSeeds = []string{
 	`{"event":"entry.delete","uid":"api::message.message","entry":{"id":1,"documentId":"d","locale":"en"}}`,
 	`{"event":"entry.update","uid":"api::message.message","entry":{"id":1e400,"documentId":7,"updatedAt":"2026-11-25T10:00:00Z","publishedAt":{}}}`,
 	`{"event":"entry.update","uid":"plugin::users-permissions.user","entry":{"id":"1","blocked":"yes"}}`,
+	`{"event":"entry.create","model":"message","uid":"API::message.message","entry":{"id":1}}`,
+	`{"event":"entry.create","model":"message","uid":"plugin::message.message","entry":{"id":1}}`,
+	`{"event":"entry.create","model":"article","uid":"api::blog.article","entry":{"id":1}}`,
 }
 
 func seed(f *testing.F) {
@@ -86,6 +90,14 @@ func FuzzDecodeWebhook(f *testing.F) {
 		checkOutcome(t, req, e)
 		if req == nil {
 			return
+		}
+		// Whatever a webhook says, the model table only ever holds
+		// api::<api>.<model> in lowercase for its model.
+		var m modelUIDs
+		m.learn(req.Model, req.UID)
+		if u := m.uid(req.Model); u != "" && (!strings.HasPrefix(u, "api::") || !strings.HasSuffix(u, "."+req.Model) ||
+			u != strings.ToLower(u) || strings.Count(u, ".") != 1) {
+			t.Fatalf("model %q learnt uid %q", req.Model, u)
 		}
 		ev, ignored, e := webhookEvent(req)
 		if e != nil {

@@ -149,11 +149,10 @@ func (a *API) serveWebhook(body []byte) (int, any, *apiError) {
 		return 0, nil, e
 	}
 	opts := a.strapiOptions()
-	if req.UID == "" {
+	uidGiven := req.UID != ""
+	if !uidGiven {
 		// v4 publish/unpublish: the uid this model had in an earlier webhook.
 		req.UID = a.models.uid(req.Model)
-	} else {
-		a.models.learn(req.Model, req.UID)
 	}
 	ev, ignored, e := webhookEvent(req)
 	if e != nil {
@@ -164,6 +163,11 @@ func (a *API) serveWebhook(body []byte) (int, any, *apiError) {
 	}
 	if ignored == "" {
 		ignored = a.filter(ev)
+	}
+	if ignored == "" && uidGiven {
+		// Only a webhook the hub forwards teaches the table, so one it
+		// refuses or filters out cannot redirect a later uid-less publish.
+		a.models.learn(req.Model, req.UID)
 	}
 	if ignored == "" {
 		ignored = a.docs.admit(req, ev, time.Now())

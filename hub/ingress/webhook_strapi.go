@@ -3,10 +3,10 @@ package ingress
 import (
 	"context"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
-	"github.com/iohub/iohub/hub/access"
 	"github.com/iohub/iohub/hub/clienterr"
 	"github.com/iohub/iohub/hub/config"
 )
@@ -140,11 +140,11 @@ type modelUIDs struct {
 	m  map[string]string
 }
 
+// learn records uid for model when it is where Strapi puts a content type of
+// that model name (contentTypeUID). Callers learn only from webhooks they
+// forward.
 func (t *modelUIDs) learn(model, uid string) {
-	if model == "" || uid == "" {
-		return
-	}
-	if _, ok := access.APIName(uid); !ok {
+	if !contentTypeUID(model, uid) {
 		return
 	}
 	t.mu.Lock()
@@ -162,4 +162,32 @@ func (t *modelUIDs) uid(model string) string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.m[model]
+}
+
+// contentTypeUID reports whether uid is the uid Strapi gives a content type whose
+// model name is model: "api::<api>.<model>", both names lowercase kebab-case as
+// Strapi makes them. Only content types get v4's uid-less publish webhooks, so
+// "plugin::<x>.<model>", "API::..." or a uid naming another model is never
+// learnt (each would redirect the model's later publishes to other roles).
+func contentTypeUID(model, uid string) bool {
+	rest, ok := strings.CutPrefix(uid, "api::")
+	if !ok {
+		return false
+	}
+	api, m, ok := strings.Cut(rest, ".")
+	return ok && m == model && kebabName(api) && kebabName(model)
+}
+
+// kebabName: a lowercase letter, then lowercase letters, digits and '-'.
+func kebabName(s string) bool {
+	if s == "" || s[0] < 'a' || s[0] > 'z' {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
 }

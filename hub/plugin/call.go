@@ -52,6 +52,7 @@ const (
 	opReply effectOp = iota
 	opEmit
 	opRaw
+	opRawRooms // one packet to the union of rooms ($io.raw({ rooms }))
 	opSend
 	opJoin
 	opLeave
@@ -64,10 +65,11 @@ type effect struct {
 	op     effectOp
 	sid    string
 	room   string
+	rooms  []string // opRawRooms
 	event  string
 	except bool
 	ev     access.ContentEvent
-	data   any   // emit
+	data   any   // emit, rawRooms
 	args   []any // reply, raw, send
 }
 
@@ -114,6 +116,10 @@ func (cs *callState) apply() {
 				except = cs.sid
 			}
 			if err := cs.target.Broadcast(e.event, e.args, e.room, except); err != nil {
+				cs.log.Warn("raw emit failed", "event", e.event, "err", err)
+			}
+		case opRawRooms:
+			if err := cs.target.EmitRaw(e.event, e.data, e.rooms); err != nil {
 				cs.log.Warn("raw emit failed", "event", e.event, "err", err)
 			}
 		case opSend:

@@ -4,7 +4,8 @@
 // outcome per event, read by the hub (hub/plugin/jscall.go) in one call:
 //
 //   {"s": 0|1, "m": "error message", "st": "stack", "l": [[level, "text"], ...],
-//    "e": [["emit", uid.action, data], ["raw", room, event, args, except],
+//    "e": [["emit", uid.action, data(, name prefix)], ["raw", room, event, args, except],
+//          ["rawTo", [room, ...], event, data],
 //          ["send", sid, event, args], ["join"|"leave", sid, room],
 //          ["disconnect", sid], ["reply", args]]}
 //
@@ -25,6 +26,8 @@
   const MAX_LOG_LINE = 16 << 10;
   const RESERVED = ['connect', 'connect_error', 'disconnect', 'disconnecting', 'newListener', 'removeListener'];
   const CONTENT_EVENT = /^[\w-]+::[\w-]+\.[\w-]+\.[\w-]+$/; // as access.ParseEvent
+  const UID = /^[\w-]+::[\w-]+\.[\w-]+$/;
+  const SEGMENT = /^[\w-]+$/;
 
   let cur = null; // the event being handled
   let loose = { l: [], lb: 0 }; // logs written outside an event (the file's top level)
@@ -123,25 +126,106 @@
     return true;
   }
 
-  // strapi.$io (and ctx.io): what strapi-plugin-io offers handlers.
+  // strapi-plugin-io 2's transform service without Strapi's registry: an entry
+  // becomes { id, attributes }; with the schema's attributes, relations and
+  // media become { data: <entry> } (their own relations stay as given: their
+  // schemas are not known here); components and dynamic zones stay as given.
+  function isEntry(v) {
+    return v === null || Array.isArray(v) || (typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype);
+  }
+  function transformEntry(entry, attrs) {
+    if (entry === null || entry === undefined) return entry;
+    if (Array.isArray(entry)) return entry.map((e) => transformEntry(e, attrs));
+    if (typeof entry !== 'object') throw new TypeError('$io.emit({ data }): the entry must be an object, got ' + show(entry));
+    const attributes = {};
+    for (const key of Object.keys(entry)) {
+      if (key === 'id') continue;
+      const v = entry[key];
+      const a = attrs !== null && typeof attrs === 'object' ? attrs[key] : undefined;
+      const nested = a != null && ((a.type === 'relation' && 'target' in a) || a.type === 'media');
+      attributes[key] = nested && isEntry(v) ? { data: transformEntry(v) } : v;
+    }
+    return { id: entry.id, attributes };
+  }
+
+  // $io.emit({ event, schema, data }), strapi-plugin-io 2: event is the action,
+  // schema the content type (its uid, or an object with uid and, optionally,
+  // singularName and attributes); without schema, event is "<uid>.<action>".
+  // Sent as "<singularName>:<action>" (singularName defaults to the uid's last
+  // part) to the roles the uid's permission allows, shaped as v4's REST answer.
+  function emitObject(o) {
+    const what = '$io.emit({ event, schema, data }): ';
+    const schema = o.schema;
+    let uid, action, prefix, attrs;
+    if (schema === undefined || schema === null) {
+      if (typeof o.event !== 'string' || !CONTENT_EVENT.test(o.event)) {
+        throw new TypeError(what + 'without a schema, event must be "<uid>.<action>" like "api::message.message.create", got ' + show(o.event));
+      }
+      const dot = o.event.lastIndexOf('.');
+      uid = o.event.slice(0, dot);
+      action = o.event.slice(dot + 1);
+    } else {
+      uid = typeof schema === 'string' ? schema : schema.uid;
+      if (typeof uid !== 'string' || !UID.test(uid)) {
+        throw new TypeError(what + 'schema must be a content-type uid like "api::message.message", or an object with that uid, got ' + show(schema));
+      }
+      if (typeof o.event !== 'string' || !SEGMENT.test(o.event)) {
+        throw new TypeError(what + 'event must be an action like "create", got ' + show(o.event));
+      }
+      action = o.event;
+      if (typeof schema === 'object') {
+        prefix = schema.singularName;
+        attrs = schema.attributes;
+      }
+    }
+    if (prefix === undefined || prefix === null) prefix = uid.slice(uid.lastIndexOf('.') + 1);
+    else if (typeof prefix !== 'string' || !SEGMENT.test(prefix)) throw new TypeError(what + 'schema.singularName must be a name like "message", got ' + show(prefix));
+    if (!o.data) return false; // as the plugin: an unsaved single type sends nothing
+    const payload = { data: transformEntry(o.data, attrs), meta: {} };
+    add('["emit",' + stringify(uid + '.' + action) + ',' + toJSON(payload, 'the data') + ',' + stringify(prefix) + ']');
+    return true;
+  }
+
+  // $io.raw({ event, data, rooms }), strapi-plugin-io 2: { data } to everyone,
+  // or once to each socket in the union of rooms (and room, iohub's single form).
+  function rawObject(o) {
+    const what = '$io.raw({ event, data, rooms }): ';
+    const list = [];
+    if (o.rooms !== undefined && o.rooms !== null) {
+      if (!Array.isArray(o.rooms)) throw new TypeError(what + 'rooms must be an array of room names, got ' + show(o.rooms));
+      // An empty list that was computed must not become "everyone" (as /hub/raw).
+      if (o.rooms.length === 0 && o.room == null) throw new TypeError(what + 'rooms is empty; leave it out to send to every socket');
+      for (let i = 0; i < o.rooms.length; i++) list.push(str(o.rooms[i], what + 'rooms[' + i + ']'));
+    }
+    if (o.room !== undefined && o.room !== null) list.push(str(o.room, what + 'room'));
+    const payload = toJSON({ data: o.data }, 'the data');
+    if (list.length === 0) {
+      add('["raw","",' + eventName(o.event) + ',[' + payload + '],0]');
+    } else {
+      add('["rawTo",' + stringify(list) + ',' + eventName(o.event) + ',' + payload + ']');
+    }
+    return true;
+  }
+
+  // strapi.$io (and ctx.io): what strapi-plugin-io offers handlers, in the
+  // forms of its versions 1 (positional) and 2 (one object).
   const io = Object.freeze({
     // A permission-checked content event, as POST /hub/emit.
     emit(event, data) {
+      if (event !== null && typeof event === 'object') return emitObject(event);
       if (typeof event !== 'string' || !CONTENT_EVENT.test(event)) {
-        throw new TypeError('$io.emit: expected "<uid>.<action>" like "api::message.message.create", got ' + show(event));
+        throw new TypeError('$io.emit: expected "<uid>.<action>" like "api::message.message.create", or { event, schema, data }, got ' + show(event));
       }
       add('["emit",' + stringify(event) + ',' + toJSON(data, 'the data') + ']');
       return true;
     },
-    // An unchecked emit of data to everyone, or to { room }.
+    // An unchecked emit of data, as given, to everyone or to { room }.
     raw(event, data, opts) {
-      if (event !== null && typeof event === 'object') { // raw({ event, data, room })
-        opts = event;
-        data = event.data;
-        event = event.event;
-      }
+      if (event !== null && typeof event === 'object') return rawObject(event);
       let room = '';
-      if (opts != null && opts.rooms !== undefined) throw new TypeError('$io.raw: "rooms" is not supported; emit once per { room }');
+      if (opts != null && opts.rooms !== undefined) {
+        throw new TypeError('$io.raw(event, data, opts): "rooms" belongs to the object form, $io.raw({ event, data, rooms })');
+      }
       if (opts != null && opts.room != null) room = str(opts.room, '$io.raw: room');
       return rawEmit(room, event, [data], false);
     },

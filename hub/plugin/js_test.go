@@ -443,6 +443,7 @@ func FuzzJSOutcome(f *testing.F) {
 	f.Add([]byte(`{"s":0,"m":"","st":"","l":[[1,"hi"]],"e":[["emit","api::a.a.create",{"x":1}],["raw","r","ev",[1],1],["send","s1","ev",[]],["join","s1","r"],["leave","","r"],["disconnect","s1"],["reply",[1]]]}`))
 	f.Add([]byte(`{"s":1,"m":"boom","e":[["raw"],["x"],[1],["reply",{}],["emit","bad",1],["raw","","connect",[],0]]}`))
 	f.Add([]byte(`{"l":[[1],["a","b"],[9,"x"]],"e":null}`))
+	f.Add([]byte(`{"s":0,"e":[["emit","api::blog.article.create",{"data":{}},"article"],["emit","api::a.a.create",1,"a b"],["rawTo",["a","b"],"ev",{"data":1}],["rawTo",[],"ev",1],["rawTo",["a",""],"connect",1]]}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		o, err := parseJSOutcome(b)
 		if err != nil {

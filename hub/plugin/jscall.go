@@ -205,20 +205,48 @@ func (cs *callState) addJS(raw json.RawMessage) error {
 			return nil // the first reply wins, as in Socket.IO
 		}
 		code = cs.add(effect{op: opReply, args: args}, size)
-	case "emit":
+	case "emit": // ["emit", "uid.action", data] or, for $io.emit({ schema }), [..., "singularName"]
 		s, err := strs(1)
-		if err != nil || len(parts) != 3 {
+		if err != nil || (len(parts) != 3 && len(parts) != 4) {
 			return errors.New("emit: want an event and data")
 		}
 		ev, err := access.ParseEvent(s[0])
 		if err != nil {
 			return fmt.Errorf("emit: %v", err)
 		}
+		if len(parts) == 4 {
+			var prefix string
+			if json.Unmarshal(parts[3], &prefix) != nil {
+				return errors.New("emit: the event name prefix is not a string")
+			}
+			if ev, err = ev.Named(prefix); err != nil {
+				return fmt.Errorf("emit: %v", err)
+			}
+		}
 		data, ok := decodeJSON(parts[2])
 		if !ok {
 			return errors.New("emit: the data is not JSON")
 		}
 		code = cs.add(effect{op: opEmit, ev: ev, data: data}, size)
+	case "rawTo": // ["rawTo", ["room", ...], event, data]: one packet to the union
+		var rooms []string
+		if len(parts) != 4 || json.Unmarshal(parts[1], &rooms) != nil || len(rooms) == 0 {
+			return errors.New("rawTo: want a non-empty list of rooms, an event and data")
+		}
+		for _, r := range rooms {
+			if r == "" {
+				return errors.New("rawTo: a room name is empty")
+			}
+		}
+		var event string
+		if json.Unmarshal(parts[2], &event) != nil || event == "" || reservedEvents[event] {
+			return fmt.Errorf("rawTo: invalid event %.80s", parts[2])
+		}
+		data, ok := decodeJSON(parts[3])
+		if !ok {
+			return errors.New("rawTo: the data is not JSON")
+		}
+		code = cs.add(effect{op: opRawRooms, rooms: rooms, event: event, data: data}, size)
 	case "raw":
 		s, err := strs(2)
 		if err != nil || len(parts) != 5 {

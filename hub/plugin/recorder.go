@@ -18,9 +18,14 @@ type Recorder struct {
 
 // Recorded is one applied effect.
 type Recorded struct {
-	Op     string `json:"op"` // emit, raw, send, join, leave, disconnect
-	SID    string `json:"sid,omitempty"`
-	Room   string `json:"room,omitempty"`
+	Op   string `json:"op"` // emit, raw, send, join, leave, disconnect
+	SID  string `json:"sid,omitempty"`
+	Room string `json:"room,omitempty"`
+	// Rooms is the union a raw emit went to (EmitRaw).
+	Rooms []string `json:"rooms,omitempty"`
+	// Name is a content event's socket event name when it is not the
+	// default "<apiName>:<action>" (access.ContentEvent.Named).
+	Name   string `json:"name,omitempty"`
 	Event  string `json:"event,omitempty"`
 	Except string `json:"except,omitempty"`
 	Args   []any  `json:"args,omitempty"`
@@ -45,7 +50,17 @@ func (r *Recorder) Effects() []Recorded {
 // EmitContent implements handler.Target; it records the content event's
 // permission string and socket event name.
 func (r *Recorder) EmitContent(ev access.ContentEvent, data any) []string {
-	r.add(Recorded{Op: "emit", Event: ev.Permission(), Data: data})
+	name := ""
+	if ev.Prefix != "" {
+		name = ev.Name()
+	}
+	r.add(Recorded{Op: "emit", Event: ev.Permission(), Data: data, Name: name})
+	return nil
+}
+
+// EmitRaw implements handler.Target.
+func (r *Recorder) EmitRaw(event string, data any, rooms []string) error {
+	r.add(Recorded{Op: "raw", Event: event, Data: data, Rooms: rooms})
 	return nil
 }
 

@@ -1,13 +1,15 @@
 package realtime
 
 import (
+	"github.com/iohub/iohub/hub/access"
 	"github.com/iohub/iohub/hub/auth"
 	"github.com/zishang520/socket.io/servers/socket/v3"
 )
 
 // UserRoomPrefix starts the room every authenticated socket joins: "user:<id>".
-// Emitting to it reaches all of one user's tabs and devices.
-const UserRoomPrefix = "user:"
+// Emitting to it reaches all of one user's tabs and devices. No role may be
+// named so (access.CheckRoleName).
+const UserRoomPrefix = access.UserRoomPrefix
 
 // identityRooms are the rooms the hub itself manages for a socket: its role room
 // (the role name verbatim, as strapi-plugin-io) and, when authenticated, its user

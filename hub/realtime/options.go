@@ -48,7 +48,11 @@ func serverOptions(io config.IOServerOptions, obs Observer) *socket.ServerOption
 	if r := io.ConnectionStateRecovery; r != nil {
 		rec := socket.DefaultConnectionStateRecovery()
 		rec.SetMaxDisconnectionDuration(r.MaxDisconnectionDuration.D().Milliseconds())
-		rec.SetSkipMiddlewares(r.SkipMiddlewares)
+		// Always false, whatever the config says (config refuses true): the
+		// library skips every middleware, the handshake's token and user
+		// checks included, for a recovered session when this is true, and
+		// defaults to true when it is unset.
+		rec.SetSkipMiddlewares(false)
 		opts.SetConnectionStateRecovery(rec)
 	} else {
 		// Recovery needs the library's session-aware adapter, which numbers

@@ -69,9 +69,10 @@ type Syncer struct {
 	synced  atomic.Int64 // syncs that succeeded, for metrics
 	failed  atomic.Int64 // and that failed
 
-	mu      sync.Mutex          // one sync at a time
-	last    map[string][]string // the table last applied; nil before the first
-	failing bool                // the last sync failed (logged once until it recovers)
+	mu       sync.Mutex          // one sync at a time
+	last     map[string][]string // the table last applied; nil before the first
+	failing  bool                // the last sync failed (logged once until it recovers)
+	badNames map[string]bool     // role names refused by access.CheckRoleName, already logged
 }
 
 // New builds a Syncer. It does not contact Strapi.
@@ -101,6 +102,7 @@ func New(opts Options) *Syncer {
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
 	}
+	s.badNames = map[string]bool{}
 	s.version.Store(int32(opts.Config.Version))
 	s.state.Store("pending")
 	return s
@@ -199,6 +201,15 @@ func (s *Syncer) sync(ctx context.Context) (Result, error) {
 		name := r.ref.Name
 		if r.ref.Type == "public" {
 			name = s.opts.PublicRole
+		}
+		if err := access.CheckRoleName(name); err != nil {
+			// Its room would be a user's or a socket's; its users are
+			// refused at the handshake too (auth). Said once per name.
+			if !s.badNames[name] {
+				s.badNames[name] = true
+				s.log.Warn("strapi: role left out: its name cannot be a room; rename it in Strapi", "role", name, "reason", err.Error())
+			}
+			continue
 		}
 		// Strapi does not insist on unique role names; two roles of one name
 		// share a room, so they share its permissions.
