@@ -136,6 +136,7 @@ func New(cfg *config.Config, logger *slog.Logger) (*Server, error) {
 			Target:      em,
 			KV:          store,
 			Logger:      logger.With("component", "plugins"),
+			Observer:    s.metrics,
 		})
 		if err != nil {
 			s.Close()

@@ -52,6 +52,9 @@ type Options struct {
 	// JSRuntime is quickjs.wasm of the npm package quickjs-wasi, which runs
 	// the .js handlers. Empty means none: .js handlers are refused, saying so.
 	JSRuntime string
+	// Observer is told about every handler call and module reload (metrics).
+	// Nil means handler.NopObserver.
+	Observer handler.Observer
 
 	// settle, when set, replaces the settle constant (tests).
 	settle time.Duration
@@ -91,6 +94,7 @@ type Host struct {
 	writes    writeTracker         // files a writer still has open (Watch)
 	unavail   unavailable          // events whose handlers were removed
 	js        jsEngine
+	obs       handler.Observer
 	closed    atomic.Bool
 	bg        background
 }
@@ -113,6 +117,7 @@ func New(ctx context.Context, opts Options) (*Host, error) {
 		return nil, errors.New("plugin: Options.Target is required")
 	}
 	h := &Host{
+		obs:       opts.Observer,
 		log:       opts.Logger,
 		target:    opts.Target,
 		kv:        opts.KV,
@@ -126,6 +131,9 @@ func New(ctx context.Context, opts Options) (*Host, error) {
 		noted:     map[string]string{},
 		settle:    cmp.Or(opts.settle, settle),
 		js:        jsEngine{path: opts.JSRuntime},
+	}
+	if h.obs == nil {
+		h.obs = handler.NopObserver{}
 	}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/iohub/iohub/hub/handler"
 )
 
 // Two ways a .js file becomes handlers:
@@ -122,6 +124,7 @@ func (h *Host) swapJS(name string, c *jsCode, gens map[*binding]*generation) {
 		old.release()
 	}
 	h.jsCurrent[name] = c
+	h.obs.Reloaded(handler.ReloadOK)
 }
 
 // reloadAuto loads the .js files no [[events]] entry names, and unloads those
@@ -170,6 +173,7 @@ func (h *Host) reloadAuto(ctx context.Context) {
 		c, err := h.loadJS(ctx, name, path, b, hash)
 		if err != nil {
 			h.problems[name] = err.Error()
+			h.obs.Reloaded(handler.ReloadFailed)
 			if !h.noteOnce(name, "refused: "+hash) {
 				continue
 			}
@@ -195,6 +199,7 @@ func (h *Host) reloadAuto(ctx context.Context) {
 			a.bindings = append(a.bindings, b)
 		}
 		h.auto[name] = a
+		h.obs.Reloaded(handler.ReloadOK)
 		h.loadedFile(name, path)
 		if prev != nil {
 			retired = append(retired, prev)

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/iohub/iohub/hub/handler"
 )
 
 // Reload checks every module the bindings name, and every other .js file in
@@ -162,6 +164,7 @@ type logger interface {
 // once per distinct content of the file.
 func (h *Host) refused(log logger, name, path, hash string, serving bool, err error) {
 	h.problems[name] = err.Error()
+	h.obs.Reloaded(handler.ReloadFailed)
 	file := h.rel(path)
 	if !h.noteOnce(file, "refused: "+hash) {
 		return
@@ -224,5 +227,6 @@ func (h *Host) swap(name string, c *compiled, gens map[*binding]*generation) {
 		delete(h.current, name)
 	} else {
 		h.current[name] = c
+		h.obs.Reloaded(handler.ReloadOK)
 	}
 }

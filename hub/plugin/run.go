@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/iohub/iohub/hub/clienterr"
@@ -105,12 +106,14 @@ func (h *Host) Handle(ctx context.Context, call *handler.Call) handler.Outcome {
 			}
 			in = env
 		}
-		status, msg := int32(statusError), clienterr.HandlerFailed
+		status, msg, stopped := int32(statusError), clienterr.HandlerFailed, ""
+		start := time.Now()
 		if err != nil {
 			h.log.Warn("event not passed to handlers: arguments are not JSON", "event", call.Event, "err", err)
 		} else {
-			status, msg = h.run(ctx, g, in, call, chain)
+			status, msg, stopped = h.run(ctx, g, in, call, chain)
 		}
+		h.obs.HandlerCall(b.module, callOutcome(status, stopped), time.Since(start))
 		g.release()
 		if status != statusOK {
 			out.Error, out.Reject = msg, status == statusReject
@@ -124,22 +127,37 @@ func (h *Host) Handle(ctx context.Context, call *handler.Call) handler.Outcome {
 	return out
 }
 
-// run makes the one guest call of an event on one binding's generation.
-func (h *Host) run(ctx context.Context, g *generation, input []byte, call *handler.Call, chain *chainState) (int32, string) {
+// callOutcome classifies a call for the Observer.
+func callOutcome(status int32, stopped string) handler.CallOutcome {
+	switch {
+	case status == statusOK:
+		return handler.CallOK
+	case status == statusReject:
+		return handler.CallRejected
+	case strings.HasPrefix(stopped, "timeout") || strings.HasPrefix(stopped, "cpu time limit") || strings.HasPrefix(stopped, "wall-clock backstop"):
+		return handler.CallTimeout
+	}
+	return handler.CallError
+}
+
+// run makes the one guest call of an event on one binding's generation. It
+// returns the status, the client's message and why the hub stopped the guest
+// ("" when it returned by itself).
+func (h *Host) run(ctx context.Context, g *generation, input []byte, call *handler.Call, chain *chainState) (int32, string, string) {
 	p := g.pool
 	if !p.breaker.allow() {
-		return statusError, clienterr.HandlerPaused
+		return statusError, clienterr.HandlerPaused, ""
 	}
 	heavy, ok := h.slots.acquire(ctx, p)
 	if !ok {
-		return statusError, clienterr.HandlerFailed
+		return statusError, clienterr.HandlerFailed, ""
 	}
 	defer h.slots.release(heavy)
 
 	in, err := p.get(ctx)
 	if err != nil {
 		g.log.Error("no handler "+p.noun+" ready for the event", "err", err)
-		return statusError, clienterr.HandlerFailed
+		return statusError, clienterr.HandlerFailed, ""
 	}
 	cs := &callState{input: input, sid: call.Socket.ID, ack: call.Ack, chain: chain,
 		kv: h.kvFor(p.kvName), log: g.log, target: h.target, config: g.config}
@@ -166,9 +184,9 @@ func (h *Host) run(ctx context.Context, g *generation, input []byte, call *handl
 	}
 	if v.status == statusOK {
 		cs.apply()
-		return statusOK, ""
+		return statusOK, "", ""
 	}
-	return v.status, v.msg
+	return v.status, v.msg, v.stopped
 }
 
 func orDefault(s, def string) string {
