@@ -122,7 +122,7 @@ ${wasmCases}
       answer = { timeout: err.message };
     }
     const { worst, errors } = await probes.stop();
-    report.push(`${name.padEnd(22)} health ${worst.health.toFixed(0).padStart(5)}  bystander ${worst.bystander.toFixed(0).padStart(5)}  answer ${JSON.stringify(answer).slice(0, 80)}`);
+    report.push(`${name.padEnd(22)} health ${worst.health.toFixed(0).padStart(5)}  bystander ${worst.bystander.toFixed(0).padStart(5)}  answer ${String(JSON.stringify(answer)).slice(0, 80)}`);
 
     assert.deepEqual(errors, [], `${name}: probes failed while it ran`);
     assert.ok(worst.health < PROBE_BOUND_MS, `${name}: /hub/health took ${worst.health.toFixed(0)} ms`);
@@ -155,7 +155,7 @@ ${wasmCases}
   }));
   it('Wasm: a module declaring a huge table is refused, its events answer an error', async () => {
     await hub.waitForLog(/bigtable\.wasm/);
-    await run('wasm bigtable', 'wasm:bigtable', { expect: failed });
+    await run('wasm bigtable', 'wasm:bigtable', { expect: (a) => assert.deepEqual(a, { error: 'handler unavailable' }) });
   });
   it('Wasm: an infinite loop is stopped', () => run('wasm spin', 'wasm:spin', { expect: failed }));
   it('Wasm: a memory.grow bomb stops at the cap', () => run('wasm membomb', 'wasm:membomb', { expect: failed }));
@@ -164,7 +164,7 @@ ${wasmCases}
     // A million host calls may well run out of time: either outcome is fine,
     // what matters is what reached the log.
     await run('wasm logflood', 'wasm:logflood');
-    assert.match(hub.logs(), /dropped \d+ (log )?lines/);
+    assert.match(hub.logs(), /\d+ more log lines dropped/);
     assert.ok(hub.logs().length < 8 << 20, `the log grew by ${MiB(hub.logs().length)}`);
   });
   it('Wasm: a slow init does not make the events after a trap wait for it', async () => {

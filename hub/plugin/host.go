@@ -234,8 +234,20 @@ func (h *Host) kvFor(module string) kv.Store { return kv.Namespace(h.kv, module)
 
 // Bound implements handler.Dispatcher: a loaded handler is bound to event,
 // or was until its file was removed (its events then get an error ack).
+//
+// An [[events]] entry whose module never loaded (missing, or refused at
+// start) binds its event too: the client's ack then gets "handler
+// unavailable" instead of waiting forever for an answer no handler gives.
 func (h *Host) Bound(event string) bool {
-	return h.loaded(event) || h.unavail.has(event)
+	if h.loaded(event) || h.unavail.has(event) {
+		return true
+	}
+	for _, b := range (*h.byEvent.Load())[event] {
+		if b.index >= 0 { // configured in [[events]], not a self-bound file
+			return true
+		}
+	}
+	return false
 }
 
 // Problems lists, per events[] entry, why its handler is not serving or why its
