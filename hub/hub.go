@@ -27,6 +27,7 @@ import (
 	"github.com/iohub/iohub/hub/realtime"
 	"github.com/iohub/iohub/hub/sanitize"
 	"github.com/iohub/iohub/hub/strapi"
+	strapiclient "github.com/iohub/iohub/hub/strapi/client"
 )
 
 // ShutdownTimeout bounds how long Serve waits for HTTP requests in flight after
@@ -63,7 +64,12 @@ func New(cfg *config.Config, logger *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	authn, err := auth.New(cfg.Auth, cfg.Strapi, cfg.PublicRoleName, logger.With("component", "auth"))
+	// One Strapi client for user lookups and the syncs: one set of limits.
+	var api *strapiclient.Client
+	if cfg.Strapi.URL != "" {
+		api = strapiclient.New(cfg.Strapi)
+	}
+	authn, err := auth.New(cfg.Auth, cfg.Strapi, cfg.PublicRoleName, logger.With("component", "auth"), strapiAPI(api))
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +98,7 @@ func New(cfg *config.Config, logger *slog.Logger) (*Server, error) {
 	}
 	s.em = em
 	s.api = ingress.New(cfg.API, cfg.ContentTypes, em, logger.With("component", "api"))
-	s.wireStrapi(authn)
+	s.wireStrapi(authn, api)
 	s.api.SetHealth(func() map[string]any {
 		h := map[string]any{"sockets": s.rt.Sockets()}
 		if s.cluster != nil {

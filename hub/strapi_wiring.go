@@ -8,7 +8,17 @@ import (
 	"github.com/iohub/iohub/hub/auth"
 	"github.com/iohub/iohub/hub/ingress"
 	"github.com/iohub/iohub/hub/strapi"
+	strapiclient "github.com/iohub/iohub/hub/strapi/client"
 )
+
+// strapiAPI is api as auth's interface: nil (no [strapi] url) stays nil, not
+// a non-nil interface holding a nil pointer.
+func strapiAPI(api *strapiclient.Client) auth.Strapi {
+	if api == nil {
+		return nil
+	}
+	return api
+}
 
 // firstSyncTimeout bounds the roles sync Serve waits for before it accepts
 // connections. A Strapi that is down must not keep the hub from starting
@@ -19,7 +29,7 @@ const firstSyncTimeout = 10 * time.Second
 // wireStrapi connects the webhook endpoint and POST /hub/strapi/sync to Strapi:
 // payload shape and version, the roles sync when [strapi] has an apiToken, and
 // what a users-permissions user webhook does.
-func (s *Server) wireStrapi(authn *auth.Authenticator) {
+func (s *Server) wireStrapi(authn *auth.Authenticator, api *strapiclient.Client) {
 	cfg := s.cfg.Strapi
 	opts := ingress.StrapiOptions{Payload: cfg.Payload}
 	opts.Version = func() int { return cfg.Version }
@@ -29,6 +39,7 @@ func (s *Server) wireStrapi(authn *auth.Authenticator) {
 			PublicRole: s.cfg.PublicRoleName,
 			Mode:       access.Mode(s.cfg.PermissionMode),
 			Apply:      s.rt.SetRules,
+			Client:     api,
 			Logger:     s.log.With("component", "strapi"),
 		})
 		opts.Version = s.syncer.Version

@@ -17,6 +17,7 @@ import (
 
 	"github.com/iohub/iohub/hub/clienterr"
 	"github.com/iohub/iohub/hub/config"
+	"github.com/iohub/iohub/hub/strapi/client"
 )
 
 // maxTokenLen bounds the token we are willing to parse. A users-permissions JWT is
@@ -63,7 +64,10 @@ type Authenticator struct {
 // Tokens without exp are accepted (golang-jwt's default, WithExpirationRequired is
 // not used): Strapi always sets exp, but other issuers and `hub token` with ttl 0 may
 // not, and whether such tokens are acceptable is the issuer's decision.
-func New(cfg config.Auth, strapi config.Strapi, publicRole string, logger *slog.Logger) (*Authenticator, error) {
+//
+// With strapi.URL set, Strapi is asked through api, the hub's one Strapi client
+// (hub/strapi/client); without one, New builds its own from strapi.
+func New(cfg config.Auth, strapi config.Strapi, publicRole string, logger *slog.Logger, api ...Strapi) (*Authenticator, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
@@ -112,7 +116,11 @@ func New(cfg config.Auth, strapi config.Strapi, publicRole string, logger *slog.
 	a.validator = jwt.NewValidator(opts...)
 
 	if strapi.URL != "" {
-		a.strapi = newStrapiClient(strapi, logger, clock)
+		var c Strapi = client.New(strapi)
+		if len(api) > 0 && api[0] != nil {
+			c = api[0]
+		}
+		a.strapi = newStrapiClient(strapi, c, logger, clock)
 	}
 	if !a.local() && a.strapi == nil {
 		logger.Warn("auth: neither auth.jwtSecret, auth.publicKeyFile nor strapi.url is set; every token will be refused, only anonymous sockets can connect")
@@ -246,7 +254,7 @@ func (a *Authenticator) Authenticate(ctx context.Context, token string) (Identit
 	switch {
 	case a.strapi == nil:
 		return id, nil
-	case a.strapi.apiToken != "" && verified && id.UserID != "":
+	case a.strapi.apiToken && verified && id.UserID != "":
 		// The signature proves the id; the hub's token reads the user.
 		return a.withStrapiUser(ctx, id)
 	}

@@ -12,7 +12,6 @@ package strapi
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"maps"
 	"net/http"
@@ -24,11 +23,15 @@ import (
 
 	"github.com/iohub/iohub/hub/access"
 	"github.com/iohub/iohub/hub/config"
+	"github.com/iohub/iohub/hub/strapi/client"
 )
 
-// maxBody bounds one answer. A role's permission tree lists every action of every
-// content type and plugin: a few KiB for a small app, far below this.
-const maxBody = 8 << 20
+// API is the hub's Strapi client (*client.Client): GET with the hub's API
+// token, and POST without a token.
+type API interface {
+	Get(ctx context.Context, path string) (int, []byte, error)
+	Post(ctx context.Context, path string, body []byte) (int, []byte, error)
+}
 
 // Options configure a Syncer.
 type Options struct {
@@ -43,6 +46,8 @@ type Options struct {
 	// Apply installs a new table (realtime.Server.SetRules). It is called only
 	// with complete tables, and only when the table changed.
 	Apply func(*access.Rules)
+	// Client is the hub's Strapi client; nil builds one from Config.
+	Client API
 	// Logger; nil discards.
 	Logger *slog.Logger
 }
@@ -61,7 +66,7 @@ type Result struct {
 // use.
 type Syncer struct {
 	opts Options
-	http *http.Client
+	api  API
 	log  *slog.Logger
 
 	version atomic.Int32 // configured, else detected; 0 = not known yet
@@ -86,19 +91,10 @@ func New(opts Options) *Syncer {
 	if opts.Apply == nil {
 		opts.Apply = func(*access.Rules) {}
 	}
-	timeout := opts.Config.Timeout.D()
-	if timeout <= 0 {
-		timeout = 5 * time.Second
+	if opts.Client == nil {
+		opts.Client = client.New(opts.Config)
 	}
-	s := &Syncer{
-		opts: opts,
-		log:  opts.Logger,
-		http: &http.Client{
-			Timeout: timeout,
-			// Following a redirect would send the API token wherever it points.
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		},
-	}
+	s := &Syncer{opts: opts, log: opts.Logger, api: opts.Client}
 	s.version.Store(int32(opts.Config.Version))
 	s.state.Store("pending")
 	return s
@@ -224,27 +220,14 @@ func (s *Syncer) sync(ctx context.Context) (Result, error) {
 
 // get sends an authenticated GET and returns the body of a 200 answer.
 func (s *Syncer) get(ctx context.Context, path string) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.opts.Config.URL+path, nil)
-	if err != nil {
-		return nil, fmt.Errorf("GET %s: %w", path, err)
-	}
-	req.Header.Set("Authorization", "Bearer "+s.opts.Config.APIToken)
-	req.Header.Set("Accept", "application/json")
-	resp, err := s.http.Do(req)
-	if err != nil {
-		return nil, err // *url.Error names the method and URL (no token in it)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	status, body, err := s.api.Get(ctx, path)
 	switch {
 	case err != nil:
-		return nil, fmt.Errorf("GET %s: reading the answer: %w", path, err)
-	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
-		return nil, fmt.Errorf("GET %s: status %d: Strapi refused strapi.apiToken; it must be a full-access API token", path, resp.StatusCode)
-	case resp.StatusCode != http.StatusOK:
-		return nil, fmt.Errorf("GET %s: status %d", path, resp.StatusCode)
-	case len(body) > maxBody:
-		return nil, fmt.Errorf("GET %s: answer larger than %d bytes", path, maxBody)
+		return nil, err
+	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+		return nil, fmt.Errorf("GET %s: status %d: Strapi refused strapi.apiToken; it must be a full-access API token", path, status)
+	case status != http.StatusOK:
+		return nil, fmt.Errorf("GET %s: status %d", path, status)
 	}
 	return body, nil
 }
