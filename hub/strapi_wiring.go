@@ -35,12 +35,13 @@ func (s *Server) wireStrapi(authn *auth.Authenticator, api *strapiclient.Client)
 	opts.Version = func() int { return cfg.Version }
 	if cfg.Sync() {
 		s.syncer = strapi.New(strapi.Options{
-			Config:     cfg,
-			PublicRole: s.cfg.PublicRoleName,
-			Mode:       access.Mode(s.cfg.PermissionMode),
-			Apply:      s.rt.SetRules,
-			Client:     api,
-			Logger:     s.log.With("component", "strapi"),
+			Config:       cfg,
+			PublicRole:   s.cfg.PublicRoleName,
+			Mode:         access.Mode(s.cfg.PermissionMode),
+			Apply:        s.rt.SetRules,
+			ApplySchemas: s.rt.SetSchemas,
+			Client:       api,
+			Logger:       s.log.With("component", "strapi"),
 		})
 		opts.Version = s.syncer.Version
 		opts.Sync = func(ctx context.Context) (any, error) {

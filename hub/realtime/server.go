@@ -44,6 +44,7 @@ type Server struct {
 	handler http.Handler
 	auth    Authenticator
 	rules   atomic.Pointer[access.Rules]
+	schemas atomic.Pointer[sanitize.Schemas] // nil: none read from Strapi
 	clean   *sanitize.Sanitizer
 	log     *slog.Logger
 	timeout time.Duration

@@ -23,6 +23,7 @@ import (
 
 	"github.com/iohub/iohub/hub/access"
 	"github.com/iohub/iohub/hub/config"
+	"github.com/iohub/iohub/hub/sanitize"
 	"github.com/iohub/iohub/hub/strapi/client"
 )
 
@@ -46,6 +47,10 @@ type Options struct {
 	// Apply installs a new table (realtime.Server.SetRules). It is called only
 	// with complete tables, and only when the table changed.
 	Apply func(*access.Rules)
+	// ApplySchemas installs a new content-type schema table
+	// (realtime.Server.SetSchemas). Like Apply, only complete tables, only
+	// when they changed. Nil: schemas are not read.
+	ApplySchemas func(*sanitize.Schemas)
 	// Client is the hub's Strapi client; nil builds one from Config.
 	Client API
 	// Logger; nil discards.
@@ -60,6 +65,9 @@ type Result struct {
 	Roles map[string]int `json:"roles"`
 	// Changed is true when the table differs from the one before.
 	Changed bool `json:"changed"`
+	// Types is the number of content types and components in the schema
+	// table in force (0 while none was read: the conservative rule applies).
+	Types int `json:"types"`
 }
 
 // Syncer reads roles from Strapi. Build it with New; it is safe for concurrent
@@ -74,6 +82,8 @@ type Syncer struct {
 
 	mu      sync.Mutex          // one sync at a time
 	last    map[string][]string // the table last applied; nil before the first
+	schemas *sanitize.Schemas   // the schema table last applied; nil before the first
+	noCTB   bool                // the content-type builder API answered 404 (logged once)
 	failing bool                // the last sync failed (logged once until it recovers)
 }
 
@@ -157,7 +167,21 @@ func (s *Syncer) Sync(ctx context.Context) (Result, error) {
 	return res, err
 }
 
+// sync reads the roles, then the schemas. A failure of either keeps its last
+// table; the roles applied before a schema failure stay applied.
 func (s *Syncer) sync(ctx context.Context) (Result, error) {
+	res, err := s.syncRoles(ctx)
+	if err != nil {
+		return res, err
+	}
+	if err := s.syncSchemas(ctx); err != nil {
+		return res, err
+	}
+	res.Types = s.schemas.Len()
+	return res, nil
+}
+
+func (s *Syncer) syncRoles(ctx context.Context) (Result, error) {
 	body, err := s.get(ctx, "/api/users-permissions/roles")
 	if err != nil {
 		return Result{}, err
@@ -221,6 +245,11 @@ func (s *Syncer) sync(ctx context.Context) (Result, error) {
 // get sends an authenticated GET and returns the body of a 200 answer.
 func (s *Syncer) get(ctx context.Context, path string) ([]byte, error) {
 	status, body, err := s.api.Get(ctx, path)
+	return s.check(path, status, body, err)
+}
+
+// check turns an answer other than 200 into an error.
+func (s *Syncer) check(path string, status int, body []byte, err error) ([]byte, error) {
 	switch {
 	case err != nil:
 		return nil, err
