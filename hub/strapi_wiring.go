@@ -33,25 +33,6 @@ func (s *Server) wireStrapi(authn *auth.Authenticator, api *strapiclient.Client)
 	cfg := s.cfg.Strapi
 	opts := ingress.StrapiOptions{Payload: cfg.Payload}
 	opts.Version = func() int { return cfg.Version }
-	if cfg.Sync() {
-		s.syncer = strapi.New(strapi.Options{
-			Config:       cfg,
-			PublicRole:   s.cfg.PublicRoleName,
-			Mode:         access.Mode(s.cfg.PermissionMode),
-			Apply:        s.rt.SetRules,
-			ApplySchemas: s.rt.SetSchemas,
-			Client:       api,
-			Logger:       s.log.With("component", "strapi"),
-		})
-		opts.Version = s.syncer.Version
-		opts.Sync = func(ctx context.Context) (any, error) {
-			res, err := s.syncer.Sync(ctx)
-			if err != nil {
-				return nil, err
-			}
-			return res, nil
-		}
-	}
 	// The next handshake asks Strapi again (a role change applies from the
 	// user's next connection); a blocked or deleted user also loses the
 	// sockets already open. With [cluster], on every node.
@@ -69,6 +50,30 @@ func (s *Server) wireStrapi(authn *auth.Authenticator, api *strapiclient.Client)
 		apply(id, blocked || deleted)
 		if s.cluster != nil {
 			s.cluster.UserChanged(id, blocked || deleted)
+		}
+	}
+	if cfg.Sync() {
+		s.syncer = strapi.New(strapi.Options{
+			Config:       cfg,
+			PublicRole:   s.cfg.PublicRoleName,
+			Mode:         access.Mode(s.cfg.PermissionMode),
+			Apply:        s.rt.SetRules,
+			ApplySchemas: s.rt.SetSchemas,
+			// Connected users are re-checked on every sync; one Strapi no
+			// longer has (or has blocked) is gone here and on every node.
+			Users:            s.rt.UserIDs,
+			UserGone:         func(id string) { opts.UserChanged(id, true, true) },
+			RequireConfirmed: s.cfg.Auth.RequireConfirmed,
+			Client:           api,
+			Logger:           s.log.With("component", "strapi"),
+		})
+		opts.Version = s.syncer.Version
+		opts.Sync = func(ctx context.Context) (any, error) {
+			res, err := s.syncer.Sync(ctx)
+			if err != nil {
+				return nil, err
+			}
+			return res, nil
 		}
 	}
 	s.api.SetStrapi(opts)

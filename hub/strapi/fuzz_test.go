@@ -96,3 +96,22 @@ func FuzzDecodeSchemas(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDecodeUserBatch: the users answer never panics the decoder, and every
+// id it accepts is a Strapi id.
+func FuzzDecodeUserBatch(f *testing.F) {
+	for _, s := range []string{`[]`, `[{"id":1,"blocked":false}]`, `[{"id":"1","blocked":true}]`, `{"data":[]}`, `[null]`, `[{"id":1e3,"blocked":false}]`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		got, err := decodeUserBatch(body)
+		if err != nil {
+			return
+		}
+		for id := range got {
+			if !isStrapiID(id) {
+				t.Fatalf("accepted id %q", id)
+			}
+		}
+	})
+}

@@ -51,6 +51,13 @@ type Options struct {
 	// (realtime.Server.SetSchemas). Like Apply, only complete tables, only
 	// when they changed. Nil: schemas are not read.
 	ApplySchemas func(*sanitize.Schemas)
+	// Users lists the ids of the users with sockets on this node
+	// (realtime.Server.UserIDs); UserGone is called for each one Strapi no
+	// longer has, or has blocked (or unconfirmed, with RequireConfirmed). Both
+	// nil: users are not re-checked.
+	Users            func() []string
+	UserGone         func(id string)
+	RequireConfirmed bool
 	// Client is the hub's Strapi client; nil builds one from Config.
 	Client API
 	// Logger; nil discards.
@@ -178,7 +185,7 @@ func (s *Syncer) sync(ctx context.Context) (Result, error) {
 		return res, err
 	}
 	res.Types = s.schemas.Len()
-	return res, nil
+	return res, s.recheckUsers(ctx)
 }
 
 func (s *Syncer) syncRoles(ctx context.Context) (Result, error) {
