@@ -43,8 +43,11 @@ type Server struct {
 	plugins *plugin.Host   // nil without events[]
 	cluster *cluster.Node  // nil without [cluster]
 	syncer  *strapi.Syncer // nil unless [strapi] url and apiToken: roles from Strapi
-	em      Emitter
-	mux     *http.ServeMux
+	// watchJWT detects Strapi's jwtManagement when no syncer does; nil when
+	// configured or without [strapi] url.
+	watchJWT func(context.Context)
+	em       Emitter
+	mux      *http.ServeMux
 }
 
 // Emitter is what the HTTP API and handlers deliver through: the realtime
@@ -168,6 +171,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	ln = logAcceptErrors(ln, s.log)
 	if s.syncer != nil {
 		s.startStrapiSync(ctx)
+	}
+	if s.watchJWT != nil {
+		go s.watchJWT(ctx)
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -33,6 +33,19 @@ func (s *Server) wireStrapi(authn *auth.Authenticator, api *strapiclient.Client)
 	cfg := s.cfg.Strapi
 	opts := ingress.StrapiOptions{Payload: cfg.Payload}
 	opts.Version = func() int { return cfg.Version }
+	// Strapi's token regime: configured, or detected on every sync (by the
+	// syncer, or without an API token by a watcher of its own).
+	var detectJWT func(string)
+	switch {
+	case cfg.JWTManagement != "":
+		authn.SetJWTManagement(cfg.JWTManagement)
+	case api != nil && cfg.Sync():
+		detectJWT = authn.SetJWTManagement
+	case api != nil:
+		s.watchJWT = func(ctx context.Context) {
+			strapi.WatchJWTManagement(ctx, api, cfg.SyncInterval.D(), authn.SetJWTManagement, s.log.With("component", "strapi"))
+		}
+	}
 	// The next handshake asks Strapi again (a role change applies from the
 	// user's next connection); a blocked or deleted user also loses the
 	// sockets already open. With [cluster], on every node.
@@ -64,6 +77,7 @@ func (s *Server) wireStrapi(authn *auth.Authenticator, api *strapiclient.Client)
 			Users:            s.rt.UserIDs,
 			UserGone:         func(id string) { opts.UserChanged(id, true, true) },
 			RequireConfirmed: s.cfg.Auth.RequireConfirmed,
+			JWTManagement:    detectJWT,
 			Client:           api,
 			Logger:           s.log.With("component", "strapi"),
 		})

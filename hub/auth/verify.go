@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -50,9 +51,10 @@ type Authenticator struct {
 	pub    crypto.PublicKey // nil = asymmetric tokens refused
 	algs   []string         // effective allow-list, never empty when local keys exist
 
-	parser    *jwt.Parser    // local verification; nil without secret and key
-	validator *jwt.Validator // exp/nbf/iss/aud checks for unverified (Strapi-vouched) claims
-	strapi    *strapiClient  // nil when [strapi] url is empty
+	parser    *jwt.Parser            // local verification; nil without secret and key
+	validator *jwt.Validator         // exp/nbf/iss/aud checks for unverified (Strapi-vouched) claims
+	strapi    *strapiClient          // nil when [strapi] url is empty
+	jwtMode   atomic.Pointer[string] // Strapi's jwtManagement (jwtmode.go); nil = unknown
 
 	now func() time.Time // the clock; tests replace it
 }
@@ -240,6 +242,9 @@ func (a *Authenticator) Authenticate(ctx context.Context, token string) (Identit
 		// as access tokens ({userId, sessionId, type}); a refresh token is
 		// for /api/auth/refresh only, and it lives much longer.
 		return Identity{}, a.refuse(ctx, clienterr.ErrInvalidToken, errors.New("a refresh token is not an access token"))
+	}
+	if err := a.checkJWTMode(token, claims); err != nil {
+		return Identity{}, a.refuse(ctx, clienterr.ErrInvalidToken, err)
 	}
 	id := Identity{Claims: claims, UserID: userIDFrom(claims, "id", "userId", "sub")}
 	if exp, err := claims.GetExpirationTime(); err == nil && exp != nil {

@@ -58,6 +58,9 @@ type Options struct {
 	Users            func() []string
 	UserGone         func(id string)
 	RequireConfirmed bool
+	// JWTManagement receives Strapi's token regime, detected on every sync
+	// (DetectJWTManagement) when it changes. Nil: not detected.
+	JWTManagement func(mode string)
 	// Client is the hub's Strapi client; nil builds one from Config.
 	Client API
 	// Logger; nil discards.
@@ -91,6 +94,7 @@ type Syncer struct {
 	last    map[string][]string // the table last applied; nil before the first
 	schemas *sanitize.Schemas   // the schema table last applied; nil before the first
 	noCTB   bool                // the content-type builder API answered 404 (logged once)
+	jwt     *jwtWatch           // nil: jwtManagement not detected
 	failing bool                // the last sync failed (logged once until it recovers)
 }
 
@@ -112,6 +116,9 @@ func New(opts Options) *Syncer {
 		opts.Client = client.New(opts.Config)
 	}
 	s := &Syncer{opts: opts, log: opts.Logger, api: opts.Client}
+	if opts.JWTManagement != nil {
+		s.jwt = &jwtWatch{api: opts.Client, set: opts.JWTManagement, log: opts.Logger}
+	}
 	s.version.Store(int32(opts.Config.Version))
 	s.state.Store("pending")
 	return s
@@ -177,6 +184,9 @@ func (s *Syncer) Sync(ctx context.Context) (Result, error) {
 // sync reads the roles, then the schemas. A failure of either keeps its last
 // table; the roles applied before a schema failure stay applied.
 func (s *Syncer) sync(ctx context.Context) (Result, error) {
+	if s.jwt != nil {
+		s.jwt.check(ctx)
+	}
 	res, err := s.syncRoles(ctx)
 	if err != nil {
 		return res, err
