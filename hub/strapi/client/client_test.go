@@ -22,11 +22,12 @@ func TestClient(t *testing.T) {
 		case "/big":
 			_, _ = w.Write([]byte(strings.Repeat("x", MaxBody+1)))
 		case "/slow":
-			time.Sleep(1500 * time.Millisecond)
+			time.Sleep(time.Second)
 		}
 	}))
 	defer srv.Close()
-	c := New(config.Strapi{URL: srv.URL, APIToken: "hub-token", Timeout: config.Duration(time.Second)})
+	c := New(config.Strapi{URL: srv.URL, APIToken: "hub-token", Timeout: config.Duration(30 * time.Second)})
+	short := New(config.Strapi{URL: srv.URL, APIToken: "hub-token", Timeout: config.Duration(200 * time.Millisecond)})
 	ctx := context.Background()
 	tests := []struct {
 		name       string
@@ -40,7 +41,7 @@ func TestClient(t *testing.T) {
 		{"post has no token", func() (int, []byte, error) { return c.Post(ctx, "/echo", []byte("{}")) }, 200, "|", ""},
 		{"redirect not followed", func() (int, []byte, error) { return c.Get(ctx, "/redirect") }, 302, "", ""},
 		{"too big", func() (int, []byte, error) { return c.Get(ctx, "/big") }, 0, "", "larger than"},
-		{"timeout", func() (int, []byte, error) { return c.Get(ctx, "/slow") }, 0, "", "Timeout"},
+		{"timeout", func() (int, []byte, error) { return short.Get(ctx, "/slow") }, 0, "", "Timeout"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
