@@ -24,12 +24,13 @@ import (
 	"github.com/iohub/iohub/hub/handler"
 	"github.com/iohub/iohub/hub/ingress"
 	"github.com/iohub/iohub/hub/kv"
-	"github.com/iohub/iohub/hub/metrics"
 	"github.com/iohub/iohub/hub/limit"
+	"github.com/iohub/iohub/hub/metrics"
 	"github.com/iohub/iohub/hub/plugin"
 	"github.com/iohub/iohub/hub/realtime"
 	"github.com/iohub/iohub/hub/sanitize"
 	"github.com/iohub/iohub/hub/strapi"
+	strapiclient "github.com/iohub/iohub/hub/strapi/client"
 )
 
 // ShutdownTimeout bounds how long Serve waits for HTTP requests in flight after
@@ -46,9 +47,12 @@ type Server struct {
 	cluster *cluster.Node  // nil without [cluster]
 	syncer  *strapi.Syncer // nil unless [strapi] url and apiToken: roles from Strapi
 	admin   *admin.Admin   // nil unless [admin] enabled
-	em      Emitter
-	mux     *http.ServeMux
-	metrics *metrics.Metrics // GET /hub/metrics; see metrics_wiring.go
+	// watchJWT detects Strapi's jwtManagement when no syncer does; nil when
+	// configured or without [strapi] url.
+	watchJWT func(context.Context)
+	em       Emitter
+	mux      *http.ServeMux
+	metrics  *metrics.Metrics // GET /hub/metrics; see metrics_wiring.go
 }
 
 // Emitter is what the HTTP API and handlers deliver through: the realtime
@@ -68,7 +72,12 @@ func New(cfg *config.Config, logger *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	authn, err := auth.New(cfg.Auth, cfg.Strapi, cfg.PublicRoleName, logger.With("component", "auth"))
+	// One Strapi client for user lookups and the syncs: one set of limits.
+	var api *strapiclient.Client
+	if cfg.Strapi.URL != "" {
+		api = strapiclient.New(cfg.Strapi)
+	}
+	authn, err := auth.New(cfg.Auth, cfg.Strapi, cfg.PublicRoleName, logger.With("component", "auth"), strapiAPI(api))
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +112,7 @@ func New(cfg *config.Config, logger *slog.Logger) (*Server, error) {
 	}
 	s.em = em
 	s.api = ingress.New(cfg.API, cfg.ContentTypes, em, logger.With("component", "api"))
-	s.wireStrapi(authn)
+	s.wireStrapi(authn, api)
 	s.wireMetrics()
 	s.api.SetHealth(func() map[string]any {
 		h := map[string]any{"sockets": s.rt.Sockets()}
@@ -176,6 +185,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	ln = logAcceptErrors(ln, s.log)
 	if s.syncer != nil {
 		s.startStrapiSync(ctx)
+	}
+	if s.watchJWT != nil {
+		go s.watchJWT(ctx)
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

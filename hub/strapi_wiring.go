@@ -8,7 +8,17 @@ import (
 	"github.com/iohub/iohub/hub/auth"
 	"github.com/iohub/iohub/hub/ingress"
 	"github.com/iohub/iohub/hub/strapi"
+	strapiclient "github.com/iohub/iohub/hub/strapi/client"
 )
+
+// strapiAPI is api as auth's interface: nil (no [strapi] url) stays nil, not
+// a non-nil interface holding a nil pointer.
+func strapiAPI(api *strapiclient.Client) auth.Strapi {
+	if api == nil {
+		return nil
+	}
+	return api
+}
 
 // firstSyncTimeout bounds the roles sync Serve waits for before it accepts
 // connections. A Strapi that is down must not keep the hub from starting
@@ -19,25 +29,21 @@ const firstSyncTimeout = 10 * time.Second
 // wireStrapi connects the webhook endpoint and POST /hub/strapi/sync to Strapi:
 // payload shape and version, the roles sync when [strapi] has an apiToken, and
 // what a users-permissions user webhook does.
-func (s *Server) wireStrapi(authn *auth.Authenticator) {
+func (s *Server) wireStrapi(authn *auth.Authenticator, api *strapiclient.Client) {
 	cfg := s.cfg.Strapi
 	opts := ingress.StrapiOptions{Payload: cfg.Payload}
 	opts.Version = func() int { return cfg.Version }
-	if cfg.Sync() {
-		s.syncer = strapi.New(strapi.Options{
-			Config:     cfg,
-			PublicRole: s.cfg.PublicRoleName,
-			Mode:       access.Mode(s.cfg.PermissionMode),
-			Apply:      s.rt.SetRules,
-			Logger:     s.log.With("component", "strapi"),
-		})
-		opts.Version = s.syncer.Version
-		opts.Sync = func(ctx context.Context) (any, error) {
-			res, err := s.syncer.Sync(ctx)
-			if err != nil {
-				return nil, err
-			}
-			return res, nil
+	// Strapi's token regime: configured, or detected on every sync (by the
+	// syncer, or without an API token by a watcher of its own).
+	var detectJWT func(string)
+	switch {
+	case cfg.JWTManagement != "":
+		authn.SetJWTManagement(cfg.JWTManagement)
+	case api != nil && cfg.Sync():
+		detectJWT = authn.SetJWTManagement
+	case api != nil:
+		s.watchJWT = func(ctx context.Context) {
+			strapi.WatchJWTManagement(ctx, api, cfg.SyncInterval.D(), authn.SetJWTManagement, s.log.With("component", "strapi"))
 		}
 	}
 	// The next handshake asks Strapi again (a role change applies from the
@@ -57,6 +63,31 @@ func (s *Server) wireStrapi(authn *auth.Authenticator) {
 		apply(id, blocked || deleted)
 		if s.cluster != nil {
 			s.cluster.UserChanged(id, blocked || deleted)
+		}
+	}
+	if cfg.Sync() {
+		s.syncer = strapi.New(strapi.Options{
+			Config:       cfg,
+			PublicRole:   s.cfg.PublicRoleName,
+			Mode:         access.Mode(s.cfg.PermissionMode),
+			Apply:        s.rt.SetRules,
+			ApplySchemas: s.rt.SetSchemas,
+			// Connected users are re-checked on every sync; one Strapi no
+			// longer has (or has blocked) is gone here and on every node.
+			Users:            s.rt.UserIDs,
+			UserGone:         func(id string) { opts.UserChanged(id, true, true) },
+			RequireConfirmed: s.cfg.Auth.RequireConfirmed,
+			JWTManagement:    detectJWT,
+			Client:           api,
+			Logger:           s.log.With("component", "strapi"),
+		})
+		opts.Version = s.syncer.Version
+		opts.Sync = func(ctx context.Context) (any, error) {
+			res, err := s.syncer.Sync(ctx)
+			if err != nil {
+				return nil, err
+			}
+			return res, nil
 		}
 	}
 	s.api.SetStrapi(opts)

@@ -23,6 +23,7 @@ type strapiDouble struct {
 	mu      sync.Mutex
 	perms   map[string][]string // role name -> "api::message.message.find", ...
 	blocked bool                // user 1
+	deleted bool                // user 1, through DELETE /api/users/1 (no webhook)
 }
 
 func (d *strapiDouble) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -56,7 +57,17 @@ func (d *strapiDouble) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		role["permissions"] = tree
 		_ = json.NewEncoder(w).Encode(map[string]any{"role": role})
+	case "/api/users": // the re-check of connected users
+		users := []map[string]any{}
+		if !d.deleted && r.URL.Query().Get("filters[id][$in][0]") == "1" {
+			users = append(users, map[string]any{"id": 1, "blocked": d.blocked, "confirmed": true})
+		}
+		_ = json.NewEncoder(w).Encode(users)
 	case "/api/users/1":
+		if d.deleted {
+			w.WriteHeader(http.StatusNotFound)
+			return
+		}
 		_ = json.NewEncoder(w).Encode(map[string]any{"id": 1, "username": "ann", "blocked": d.blocked,
 			"role": map[string]any{"id": 1, "name": "Authenticated", "type": "authenticated"}})
 	default:
@@ -73,35 +84,7 @@ func TestStrapiWiring(t *testing.T) {
 		"Public":        {"api::message.message.find"},
 		"Authenticated": {"api::message.message.create", "api::message.message.find"},
 	}}
-	strapiSrv := httptest.NewServer(d)
-	defer strapiSrv.Close()
-	cfg, err := config.Parse([]byte(`
-listen = "127.0.0.1:0"
-[auth]
-jwtSecret = "go-client-test-secret-0123456789abcdef"
-[api]
-tokens = ["t0ken"]
-[strapi]
-url = "`+strapiSrv.URL+`"
-apiToken = "strapi-token"
-[roles.Public]
-permissions = ["api::message.message.create"]
-`), "test.toml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := hub.New(cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	h := &testHub{url: "http://" + ln.Addr().String(), cfg: cfg, cancel: cancel, done: make(chan error, 1)}
-	go func() { h.done <- srv.Serve(ctx, ln) }()
-	t.Cleanup(func() { h.stop(t) })
+	h := startStrapiHub(t, d)
 
 	anon, err := dial(t, h.url, "")
 	if err != nil {
@@ -171,4 +154,79 @@ func (h *testHub) postBody(t *testing.T, path string) (int, string) {
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
 	return res.StatusCode, string(b)
+}
+
+// startStrapiHub runs a hub whose [strapi] is the double d.
+func startStrapiHub(t *testing.T, d *strapiDouble) *testHub {
+	t.Helper()
+	strapiSrv := httptest.NewServer(d)
+	t.Cleanup(strapiSrv.Close)
+	cfg, err := config.Parse([]byte(`
+listen = "127.0.0.1:0"
+[auth]
+jwtSecret = "go-client-test-secret-0123456789abcdef"
+[api]
+tokens = ["t0ken"]
+[strapi]
+url = "`+strapiSrv.URL+`"
+apiToken = "strapi-token"
+[roles.Public]
+permissions = ["api::message.message.create"]
+`), "test.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := hub.New(cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	h := &testHub{url: "http://" + ln.Addr().String(), cfg: cfg, cancel: cancel, done: make(chan error, 1)}
+	go func() { h.done <- srv.Serve(ctx, ln) }()
+	t.Cleanup(func() { h.stop(t) })
+	return h
+}
+
+// TestStrapiUserDeletedWithoutWebhook: a user deleted through DELETE
+// /api/users/:id (Strapi sends no webhook) loses the open socket at the next
+// sync, which re-checks connected users.
+func TestStrapiUserDeletedWithoutWebhook(t *testing.T) {
+	d := &strapiDouble{perms: map[string][]string{"Authenticated": {"api::message.message.find"}}}
+	h := startStrapiHub(t, d)
+	user, err := dial(t, h.url, h.token(t, "", "1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	anon, err := dial(t, h.url, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, body := h.postBody(t, "/hub/strapi/sync"); res != 200 {
+		t.Fatalf("sync: %d %s", res, body)
+	}
+	select {
+	case <-user.closed:
+		t.Fatal("an existing user was disconnected")
+	default:
+	}
+	d.mu.Lock()
+	d.deleted = true
+	d.mu.Unlock()
+	if res, body := h.postBody(t, "/hub/strapi/sync"); res != 200 {
+		t.Fatalf("sync: %d %s", res, body)
+	}
+	select {
+	case <-user.closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the deleted user's socket stayed open")
+	}
+	select {
+	case <-anon.closed:
+		t.Fatal("another socket was dropped")
+	default:
+	}
 }

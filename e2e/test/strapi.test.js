@@ -137,6 +137,68 @@ syncInterval = "2s"
       await assert.rejects(conn({ token: `${ann.jwt}x` }), { message: 'Invalid token.' });
     });
 
+    it('relations: each role sees what Strapi\'s REST API shows it (no author for Public or Authenticated, the category only for Authenticated, without its private code)', { timeout: TEST_MS }, async () => {
+      await hub.waitForLog(/msg="strapi: content-type schemas synced"/, WAIT_MS);
+      const v5 = version === 'v5';
+      const ann = await register();
+      const cat = await asAdmin('POST', '/api/categories', { data: { name: 'news', code: 'k' } });
+      // v5 connects relations by documentId, v4 by id.
+      const catRef = v5 ? cat.body.data.documentId : cat.body.data.id;
+      const authorRef = v5 ? ann.user.documentId : ann.user.id;
+      const user = await conn({ token: ann.jwt });
+      const anon = await conn();
+      await hub.waitForLog(new RegExp(`socket connected[^\\n]*user=${ann.user.id}\\b`), WAIT_MS);
+      const before = messageWebhooks();
+      for (const s of [user, anon]) s.received = [];
+      const created = await asAdmin('POST', '/api/messages', { data: { text: 'with relations', author: authorRef, category: catRef } });
+      await waitUntil(() => messageWebhooks() >= before + (v5 ? 2 : 1), 'the create webhooks');
+      await fence(hub.url, [user, anon]);
+      const entity = (m) => (v5 ? m.args[0].data : { id: m.args[0].data.id, ...m.args[0].data.attributes });
+      const got = (s) => s.received.filter((m) => m.event === 'message:create').map(entity);
+      let [a] = got(anon);
+      let [u] = got(user);
+      if (!v5) {
+        // v4 fills relations into webhooks only from the admin panel (its
+        // content manager), not for REST: send what that webhook becomes.
+        for (const s of [user, anon]) s.received = [];
+        const attributes = { text: 'with relations', secret: 's',
+          author: { data: { id: ann.user.id, attributes: { ...ann.user, password: 'hash', resetPasswordToken: 'r' } } },
+          category: { data: { id: cat.body.data.id, attributes: { name: 'news', code: 'k' } } } };
+        const res = await api(hub.url, '/hub/emit', { event: 'api::message.message.create', data: { data: { id: created.body.data.id, attributes }, meta: {} } });
+        assert.equal(res.status, 202, JSON.stringify(res.body));
+        await fence(hub.url, [user, anon]);
+        [a] = got(anon);
+        [u] = got(user);
+      }
+      assert.ok(a && u, `both got message:create (anon ${JSON.stringify(anon.received)}, user ${JSON.stringify(user.received)})`);
+      // What Strapi's REST API shows each role, for comparison.
+      const ref = v5 ? created.body.data.documentId : created.body.data.id;
+      const restAs = async (token) => {
+        const r = await rest(strapi.url, 'GET', `/api/messages/${ref}?populate=*`, { token, expect: [200, 403, 404] });
+        return r.status === 200 ? (v5 ? r.body.data : r.body.data.attributes) : null;
+      };
+      const shown = await restAs(ann.jwt);
+      assert.equal(a.author, undefined, 'Public sees no author');
+      assert.equal(a.category, undefined, 'Public may not find categories');
+      assert.equal(u.author, undefined, 'Authenticated may not find users either');
+      assert.equal(shown?.author, undefined, 'Strapi shows Authenticated no author');
+      assert.equal(a.secret, undefined);
+      assert.equal(u.secret, undefined);
+      const category = v5 ? u.category : u.category?.data?.attributes ?? u.category;
+      assert.equal(category?.name, 'news', `Authenticated sees the category: ${JSON.stringify(u)}`);
+      assert.equal(category?.code, undefined, 'not its private code');
+    });
+
+    it('a user deleted through DELETE /api/users/:id (no webhook) loses the socket within the sync interval', { timeout: TEST_MS }, async () => {
+      const gone = await register();
+      const s = await conn({ token: gone.jwt });
+      await hub.waitForLog(new RegExp(`socket connected[^\\n]*user=${gone.user.id}\\b`), WAIT_MS);
+      const closed = new Promise((resolve) => s.on('disconnect', resolve));
+      await asAdmin('DELETE', `/api/users/${gone.user.id}`);
+      const reason = await Promise.race([closed, new Promise((r) => setTimeout(() => r('still connected'), 20000))]);
+      assert.equal(reason, 'io server disconnect');
+    });
+
     it('REST create, update, unpublish, publish and delete reach each role that may receive them, once each; anonymous sockets get only what Public allows', { timeout: TEST_MS }, async () => {
       const ann = await register();
       const rea = await register();

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -17,9 +16,17 @@ import (
 	"github.com/iohub/iohub/hub/config"
 )
 
-// maxUserBody bounds the /users/me answer we read; a user object is a few hundred
+// maxUserBody bounds the user answers we decode; a user object is a few hundred
 // bytes even with its role.
 const maxUserBody = 1 << 20
+
+// Strapi is how the hub's Strapi client (hub/strapi/client) is reached: GET a
+// path with the hub's API token, or with a user's token. Both return the status
+// and body of any answer; err is for answers that never came.
+type Strapi interface {
+	Get(ctx context.Context, path string) (int, []byte, error)
+	GetAs(ctx context.Context, path, bearer string) (int, []byte, error)
+}
 
 // sweepEvery throttles the scan for expired entries of a full cache, so a flood of
 // distinct tokens costs O(1) per insert rather than O(size).
@@ -58,11 +65,9 @@ type flight struct {
 // one request per socket at once; the cache lives until the token's exp because
 // that is as long as the answer is about a usable token.
 type strapiClient struct {
-	url      string // GET /api/users/me?populate=role
-	base     string // strapi.url
-	apiToken string // strapi.apiToken; "" = users are read with their own token
+	apiToken bool // strapi.apiToken is set: users are read with it
 	ttl      time.Duration
-	http     *http.Client
+	api      Strapi
 	log      *slog.Logger
 	now      func() time.Time
 	size     int
@@ -74,11 +79,7 @@ type strapiClient struct {
 	lastSweep time.Time
 }
 
-func newStrapiClient(cfg config.Strapi, log *slog.Logger, now func() time.Time) *strapiClient {
-	timeout := cfg.Timeout.D()
-	if timeout <= 0 {
-		timeout = 5 * time.Second
-	}
+func newStrapiClient(cfg config.Strapi, api Strapi, log *slog.Logger, now func() time.Time) *strapiClient {
 	size := cfg.CacheSize
 	if size <= 0 {
 		size = 10000
@@ -87,22 +88,10 @@ func newStrapiClient(cfg config.Strapi, log *slog.Logger, now func() time.Time) 
 	if ttl <= 0 {
 		ttl = config.DefaultUserCacheTTL
 	}
-	// A reconnect storm sends many lookups at once; the default transport keeps
-	// only 2 idle connections per host and would reconnect for most of them.
-	transport := http.DefaultTransport.(*http.Transport).Clone()
-	transport.MaxIdleConnsPerHost = 64
 	return &strapiClient{
-		url:      cfg.URL + "/api/users/me?populate=role",
-		base:     cfg.URL,
-		apiToken: cfg.APIToken,
+		apiToken: cfg.APIToken != "",
 		ttl:      ttl,
-		http: &http.Client{
-			Timeout:   timeout,
-			Transport: transport,
-			// Strapi does not redirect this route; following a redirect would
-			// send the user's token wherever the redirect points.
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		},
+		api:      api,
 		log:      log,
 		now:      now,
 		size:     size,
@@ -174,34 +163,22 @@ func (c *strapiClient) fetch(ctx context.Context, key [32]byte, f *flight, until
 
 // request sends GET /api/users/me?populate=role with the user's token.
 func (c *strapiClient) request(ctx context.Context, token string) (lookup, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.url, nil)
+	status, body, err := c.api.GetAs(ctx, "/api/users/me?populate=role", token)
 	if err != nil {
-		return lookup{}, fmt.Errorf("strapi request: %w", err)
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Accept", "application/json")
-	resp, err := c.http.Do(req)
-	if err != nil {
-		// *url.Error includes the URL (no token in it) and the cause.
+		// The error names the URL (no token in it) and the cause.
 		c.log.Warn("auth: strapi lookup failed", "error", err.Error())
 		return lookup{}, fmt.Errorf("strapi lookup: %w", err)
 	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxUserBody+1))
-	if err != nil {
-		c.log.Warn("auth: strapi lookup failed reading the answer", "status", resp.StatusCode, "error", err.Error())
-		return lookup{}, fmt.Errorf("strapi lookup: reading answer: %w", err)
-	}
-	switch resp.StatusCode {
+	switch status {
 	case http.StatusOK:
 	case http.StatusUnauthorized:
-		return lookup{status: resp.StatusCode}, nil
+		return lookup{status: status}, nil
 	case http.StatusForbidden:
 		c.log.Warn("auth: strapi answered 403 to /api/users/me; if the token is valid, its role lacks plugin::users-permissions.user.me")
-		return lookup{status: resp.StatusCode}, nil
+		return lookup{status: status}, nil
 	default:
-		c.log.Warn("auth: strapi lookup got an unexpected status", "status", resp.StatusCode)
-		return lookup{}, fmt.Errorf("strapi lookup: status %d", resp.StatusCode)
+		c.log.Warn("auth: strapi lookup got an unexpected status", "status", status)
+		return lookup{}, fmt.Errorf("strapi lookup: status %d", status)
 	}
 	if len(body) > maxUserBody {
 		return lookup{}, fmt.Errorf("strapi lookup: answer larger than %d bytes", maxUserBody)

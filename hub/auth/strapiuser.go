@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"time"
@@ -35,24 +34,12 @@ func (c *strapiClient) user(ctx context.Context, id string) (lookup, error) {
 
 // requestUser sends GET /api/users/:id?populate=role with the API token.
 func (c *strapiClient) requestUser(ctx context.Context, id string) (lookup, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/api/users/"+url.PathEscape(id)+"?populate=role", nil)
-	if err != nil {
-		return lookup{}, fmt.Errorf("strapi request: %w", err)
-	}
-	req.Header.Set("Authorization", "Bearer "+c.apiToken)
-	req.Header.Set("Accept", "application/json")
-	resp, err := c.http.Do(req)
+	status, body, err := c.api.Get(ctx, "/api/users/"+url.PathEscape(id)+"?populate=role")
 	if err != nil {
 		c.log.Warn("auth: strapi user lookup failed", "error", err.Error())
 		return lookup{}, fmt.Errorf("strapi user lookup: %w", err)
 	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxUserBody+1))
-	if err != nil {
-		c.log.Warn("auth: strapi user lookup failed reading the answer", "status", resp.StatusCode, "error", err.Error())
-		return lookup{}, fmt.Errorf("strapi user lookup: reading answer: %w", err)
-	}
-	switch resp.StatusCode {
+	switch status {
 	case http.StatusOK:
 	case http.StatusNoContent, http.StatusNotFound:
 		// Strapi v4 answers 204 (an empty body) for an id it does not have, v5
@@ -61,11 +48,11 @@ func (c *strapiClient) requestUser(ctx context.Context, id string) (lookup, erro
 	case http.StatusUnauthorized, http.StatusForbidden:
 		// The hub's own token was refused: every lookup will fail the same way,
 		// which is a configuration problem, not the user's.
-		c.log.Warn("auth: strapi refused strapi.apiToken reading a user; it must be a full-access API token", "status", resp.StatusCode)
-		return lookup{}, fmt.Errorf("strapi user lookup: api token refused (%d)", resp.StatusCode)
+		c.log.Warn("auth: strapi refused strapi.apiToken reading a user; it must be a full-access API token", "status", status)
+		return lookup{}, fmt.Errorf("strapi user lookup: api token refused (%d)", status)
 	default:
-		c.log.Warn("auth: strapi user lookup got an unexpected status", "status", resp.StatusCode)
-		return lookup{}, fmt.Errorf("strapi user lookup: status %d", resp.StatusCode)
+		c.log.Warn("auth: strapi user lookup got an unexpected status", "status", status)
+		return lookup{}, fmt.Errorf("strapi user lookup: status %d", status)
 	}
 	if len(body) > maxUserBody {
 		return lookup{}, fmt.Errorf("strapi user lookup: answer larger than %d bytes", maxUserBody)

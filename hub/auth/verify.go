@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -19,6 +20,7 @@ import (
 	"github.com/iohub/iohub/hub/access"
 	"github.com/iohub/iohub/hub/clienterr"
 	"github.com/iohub/iohub/hub/config"
+	"github.com/iohub/iohub/hub/strapi/client"
 )
 
 // maxTokenLen bounds the token we are willing to parse. A users-permissions JWT is
@@ -51,9 +53,10 @@ type Authenticator struct {
 	pub    crypto.PublicKey // nil = asymmetric tokens refused
 	algs   []string         // effective allow-list, never empty when local keys exist
 
-	parser    *jwt.Parser    // local verification; nil without secret and key
-	validator *jwt.Validator // exp/nbf/iss/aud checks for unverified (Strapi-vouched) claims
-	strapi    *strapiClient  // nil when [strapi] url is empty
+	parser    *jwt.Parser            // local verification; nil without secret and key
+	validator *jwt.Validator         // exp/nbf/iss/aud checks for unverified (Strapi-vouched) claims
+	strapi    *strapiClient          // nil when [strapi] url is empty
+	jwtMode   atomic.Pointer[string] // Strapi's jwtManagement (jwtmode.go); nil = unknown
 
 	now func() time.Time // the clock; tests replace it
 
@@ -68,7 +71,10 @@ type Authenticator struct {
 // have passed; nbf must have passed; iat, when present, must not be in the future:
 // a token from the future was not issued by a clock we agree with. Each allows
 // cfg.Leeway of clock skew.
-func New(cfg config.Auth, strapi config.Strapi, publicRole string, logger *slog.Logger) (*Authenticator, error) {
+//
+// With strapi.URL set, Strapi is asked through api, the hub's one Strapi client
+// (hub/strapi/client); without one, New builds its own from strapi.
+func New(cfg config.Auth, strapi config.Strapi, publicRole string, logger *slog.Logger, api ...Strapi) (*Authenticator, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
@@ -121,7 +127,11 @@ func New(cfg config.Auth, strapi config.Strapi, publicRole string, logger *slog.
 	a.validator = jwt.NewValidator(opts...)
 
 	if strapi.URL != "" {
-		a.strapi = newStrapiClient(strapi, logger, clock)
+		var c Strapi = client.New(strapi)
+		if len(api) > 0 && api[0] != nil {
+			c = api[0]
+		}
+		a.strapi = newStrapiClient(strapi, c, logger, clock)
 	}
 	if !a.local() && a.strapi == nil {
 		logger.Warn("auth: neither auth.jwtSecret, auth.publicKeyFile nor strapi.url is set; every token will be refused, only anonymous sockets can connect")
@@ -243,6 +253,9 @@ func (a *Authenticator) Authenticate(ctx context.Context, token string) (Identit
 		// for /api/auth/refresh only, and it lives much longer.
 		return Identity{}, a.refuse(ctx, clienterr.ErrInvalidToken, errors.New("a refresh token is not an access token"))
 	}
+	if err := a.checkJWTMode(token, claims); err != nil {
+		return Identity{}, a.refuse(ctx, clienterr.ErrInvalidToken, err)
+	}
 	id := Identity{Claims: claims, UserID: userIDFrom(claims, "id", "userId", "sub")}
 	if exp, err := claims.GetExpirationTime(); err == nil && exp != nil {
 		id.ExpiresAt = exp.Time
@@ -256,7 +269,7 @@ func (a *Authenticator) Authenticate(ctx context.Context, token string) (Identit
 	switch {
 	case a.strapi == nil:
 		return id, nil
-	case a.strapi.apiToken != "" && verified && id.UserID != "":
+	case a.strapi.apiToken && verified && id.UserID != "":
 		// The signature proves the id; the hub's token reads the user.
 		return a.strapiRoleUsable(ctx)(a.withStrapiUser(ctx, id))
 	}

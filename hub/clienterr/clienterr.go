@@ -41,6 +41,7 @@ const (
 	// loaded) while the hub runs; the event was not handled.
 	HandlerUnavailable = "handler unavailable"
 )
+
 // RateLimited is the ack error of a client event over limits.eventsPerSecond:
 // the ack's argument is {"error": "rate limited"}. An event without an ack is
 // dropped silently.

@@ -49,7 +49,9 @@ import (
 // HTTP API drives and the target Wasm handlers act on. Node implements the same
 // methods, for all nodes.
 type Local interface {
-	EmitContent(ev access.ContentEvent, data any) []string
+	// PlanContent decides who gets which payload of a content event
+	// (realtime.Server.PlanContent); the node sends each here and elsewhere.
+	PlanContent(ev access.ContentEvent, data any) []sanitize.Delivery
 	EmitRaw(event string, data any, rooms []string) error
 	Broadcast(event string, args []any, room, exceptSID string) error
 	Send(sid, event string, args []any) bool

@@ -27,8 +27,11 @@ type local struct {
 	mu      sync.Mutex
 	sockets map[string]bool
 	calls   []string
-	// roles is what EmitContent answers (the rules' recipients).
+	// roles is who PlanContent sends to (the rules' recipients), all with
+	// the same payload unless shapes is set.
 	roles []string
+	// shapes, when set, is PlanContent's answer: one payload per group.
+	shapes []sanitize.Delivery
 }
 
 func newLocal(sids ...string) *local {
@@ -51,9 +54,15 @@ func (l *local) got() []string {
 	return slices.Clone(l.calls)
 }
 
-func (l *local) EmitContent(ev access.ContentEvent, data any) []string {
-	l.record("content %s %v", ev.Name(), data)
-	return slices.Clone(l.roles)
+func (l *local) PlanContent(ev access.ContentEvent, data any) []sanitize.Delivery {
+	l.record("plan %s %v", ev.Name(), data)
+	if l.shapes != nil {
+		return l.shapes
+	}
+	if len(l.roles) == 0 {
+		return nil
+	}
+	return []sanitize.Delivery{{Rooms: slices.Clone(l.roles), Data: data}}
 }
 
 func (l *local) EmitRaw(event string, data any, rooms []string) error {
@@ -187,13 +196,31 @@ func TestDeliveryPaths(t *testing.T) {
 	}
 	got := settle(t, nodes, 0, 1, 1)
 	want := [][]string{
-		{"content message:create map[text:hi]"},
+		{"plan message:create map[text:hi]", "raw message:create map[text:hi] [Authenticated Public]"},
 		{"raw message:create map[text:hi] [Authenticated Public]"},
 		{"raw message:create map[text:hi] [Authenticated Public]"},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("content:\n got  %q\n want %q", got, want)
 	}
+	// Two shapes: each group gets its own payload, here and elsewhere, as
+	// one op per shape.
+	a.local.shapes = []sanitize.Delivery{
+		{Rooms: []string{"Public"}, Data: map[string]any{"text": "hi"}},
+		{Rooms: []string{"Authenticated", "Editor"}, Data: map[string]any{"text": "hi", "author": "u"}},
+	}
+	rooms = a.EmitContent(ev, map[string]any{"text": "hi"})
+	if !reflect.DeepEqual(rooms, []string{"Authenticated", "Editor", "Public"}) {
+		t.Fatalf("rooms = %v", rooms)
+	}
+	got = settle(t, nodes, 0, 2, 2)
+	wantShapes := []string{"raw message:create map[text:hi] [Public]", "raw message:create map[author:u text:hi] [Authenticated Editor]"}
+	for i := range nodes {
+		if g := got[i][len(got[i])-2:]; !reflect.DeepEqual(g, wantShapes) {
+			t.Errorf("node %d shapes:\n got  %q\n want %q", i, g, wantShapes)
+		}
+	}
+	a.local.shapes = nil
 
 	// No qualifying role: nothing crosses (never "everyone").
 	a.local.roles = nil
@@ -215,7 +242,7 @@ func TestDeliveryPaths(t *testing.T) {
 			t.Errorf("node %d raw:\n got  %q\n want %q", i, got[i], want)
 		}
 	}
-	if len(got[0]) != 4 { // content + 3 raw (news, dm, mine) on a itself
+	if len(got[0]) != 4 { // plan (nobody) + 3 raw (news, dm, mine) on a itself
 		t.Errorf("node a: %q", got[0])
 	}
 }

@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"strings"
 
 	"github.com/iohub/iohub/hub/access"
@@ -14,14 +15,21 @@ import (
 // stay here (a socket id names one socket on one node).
 
 // EmitContent is the permission-checked emit. The rules and the sanitiser run
-// here, once; other nodes get the resulting rooms and data, so they deliver
-// exactly what this node decided, whatever their own config says.
+// here, once; other nodes get the resulting rooms and data of each distinct
+// payload (one op per shape), so they deliver exactly what this node decided,
+// whatever their own config says.
 func (n *Node) EmitContent(ev access.ContentEvent, data any) []string {
 	data = n.clean.Clean(prepare(data))
-	rooms := n.local.EmitContent(ev, data)
-	if len(rooms) > 0 { // no rooms means nobody; never publish that as "everyone"
-		n.publish(&op{Kind: kindEmit, Event: ev.Name(), Rooms: rooms}, data)
+	rooms := []string{}
+	for _, d := range n.local.PlanContent(ev, data) {
+		if len(d.Rooms) == 0 { // no rooms means nobody; never send that as "everyone"
+			continue
+		}
+		_ = n.local.EmitRaw(ev.Name(), d.Data, d.Rooms) // content event names are never reserved
+		n.publish(&op{Kind: kindEmit, Event: ev.Name(), Rooms: d.Rooms}, d.Data)
+		rooms = append(rooms, d.Rooms...)
 	}
+	slices.Sort(rooms)
 	return rooms
 }
 

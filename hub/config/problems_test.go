@@ -252,6 +252,8 @@ func TestProblems(t *testing.T) {
 			`strapi.payload: expected one of "rest", "flat", "entry", got "flatt" (did you mean "flat"?)`,
 			`strapi.syncInterval: must be greater than zero`,
 			`strapi.userCacheTTL: must be greater than zero`}},
+		{"strapi jwtManagement", "[strapi]\njwtManagement = \"legacy-support\"", nil, []string{
+			`strapi.jwtManagement: expected "legacy" or "refresh", got "legacy-support"`}},
 		{"strapi version not an integer", "[strapi]\nversion = \"5\"", nil, []string{
 			`strapi.version: expected an integer, got "5"`}},
 

@@ -57,6 +57,15 @@ type Strapi struct {
 	// Timeout is `timeout`, the limit on one Strapi request. Default 5s; must be
 	// > 0.
 	Timeout Duration `toml:"timeout"`
+
+	// JWTManagement is `jwtManagement`, Strapi v5's users-permissions token
+	// regime: "legacy" (jwtManagement "legacy-support", Strapi's default, and
+	// every v4) or "refresh" (access tokens {userId, sessionId, type:
+	// "access"}; Strapi then refuses any other token, and so does the hub for
+	// tokens signed with auth.jwtSecret). Empty (default): detected with url,
+	// on every sync interval: POST /api/auth/refresh answers 400 in refresh
+	// mode and 404 (v5) or 405 (v4) otherwise; until known, both are accepted.
+	JWTManagement string `toml:"jwtManagement"`
 }
 
 // Defaults of [strapi].
@@ -74,12 +83,18 @@ const (
 
 var payloadShapes = []string{PayloadREST, PayloadFlat, PayloadEntry}
 
+// JWT management modes (strapi.jwtManagement).
+const (
+	JWTLegacy  = "legacy"
+	JWTRefresh = "refresh"
+)
+
 // Sync reports whether roles and permissions come from Strapi.
 func (s Strapi) Sync() bool { return s.URL != "" && s.APIToken != "" }
 
 func (d *decoder) decodeStrapi(m map[string]any, p keyPath, s *Strapi) {
 	d.unknownKeys(p, m, "url", "apiToken", "version", "syncInterval", "payload",
-		"userCacheTTL", "cacheSize", "timeout")
+		"userCacheTTL", "cacheSize", "timeout", "jwtManagement")
 	field(m, p, "url", d.str, &s.URL)
 	field(m, p, "apiToken", d.str, &s.APIToken)
 	field(m, p, "version", d.integer, &s.Version)
@@ -88,6 +103,7 @@ func (d *decoder) decodeStrapi(m map[string]any, p keyPath, s *Strapi) {
 	field(m, p, "userCacheTTL", d.duration, &s.UserCacheTTL)
 	field(m, p, "cacheSize", d.integer, &s.CacheSize)
 	field(m, p, "timeout", d.duration, &s.Timeout)
+	field(m, p, "jwtManagement", d.str, &s.JWTManagement)
 }
 
 func (d *decoder) validateStrapi(p keyPath, s *Strapi) {
@@ -114,6 +130,9 @@ func (d *decoder) validateStrapi(p keyPath, s *Strapi) {
 	}
 	if s.Payload != "" {
 		d.oneOf(p.key("payload"), s.Payload, payloadShapes)
+	}
+	if s.JWTManagement != "" {
+		d.oneOf(p.key("jwtManagement"), s.JWTManagement, []string{JWTLegacy, JWTRefresh})
 	}
 	d.positive(p.key("syncInterval"), s.SyncInterval)
 	d.positive(p.key("userCacheTTL"), s.UserCacheTTL)

@@ -1,26 +1,50 @@
 package realtime
 
 import (
+	"slices"
+
 	"github.com/iohub/iohub/hub/access"
+	"github.com/iohub/iohub/hub/sanitize"
 	"github.com/zishang520/socket.io/servers/socket/v3"
 )
 
 // EmitContent is the permission-checked path shared by /hub/emit, Strapi webhooks
-// and plugins: ev.Name() goes to every role room whose role may receive ev, with
-// private fields removed from data. It returns those rooms, sorted.
+// and plugins: ev.Name() goes to every role room whose role may receive ev, each
+// with what Strapi's content API would show that role (PlanContent). It returns
+// those rooms, sorted.
 //
-// All qualifying rooms go into one broadcast: a socket is in exactly one role room,
-// so it gets one copy, and the packet is encoded once instead of once per room.
+// Roles that see the same payload share one broadcast: a socket is in exactly one
+// role room, so it gets one copy, and each distinct payload is encoded once.
 func (s *Server) EmitContent(ev access.ContentEvent, data any) []string {
-	roles := s.rules.Load().Recipients(ev)
-	if len(roles) == 0 {
-		return []string{}
+	ds := s.PlanContent(ev, data)
+	rooms := []string{}
+	for _, d := range ds {
+		_ = s.io.To(toRooms(d.Rooms)...).Emit(ev.Name(), d.Data) // content event names are never reserved
+		rooms = append(rooms, d.Rooms...)
 	}
-	data = s.clean.Clean(data)
-	_ = s.io.To(toRooms(roles)...).Emit(ev.Name(), data) // content event names are never reserved
-	s.obs.Delivered(DeliveryContent)
-	return roles
+	if len(ds) > 0 {
+		s.obs.Delivered(DeliveryContent)
+	}
+	slices.Sort(rooms)
+	return rooms
 }
+
+// PlanContent decides, without sending, who gets which payload of a content
+// event: the roles allowed to receive ev, grouped by what they may see of data
+// (privateFields removed for all; with schemas, per-role relations and private
+// attributes: sanitize.Plan). data may be changed in place.
+func (s *Server) PlanContent(ev access.ContentEvent, data any) []sanitize.Delivery {
+	rules := s.rules.Load()
+	roles := rules.Recipients(ev)
+	if len(roles) == 0 {
+		return nil
+	}
+	return sanitize.Plan(s.schemas.Load(), ev.UID, s.clean.Clean(data), roles, rules.Has)
+}
+
+// SetSchemas swaps the content-type schema table (nil: none, the conservative
+// rule); emits already under way use the old one.
+func (s *Server) SetSchemas(t *sanitize.Schemas) { s.schemas.Store(t) }
 
 // EmitRaw sends event with data as given, unchecked: to every socket when rooms is
 // empty, else once to each socket in the union of rooms. It fails only for event

@@ -50,6 +50,7 @@ type Server struct {
 	handler http.Handler
 	auth    Authenticator
 	rules   atomic.Pointer[access.Rules]
+	schemas atomic.Pointer[sanitize.Schemas] // nil: none read from Strapi
 	clean   *sanitize.Sanitizer
 	log     *slog.Logger
 	timeout time.Duration
@@ -57,7 +58,7 @@ type Server struct {
 	obs     Observer
 	// transports are the configured ones, listed by SocketCounts.
 	transports []string
-	adm     admission
+	adm        admission
 
 	handlers handler.Dispatcher // nil: no events[] handlers
 	conns    sync.Map           // socket id -> *conn

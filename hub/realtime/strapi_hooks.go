@@ -22,3 +22,19 @@ func (s *Server) DisconnectUser(id string) int {
 	})
 	return n
 }
+
+// UserIDs lists the distinct users with sockets on this hub, for the periodic
+// re-check against Strapi (a user deleted without a webhook must not keep
+// their sockets).
+func (s *Server) UserIDs() []string {
+	seen := map[string]bool{}
+	var ids []string
+	s.conns.Range(func(_, v any) bool {
+		if c, ok := v.(*conn); ok && c.id != nil && !c.id.Anonymous && c.id.UserID != "" && !seen[c.id.UserID] {
+			seen[c.id.UserID] = true
+			ids = append(ids, c.id.UserID)
+		}
+		return true
+	})
+	return ids
+}

@@ -18,6 +18,8 @@ func TestClean(t *testing.T) {
 		{"array root", `[{"password":1},2]`, `[{},2]`, nil},
 		{"custom fields", `{"secret":1,"password":2,"keep":{"secret":3}}`, `{"keep":{},"password":2}`, []string{"secret"}},
 		{"no fields", `{"password":1}`, `{"password":1}`, []string{}},
+		{"any case, spaces trimmed", `{"Password":1,"password ":2," RESETPASSWORDTOKEN":3,"passwords":4}`, `{"passwords":4}`, nil},
+		{"configured name folded too", `{"secret":1}`, `{}`, []string{" Secret"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -12,7 +12,6 @@ package strapi
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"maps"
 	"net/http"
@@ -24,11 +23,16 @@ import (
 
 	"github.com/iohub/iohub/hub/access"
 	"github.com/iohub/iohub/hub/config"
+	"github.com/iohub/iohub/hub/sanitize"
+	"github.com/iohub/iohub/hub/strapi/client"
 )
 
-// maxBody bounds one answer. A role's permission tree lists every action of every
-// content type and plugin: a few KiB for a small app, far below this.
-const maxBody = 8 << 20
+// API is the hub's Strapi client (*client.Client): GET with the hub's API
+// token, and POST without a token.
+type API interface {
+	Get(ctx context.Context, path string) (int, []byte, error)
+	Post(ctx context.Context, path string, body []byte) (int, []byte, error)
+}
 
 // Options configure a Syncer.
 type Options struct {
@@ -43,6 +47,22 @@ type Options struct {
 	// Apply installs a new table (realtime.Server.SetRules). It is called only
 	// with complete tables, and only when the table changed.
 	Apply func(*access.Rules)
+	// ApplySchemas installs a new content-type schema table
+	// (realtime.Server.SetSchemas). Like Apply, only complete tables, only
+	// when they changed. Nil: schemas are not read.
+	ApplySchemas func(*sanitize.Schemas)
+	// Users lists the ids of the users with sockets on this node
+	// (realtime.Server.UserIDs); UserGone is called for each one Strapi no
+	// longer has, or has blocked (or unconfirmed, with RequireConfirmed). Both
+	// nil: users are not re-checked.
+	Users            func() []string
+	UserGone         func(id string)
+	RequireConfirmed bool
+	// JWTManagement receives Strapi's token regime, detected on every sync
+	// (DetectJWTManagement) when it changes. Nil: not detected.
+	JWTManagement func(mode string)
+	// Client is the hub's Strapi client; nil builds one from Config.
+	Client API
 	// Logger; nil discards.
 	Logger *slog.Logger
 }
@@ -55,13 +75,16 @@ type Result struct {
 	Roles map[string]int `json:"roles"`
 	// Changed is true when the table differs from the one before.
 	Changed bool `json:"changed"`
+	// Types is the number of content types and components in the schema
+	// table in force (0 while none was read: the conservative rule applies).
+	Types int `json:"types"`
 }
 
 // Syncer reads roles from Strapi. Build it with New; it is safe for concurrent
 // use.
 type Syncer struct {
 	opts Options
-	http *http.Client
+	api  API
 	log  *slog.Logger
 
 	version atomic.Int32 // configured, else detected; 0 = not known yet
@@ -71,6 +94,9 @@ type Syncer struct {
 
 	mu       sync.Mutex          // one sync at a time
 	last     map[string][]string // the table last applied; nil before the first
+	schemas  *sanitize.Schemas   // the schema table last applied; nil before the first
+	noCTB    bool                // the content-type builder API answered 404 (logged once)
+	jwt      *jwtWatch           // nil: jwtManagement not detected
 	failing  bool                // the last sync failed (logged once until it recovers)
 	badNames map[string]bool     // role names refused by access.CheckRoleName, already logged
 }
@@ -89,18 +115,12 @@ func New(opts Options) *Syncer {
 	if opts.Apply == nil {
 		opts.Apply = func(*access.Rules) {}
 	}
-	timeout := opts.Config.Timeout.D()
-	if timeout <= 0 {
-		timeout = 5 * time.Second
+	if opts.Client == nil {
+		opts.Client = client.New(opts.Config)
 	}
-	s := &Syncer{
-		opts: opts,
-		log:  opts.Logger,
-		http: &http.Client{
-			Timeout: timeout,
-			// Following a redirect would send the API token wherever it points.
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		},
+	s := &Syncer{opts: opts, log: opts.Logger, api: opts.Client}
+	if opts.JWTManagement != nil {
+		s.jwt = &jwtWatch{api: opts.Client, set: opts.JWTManagement, log: opts.Logger}
 	}
 	s.badNames = map[string]bool{}
 	s.version.Store(int32(opts.Config.Version))
@@ -174,7 +194,24 @@ func (s *Syncer) Sync(ctx context.Context) (Result, error) {
 	return res, err
 }
 
+// sync reads the roles, then the schemas. A failure of either keeps its last
+// table; the roles applied before a schema failure stay applied.
 func (s *Syncer) sync(ctx context.Context) (Result, error) {
+	if s.jwt != nil {
+		s.jwt.check(ctx)
+	}
+	res, err := s.syncRoles(ctx)
+	if err != nil {
+		return res, err
+	}
+	if err := s.syncSchemas(ctx); err != nil {
+		return res, err
+	}
+	res.Types = s.schemas.Len()
+	return res, s.recheckUsers(ctx)
+}
+
+func (s *Syncer) syncRoles(ctx context.Context) (Result, error) {
 	body, err := s.get(ctx, "/api/users-permissions/roles")
 	if err != nil {
 		return Result{}, err
@@ -246,27 +283,19 @@ func (s *Syncer) sync(ctx context.Context) (Result, error) {
 
 // get sends an authenticated GET and returns the body of a 200 answer.
 func (s *Syncer) get(ctx context.Context, path string) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.opts.Config.URL+path, nil)
-	if err != nil {
-		return nil, fmt.Errorf("GET %s: %w", path, err)
-	}
-	req.Header.Set("Authorization", "Bearer "+s.opts.Config.APIToken)
-	req.Header.Set("Accept", "application/json")
-	resp, err := s.http.Do(req)
-	if err != nil {
-		return nil, err // *url.Error names the method and URL (no token in it)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	status, body, err := s.api.Get(ctx, path)
+	return s.check(path, status, body, err)
+}
+
+// check turns an answer other than 200 into an error.
+func (s *Syncer) check(path string, status int, body []byte, err error) ([]byte, error) {
 	switch {
 	case err != nil:
-		return nil, fmt.Errorf("GET %s: reading the answer: %w", path, err)
-	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
-		return nil, fmt.Errorf("GET %s: status %d: Strapi refused strapi.apiToken; it must be a full-access API token", path, resp.StatusCode)
-	case resp.StatusCode != http.StatusOK:
-		return nil, fmt.Errorf("GET %s: status %d", path, resp.StatusCode)
-	case len(body) > maxBody:
-		return nil, fmt.Errorf("GET %s: answer larger than %d bytes", path, maxBody)
+		return nil, err
+	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+		return nil, fmt.Errorf("GET %s: status %d: Strapi refused strapi.apiToken; it must be a full-access API token", path, status)
+	case status != http.StatusOK:
+		return nil, fmt.Errorf("GET %s: status %d", path, status)
 	}
 	return body, nil
 }

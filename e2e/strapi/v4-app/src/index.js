@@ -46,6 +46,7 @@ module.exports = {
     await grant(strapi, 'authenticated', list(process.env.AUTH_ACTIONS, [
       'api::message.message.find', 'api::message.message.findOne', 'api::message.message.create',
       'api::message.message.update', 'api::message.message.delete',
+      'api::category.category.find', 'api::category.category.findOne',
       'plugin::users-permissions.role.find', 'plugin::users-permissions.role.findOne',
     ]));
   },

@@ -48,6 +48,7 @@ module.exports = {
       'api::message.message.find', 'api::message.message.findOne', 'api::message.message.create',
       'api::message.message.update', 'api::message.message.delete',
       'api::message.message.publish', 'api::message.message.unpublish',
+      'api::category.category.find', 'api::category.category.findOne',
       'plugin::users-permissions.role.find', 'plugin::users-permissions.role.findOne',
     ]));
   },
