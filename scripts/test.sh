@@ -66,11 +66,27 @@ else
   echo "all installed: ${pkgs[*]}"
 fi
 
-step "go vet + gofmt"
+step "go vet, gofmt, go mod tidy, staticcheck, deadcode"
 go vet ./...
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './e2e/node_modules/*'))
 if [ -n "$unformatted" ]; then
   echo "gofmt needed on: $unformatted" >&2
+  exit 1
+fi
+if ! go mod tidy -diff; then
+  echo "go.mod/go.sum are not tidy: run go mod tidy" >&2
+  exit 1
+fi
+# Linters at pinned versions, installed into the Go bin directory.
+go install honnef.co/go/tools/cmd/staticcheck@v0.8.2
+go install golang.org/x/tools/cmd/deadcode@v0.53.0
+gobin=$(go env GOBIN)
+[ -n "$gobin" ] || gobin="$(go env GOPATH)/bin"
+"$gobin/staticcheck" ./...
+dead=$("$gobin/deadcode" -test ./...)
+if [ -n "$dead" ]; then
+  echo "deadcode reports unreachable functions:" >&2
+  echo "$dead" >&2
   exit 1
 fi
 

@@ -1,3 +1,5 @@
+//lint:file-ignore ST1005 the handshake messages are strapi-plugin-io's, verbatim (capitalised, "Invalid token." with its full stop): clients match on them.
+
 // Package clienterr lists every error a client of the hub can see, in one place:
 // the messages a Socket.IO client receives in connect_error, and the codes the HTTP
 // API puts in its JSON error bodies. These strings are part of the product's

@@ -159,23 +159,6 @@ func post(t *testing.T, url, path string, body any) {
 	}
 }
 
-// waitEvent waits until r has got event.
-func waitEvent(t *testing.T, r *received, event string) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		evs, _ := r.snapshot()
-		for _, e := range evs {
-			if e == event {
-				return
-			}
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	evs, _ := r.snapshot()
-	t.Fatalf("no %q; got %v", event, evs)
-}
-
 func binaryOf(v any) ([]byte, bool) {
 	switch b := v.(type) {
 	case []byte:

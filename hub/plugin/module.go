@@ -2,11 +2,8 @@ package plugin
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -45,16 +42,6 @@ func (c *compiled) release() {
 	if c.refs.Add(-1) == 0 {
 		_ = c.cm.Close(context.Background())
 	}
-}
-
-// readModule reads a module file and hashes it.
-func readModule(path string) ([]byte, string, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, "", err
-	}
-	sum := sha256.Sum256(b)
-	return b, hex.EncodeToString(sum[:]), nil
 }
 
 // Limits of a guest besides its linear memory (sdk/ABI.md, section 6),
