@@ -141,7 +141,7 @@ permissions = ["api::message.message.*"]
     assert.ok(took < 4000, `the loop ran ${took}ms`);
     assert.ok(s.connected);
     assert.deepEqual(await ackOf(s, 'echo', 1), { from: s.id, role: 'Public', args: [1] });
-    await hub.waitForLog(/handler failed; VM discarded[^\n]*plugin=tools\.js event=spin reason="timeout: ran longer than 300ms"/);
+    await hub.waitForLog(/handler failed; VM discarded[^\n]*plugin=tools\.js event=spin reason="cpu time limit: used more than 300ms of CPU"/);
   });
 
   it('logs an exception and answers it in the ack', async () => {

@@ -221,8 +221,8 @@ module.exports = { name: 'e', handler: (ctx, socket, what, ack) => {
 		what     string
 		err, log string
 	}{
-		{short, "loop", "handler failed", "timeout: ran longer than 200ms"},
-		{short, "join", "handler failed", "timeout: killed after 400ms inside code that does not check its deadline"},
+		{short, "loop", "handler failed", "cpu time limit: used more than 200ms of CPU"},
+		{short, "join", "handler failed", "cpu time limit: killed after 400ms of CPU inside code that does not check its limit"},
 		{long, "hog", "out of memory", `msg="handler threw" plugin=h.js event=e message="out of memory"`},
 		{long, "recurse", "Maximum call stack size exceeded", "at f (h.js:8:"},
 	} {

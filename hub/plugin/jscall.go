@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/iohub/iohub/hub/access"
 	"github.com/iohub/iohub/hub/clienterr"
@@ -30,7 +31,9 @@ import (
 // quarters of its cap is replaced.
 func (in *jsInstance) call(lim limit, input []byte, cs *callState) verdict {
 	c := in.code
-	in.vm.SetDeadline(lim.soft)
+	in.vm.SetDeadline(time.Time{})
+	in.vm.SetCPULimit(lim.timeout, threadCPUTime)
+	defer in.vm.SetCPULimit(0, nil)
 	args := []string{string(input)}
 	if len(cs.config) > 2 { // not "{}"
 		args = append(args, string(cs.config))
@@ -123,9 +126,9 @@ func (in *jsInstance) failed(lim limit, err error, cs *callState) string {
 	reason := err.Error()
 	switch { // killed first: a VM stuck in a builtin also passed the deadline
 	case errors.Is(err, jsvm.ErrKilled):
-		reason = fmt.Sprintf("timeout: killed after %s inside code that does not check its deadline", 2*lim.timeout)
+		reason = fmt.Sprintf("cpu time limit: killed after %s of CPU inside code that does not check its limit", 2*lim.timeout)
 	case in.vm.Interrupted():
-		reason = fmt.Sprintf("timeout: ran longer than %s", lim.timeout)
+		reason = fmt.Sprintf("cpu time limit: used more than %s of CPU", lim.timeout)
 	}
 	var exc *jsvm.Exception
 	if errors.As(err, &exc) && strings.Contains(exc.Message, "out of memory") {
@@ -134,6 +137,7 @@ func (in *jsInstance) failed(lim limit, err error, cs *callState) string {
 	// The logs of the event are still in the VM when it stopped cleanly.
 	if !in.vm.Closed() {
 		alim := in.code.host.startLimit(context.Background(), lim.timeout, false)
+		in.vm.SetCPULimit(0, nil)
 		in.vm.SetDeadline(alim.soft)
 		out, aerr := in.vm.CallString(alim.ctx, in.abort)
 		alim.end()

@@ -50,11 +50,13 @@ func (v verdict) strike() bool { return v.stopped != "" || v.fault }
 // limit is the per-call limit of one guest call, started and ended by
 // startLimit and end only, on the same goroutine.
 //
-// Wasm guests get a CPU-time budget (budget.go): the guard's tick stops the
-// guest once it has run for the timeout, whatever the wait for a core.
-// JavaScript handlers still get a wall-clock deadline: the guest should stop
-// by soft (the interrupt hook's deadline); ctx ends grace later, where the
-// instrumented check in QuickJS kills it.
+// Guest calls get a CPU-time budget (budget.go): the goroutine is locked to
+// its thread and the thread's CPU clock is read where the guest checks in, so
+// waiting for a core does not count. Wasm guests are stopped by the guard's
+// tick; QuickJS by its interrupt hook (jsvm.VM.SetCPULimit), and killed at
+// twice the budget inside code that does not poll it. ctx carries the
+// wall-clock backstop. The wall-clock variant (cpu false) is for the hub's
+// own short calls into a VM after a failure.
 type limit struct {
 	timeout time.Duration
 	soft    time.Time
@@ -165,7 +167,7 @@ func (h *Host) run(ctx context.Context, g *generation, input []byte, call *handl
 	if p.hostCalls {
 		cctx = withCall(ctx, cs)
 	}
-	lim := h.startLimit(cctx, p.grace, g.js == nil)
+	lim := h.startLimit(cctx, p.grace, true)
 	v := in.call(lim, input, cs)
 	lim.end()
 	p.observe(time.Since(lim.soft.Add(-h.timeout)), h.timeout, v)

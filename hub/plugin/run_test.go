@@ -258,7 +258,7 @@ func TestJSPause(t *testing.T) {
 	if out := h.handle(event("e", true, "fine")); out.Error != clienterr.HandlerPaused {
 		t.Fatalf("after 2 timeouts: %s", fmtOutcome(out))
 	}
-	if logs := h.logs.String(); !strings.Contains(logs, "handler paused") || !strings.Contains(logs, "timeout: ran longer than 100ms") {
+	if logs := h.logs.String(); !strings.Contains(logs, "handler paused") || !strings.Contains(logs, "cpu time limit: used more than 100ms of CPU") {
 		t.Errorf("no pause reason in the log:\n%s", logs)
 	}
 }

@@ -189,10 +189,10 @@ var envFuncs = map[string]struct {
 	// and a killed VM's call traps here.
 	"host_interrupt": {func(ctx context.Context, _ api.Module, s []uint64) {
 		vm := vmFrom(ctx)
+		s[0] = uint64(vm.interrupt()) // may mark the VM killed (its CPU limit)
 		if vm.killed.Load() {
 			panic(ErrKilled)
 		}
-		s[0] = uint64(vm.interrupt())
 	}, nil, []api.ValueType{i32}},
 	// host_get_timezone_offset(hi, lo) -> seconds east of UTC: VMs run in
 	// UTC, so handlers behave the same on every machine.

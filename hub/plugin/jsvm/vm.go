@@ -54,6 +54,9 @@ type VM struct {
 	closed bool
 
 	deadline    time.Time
+	cpuClock    func() time.Duration // nil: no CPU limit (SetCPULimit)
+	cpuStart    time.Duration
+	cpuLimit    time.Duration
 	interrupted bool
 	killable    bool        // instrumented: a call's context end kills it
 	killed      atomic.Bool // the call's context ended: the next host_interrupt traps
@@ -212,12 +215,37 @@ func (vm *VM) SetDeadline(t time.Time) {
 	vm.interrupted = false
 }
 
+// SetCPULimit makes QuickJS stop the running script with an uncatchable
+// "interrupted" error once it has used limit of CPU time as clock measures it
+// from now (the caller's thread CPU clock, with the goroutine locked to its
+// thread for the call), and kills an instrumented VM at twice that: code that
+// does not poll the interrupt hook (a long builtin) still reaches the
+// instrumented loop checks. A zero limit or nil clock removes the limit.
+func (vm *VM) SetCPULimit(limit time.Duration, clock func() time.Duration) {
+	if limit <= 0 || clock == nil {
+		vm.cpuClock = nil
+	} else {
+		vm.cpuClock, vm.cpuLimit, vm.cpuStart = clock, limit, clock()
+	}
+	vm.interrupted = false
+}
+
 // Interrupted reports whether a script ran past the deadline since the last
 // SetDeadline (QuickJS was asked to stop it; a builtin that does not poll the
 // hook runs on until the call's context kills the VM).
 func (vm *VM) Interrupted() bool { return vm.interrupted }
 
 func (vm *VM) interrupt() int32 {
+	if vm.cpuClock != nil {
+		used := vm.cpuClock() - vm.cpuStart
+		if used > 2*vm.cpuLimit && vm.killable {
+			vm.killed.Store(true)
+		}
+		if used > vm.cpuLimit {
+			vm.interrupted = true
+			return 1
+		}
+	}
 	if vm.deadline.IsZero() || time.Now().Before(vm.deadline) {
 		return 0
 	}
