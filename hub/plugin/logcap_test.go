@@ -93,3 +93,18 @@ func TestPreludeLogLimits(t *testing.T) {
 		}
 	}
 }
+
+// WASI stdout (and stderr) count against the same per-event log caps.
+func TestWasiStdoutCaps(t *testing.T) {
+	dir := t.TempDir()
+	install(t, dir, "stdoutspam", "h")
+	h := newHost(t, dir, Options{Timeout: 10 * time.Second}, "e=h")
+	if out := h.handle(event("e", false)); out.Error != "" {
+		t.Fatalf("outcome %s", fmtOutcome(out))
+	}
+	notice := fmt.Sprintf("(%d more log lines dropped: at most %d lines and %d bytes per event)", 100000-maxLogLines, maxLogLines, maxLogBytes)
+	eventually(t, "the dropped-lines notice", func() bool { return strings.Contains(h.logs.String(), notice) })
+	if n := strings.Count(h.logs.String(), "msg=hello"); n != maxLogLines {
+		t.Errorf("%d lines logged, want %d", n, maxLogLines)
+	}
+}

@@ -85,12 +85,20 @@ func logAt(log *slog.Logger, level int32, msg string) {
 
 // lineWriter turns a guest's stdout or stderr into log records, one per line.
 // Each instance has its own, and an instance runs one call at a time, so it
-// needs no lock.
+// needs no lock. During a call, the call's log budget (shared with the log
+// import) caps what it writes; outside calls (instance start-up) nothing
+// does, as the init deadline bounds it.
 type lineWriter struct {
 	log   *slog.Logger
 	level slog.Level
 	buf   []byte
+	call  *callState      // the call running, or nil
+	ctx   context.Context // its context (the budget's notice waits for its end)
 }
+
+// during makes cs's log budget cap what the writer writes until the next
+// call: wasmGuest.call sets it before each guest call.
+func (w *lineWriter) during(ctx context.Context, cs *callState) { w.ctx, w.call = ctx, cs }
 
 func (w *lineWriter) Write(p []byte) (int, error) {
 	w.buf = append(w.buf, p...)
@@ -110,7 +118,11 @@ func (w *lineWriter) Write(p []byte) (int, error) {
 
 func (w *lineWriter) emit(line []byte) {
 	line = bytes.TrimRight(line, "\r")
-	if len(line) > 0 {
-		w.log.Log(context.Background(), w.level, string(line))
+	if len(line) == 0 {
+		return
 	}
+	if w.call != nil && !w.call.logs.take(w.ctx, w.log, min(len(line), maxLogLine)) {
+		return
+	}
+	w.log.Log(context.Background(), w.level, capLine(line))
 }

@@ -22,11 +22,17 @@ type wasmGuest struct {
 	onEvent api.Function
 	stack   []uint64
 	log     *slog.Logger
+	stdout  *lineWriter // WASI stdout and stderr, capped per call like log
+	stderr  *lineWriter
 }
 
 // call makes the ABI's one call, hub_on_event; the guest's host calls record
 // its effects in cs. A trapped, timed-out or exited instance is never reused.
 func (in *wasmGuest) call(lim limit, input []byte, cs *callState) verdict {
+	in.stdout.during(lim.ctx, cs)
+	in.stderr.during(lim.ctx, cs)
+	defer in.stdout.during(nil, nil)
+	defer in.stderr.during(nil, nil)
 	in.stack[0] = uint64(len(input))
 	if err := in.onEvent.CallWithStack(lim.ctx, in.stack); err != nil {
 		return verdict{status: statusError, msg: clienterr.HandlerFailed, stopped: failureReason(err, lim.timeout)}
@@ -72,11 +78,13 @@ func (g *generation) newWasm(ctx context.Context) (*wasmGuest, error) {
 	// The start function, _initialize and hub_init run under one budget.
 	ctx, bud := startBudget(ctx, h.initTimeout)
 	defer bud.end()
+	stdout := &lineWriter{log: g.log, level: slog.LevelInfo}
+	stderr := &lineWriter{log: g.log, level: slog.LevelWarn}
 	cfg := wazero.NewModuleConfig().
 		WithName("").
 		WithStartFunctions(). // _initialize is called below, under the deadline
-		WithStdout(&lineWriter{log: g.log, level: slog.LevelInfo}).
-		WithStderr(&lineWriter{log: g.log, level: slog.LevelWarn}).
+		WithStdout(stdout).
+		WithStderr(stderr).
 		WithSysWalltime().
 		WithSysNanotime().
 		WithRandSource(rand.Reader)
@@ -84,7 +92,8 @@ func (g *generation) newWasm(ctx context.Context) (*wasmGuest, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: instantiate: %v", ErrInvalidModule, g.code.name, err)
 	}
-	in := &wasmGuest{mod: mod, onEvent: mod.ExportedFunction("hub_on_event"), stack: make([]uint64, 1), log: g.log}
+	in := &wasmGuest{mod: mod, onEvent: mod.ExportedFunction("hub_on_event"), stack: make([]uint64, 1), log: g.log,
+		stdout: stdout, stderr: stderr}
 	fail := func(format string, args ...any) (*wasmGuest, error) {
 		in.close()
 		return nil, fmt.Errorf("%w: %s: %s", ErrInvalidModule, g.code.name, fmt.Sprintf(format, args...))
