@@ -183,4 +183,35 @@ ${wasmCases}
     await run('js log', 'js:log', { next: 'js:echo' });
     assert.ok(hub.logs().length - before < 8 << 20, `the log grew by ${MiB(hub.logs().length - before)}`);
   });
+
+  // Last: it pauses the handlers it hammers (by design), which the cases
+  // above need working.
+  it('Wasm and JS: eight sockets hammering handlers that hit their limit do not starve another socket', async () => {
+    const attackers = await Promise.all(Array.from({ length: 8 }, () => connect(hub.url)));
+    try {
+      const probes = sample({
+        health: async () => {
+          const r = await api(hub.url, '/hub/health', null, { method: 'GET', token: null });
+          if (r.status !== 200) throw new Error(`health ${r.status}`);
+        },
+        bystander: async () => {
+          const r = await bystander.timeout(PROBE_BOUND_MS * 2).emitWithAck('fast', 1);
+          if (r !== 'ok') throw new Error(`fast handler answered ${JSON.stringify(r)}`);
+        },
+      });
+      const until = Date.now() + 3000;
+      await Promise.all(attackers.map(async (a, i) => {
+        while (Date.now() < until) {
+          await a.timeout(15000).emitWithAck(i % 2 ? 'wasm:spin' : 'js:spin', 'x').catch(() => {});
+        }
+      }));
+      const { worst, errors } = await probes.stop();
+      report.push(`${'8 sockets spinning'.padEnd(22)} health ${worst.health.toFixed(0).padStart(5)}  bystander ${worst.bystander.toFixed(0).padStart(5)}`);
+      assert.deepEqual(errors, []);
+      assert.ok(worst.health < PROBE_BOUND_MS, `/hub/health took ${worst.health.toFixed(0)} ms`);
+      assert.ok(worst.bystander < PROBE_BOUND_MS, `another socket's handler took ${worst.bystander.toFixed(0)} ms`);
+    } finally {
+      for (const a of attackers) a.close();
+    }
+  });
 });
