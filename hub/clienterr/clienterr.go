@@ -36,19 +36,6 @@ var (
 	ErrTooManyHandshakes = errors.New("Too many handshakes")
 )
 
-// Handler ack errors: what a client's ack gets, as {"error": "<message>"}, when
-// the handlers bound to its event could not answer.
-const (
-	// HandlerUnavailable: the event's handler file was removed (or is not
-	// loaded) while the hub runs; the event was not handled.
-	HandlerUnavailable = "handler unavailable"
-)
-
-// RateLimited is the ack error of a client event over limits.eventsPerSecond:
-// the ack's argument is {"error": "rate limited"}. An event without an ack is
-// dropped silently.
-const RateLimited = "rate limited"
-
 // Code is a stable, machine-readable HTTP API error code, sent as
 // {"error": {"code": "<Code>", "message": "..."}}.
 type Code string

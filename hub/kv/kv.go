@@ -1,6 +1,6 @@
 // Package kv is the key-value state Wasm handlers keep between events: counters,
 // presence, rate-limit windows. Store is the interface; memory.go is the
-// single-node implementation, and a Redis one belongs beside it for clusters.
+// single-node implementation, redis.go the one nodes of a cluster share.
 package kv
 
 import (

@@ -31,8 +31,8 @@ type wasmGuest struct {
 func (in *wasmGuest) call(lim limit, input []byte, cs *callState) verdict {
 	in.stdout.during(lim.ctx, cs)
 	in.stderr.during(lim.ctx, cs)
-	defer in.stdout.during(nil, nil)
-	defer in.stderr.during(nil, nil)
+	defer in.stdout.during(context.Background(), nil)
+	defer in.stderr.during(context.Background(), nil)
 	in.stack[0] = uint64(len(input))
 	if err := in.onEvent.CallWithStack(lim.ctx, in.stack); err != nil {
 		return verdict{status: statusError, msg: clienterr.HandlerFailed, stopped: failureReason(err, lim.timeout)}
@@ -41,7 +41,7 @@ func (in *wasmGuest) call(lim limit, input []byte, cs *callState) verdict {
 	case statusOK:
 		return verdict{status: statusOK, keep: true}
 	case statusReject:
-		msg := orDefault(cs.errMsg, "rejected")
+		msg := orDefault(cs.errMsg, clienterr.HandlerRejected)
 		in.log.Debug("handler rejected the event", "message", msg, "socket", cs.sid)
 		return verdict{status: statusReject, msg: msg, keep: true}
 	default:

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/iohub/iohub/hub/auth"
+	"github.com/iohub/iohub/hub/clienterr"
 	"github.com/iohub/iohub/hub/handler"
 	"github.com/iohub/iohub/hub/limit"
 	"github.com/zishang520/socket.io/servers/socket/v3"
@@ -128,7 +129,7 @@ func (s *Server) dispatch(c *conn, call *handler.Call, ack socket.Ack, force boo
 		s.obs.EventDropped(DropQueueFull)
 		s.log.Warn("event dropped: too many events waiting for handlers", "socket", call.Socket.ID, "event", call.Event)
 		if ack != nil {
-			ack([]any{map[string]any{"error": "too many pending events"}}, nil)
+			ack([]any{map[string]any{"error": clienterr.TooManyPending}}, nil)
 		}
 	}
 }
