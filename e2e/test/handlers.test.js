@@ -130,6 +130,25 @@ permissions = ["api::message.message.*"]
     }
   }
 
+  // The C and Go SDKs speak ABI v1.1: their echo passes the arguments back
+  // verbatim, placeholders included, and the client gets its bytes back.
+  for (const [short, lang] of [['c', 'c'], ['go', 'go']]) {
+    for (const transport of ['websocket', 'polling']) {
+      it(`echoes binary arguments byte for byte from ${lang} over ${transport}`, async () => {
+        const s = await conn({ transport });
+        const buf = Buffer.from([0, 1, 2, 0x7f, 0x80, 0xfe, 0xff, 0x22, 0x5c]);
+        const nested = Buffer.from('héllo');
+        const reply = await ackOf(s, `echo:${short}`, buf, { nested, n: 1 });
+        assert.equal(reply.lang, lang);
+        const [a, b] = reply.args;
+        assert.ok(Buffer.isBuffer(a) || a instanceof ArrayBuffer, `not binary: ${JSON.stringify(a)}`);
+        assert.deepEqual(Buffer.from(a), buf);
+        assert.deepEqual(Buffer.from(b.nested), nested);
+        assert.equal(b.n, 1);
+      });
+    }
+  }
+
   it('validates chat messages, acks the sender and broadcasts to the room', async () => {
     const alice = await conn({ token: mintJWT({ id: 100 }) });
     const bob = await conn();

@@ -47,6 +47,11 @@ module.exports = [
       strapi.$io.raw('team:message', { team, text }, { room: 'team:' + team });
       ack('said');
   } },
+  { name: 'bin', handler: (ctx, socket, data, ack) => {
+      if (!(data instanceof Uint8Array)) throw new TypeError('not a Uint8Array');
+      socket.broadcast.emit('bin:seen', data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
+      ack(data, { len: data.length });
+  } },
   { name: 'spin', handler: () => { while (true) {} } },
   { name: 'boom', handler: (ctx, socket, what) => {
       console.error('about to fail on', what);
@@ -131,6 +136,21 @@ permissions = ["api::message.message.*"]
     assert.deepEqual(said(teammate), [[{ team: 'a', text: 'go' }]]);
     assert.deepEqual(said(user), [[{ team: 'a', text: 'go' }]]);
     assert.deepEqual(said(anon), [], 'not in the room');
+  });
+
+  it('gets a Buffer as a Uint8Array and sends binary back in the ack and to other sockets', async () => {
+    const sender = await conn();
+    const other = await conn({ transport: 'polling' });
+    const buf = Buffer.from([0, 0xff, 0x80, 0x22, 0x5c, 10, 13, 0]);
+    // Both ack arguments: emitWithAck resolves with the first only.
+    const [err, echoed, info] = await new Promise((resolve) => sender.timeout(5000).emit('bin', buf, (...r) => resolve(r)));
+    assert.equal(err, null);
+    assert.ok(Buffer.isBuffer(echoed) || echoed instanceof ArrayBuffer, `not binary: ${JSON.stringify(echoed)}`);
+    assert.deepEqual(Buffer.from(echoed), buf);
+    assert.deepEqual(info, { len: buf.length });
+    const seen = await waitFor(other, (m) => m.event === 'bin:seen');
+    assert.deepEqual(Buffer.from(seen.args[0]), buf);
+    assert.ok(!sender.received.some((m) => m.event === 'bin:seen'), 'broadcast skips the sender');
   });
 
   it('stops an infinite loop at the deadline; the socket stays and the next event works', async () => {

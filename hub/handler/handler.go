@@ -37,7 +37,7 @@ type Socket struct {
 type Call struct {
 	Kind     Kind
 	Event    string // "connection", "disconnect", or the client's event name
-	Args     []any  // the client's arguments, without the ack callback
+	Args     []any  // the client's arguments, without the ack callback; binary values are []byte
 	Ack      bool   // the client asked for an acknowledgement
 	Socket   Socket
 	Reason   string // disconnect reason; "" otherwise

@@ -2,7 +2,8 @@ package plugin
 
 import "github.com/tetratelabs/wazero/api"
 
-// ABIVersion is the only value of hub_abi_version this host accepts.
+// ABIVersion is the hub_abi_version of ABI v1 guests; ABIVersion11
+// (binary.go) is the other value this host accepts.
 const ABIVersion = 1
 
 // hostModule is the import module name of ABI v1.
@@ -72,6 +73,9 @@ var imports = map[string]signature{
 	"kv_add":     {[]api.ValueType{i32, i32, i64, i64, i32}, []api.ValueType{i32}},
 	"now_ms":     {nil, []api.ValueType{i64}},
 	"random":     {[]api.ValueType{i32, i32}, []api.ValueType{i32}},
+	// ABI v1.1 (sdk/ABI.md section 8)
+	"binary_read":   {[]api.ValueType{i32, i32, i32}, []api.ValueType{i32}},
+	"binary_attach": {[]api.ValueType{i32, i32}, []api.ValueType{i32}},
 }
 
 // exports lists the guest exports the host calls, with their signatures, and

@@ -27,6 +27,13 @@ type callState struct {
 	effects []effect
 	bytes   int // payload bytes of effects so far
 	logs    logBudget
+
+	// Binary (binary.go): the event's binary arguments, those the guest
+	// attached, and whether its placeholders stand for them (ABI v1.1 and
+	// JavaScript).
+	bins      [][]byte
+	attached  [][]byte
+	binaryOut bool
 }
 
 // chainState is shared by the handlers bound to one event: the first reply wins.

@@ -9,19 +9,21 @@ import (
 	"github.com/iohub/iohub/hub/handler"
 )
 
-// appendEnvelope appends the ABI v1 envelope of call to buf. Keys are written in
-// the documented order (sdk/ABI.md section 4) so guests can scan for them.
-func appendEnvelope(buf []byte, c *handler.Call) ([]byte, error) {
+// appendEnvelope appends the ABI v1 envelope of call to buf, with args as its
+// arguments (call.Args, or them with placeholders for binary). Keys are
+// written in the documented order (sdk/ABI.md section 4) so guests can scan
+// for them.
+func appendEnvelope(buf []byte, c *handler.Call, args []any) ([]byte, error) {
 	buf = append(buf, `{"v":1,"kind":`...)
 	buf = appendString(buf, string(c.Kind))
 	buf = append(buf, `,"event":`...)
 	buf = appendString(buf, c.Event)
 	buf = append(buf, `,"args":`...)
-	if len(c.Args) == 0 {
+	if len(args) == 0 {
 		buf = append(buf, "[]"...)
 	} else {
 		var err error
-		if buf, err = appendJSON(buf, c.Args); err != nil {
+		if buf, err = appendJSON(buf, args); err != nil {
 			return buf, err
 		}
 	}

@@ -103,7 +103,7 @@ func TestEnvelope(t *testing.T) {
 	call := event("chat", true, map[string]any{"text": "hé \"q\"\n\x01 <b>&"}, 2)
 	call.Socket.Claims = map[string]any{"id": 7}
 	call.Received = time.UnixMilli(1764066000123)
-	b, err := appendEnvelope(nil, call)
+	b, err := appendEnvelope(nil, call, call.Args)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +115,7 @@ func TestEnvelope(t *testing.T) {
 	}
 	conn := &handler.Call{Kind: handler.Connection, Event: "connection", Received: call.Received,
 		Socket: handler.Socket{ID: "a\xffb", Role: "Public"}}
-	b, _ = appendEnvelope(nil, conn)
+	b, _ = appendEnvelope(nil, conn, conn.Args)
 	want = `{"v":1,"kind":"connection","event":"connection","args":[],"ack":false,` +
 		`"socket":{"id":"a\ufffdb","role":"Public","userId":"","rooms":[],"user":null},"reason":"","ts":1764066000123}`
 	if string(b) != want {

@@ -87,6 +87,9 @@ var hostFunctions = map[string]api.GoModuleFunc{
 			return
 		}
 		args, ok := decodeArgs(b)
+		if ok {
+			args, ok = cs.resolveArgs(args, b)
+		}
 		if !ok {
 			ret(s, codeInvalid)
 			return
@@ -99,6 +102,9 @@ var hostFunctions = map[string]api.GoModuleFunc{
 		b := read(m, s[2], s[3])
 		ev, err := access.ParseEvent(name)
 		data, okData := decodeJSON(b)
+		if okData {
+			data, okData = cs.resolve(data, b)
+		}
 		if !okName || err != nil || !okData {
 			ret(s, codeInvalid)
 			return
@@ -111,6 +117,9 @@ var hostFunctions = map[string]api.GoModuleFunc{
 		event, okEvent := readString(m, s[2], s[3])
 		b := read(m, s[4], s[5])
 		args, okArgs := decodeArgs(b)
+		if okArgs {
+			args, okArgs = cs.resolveArgs(args, b)
+		}
 		if !okRoom || !okEvent || !okArgs || event == "" || reservedEvents[event] || uint32(s[6]) > 1 {
 			ret(s, codeInvalid)
 			return
@@ -123,6 +132,9 @@ var hostFunctions = map[string]api.GoModuleFunc{
 		event, okEvent := readString(m, s[2], s[3])
 		b := read(m, s[4], s[5])
 		args, okArgs := decodeArgs(b)
+		if okArgs {
+			args, okArgs = cs.resolveArgs(args, b)
+		}
 		if !okSID || !okEvent || !okArgs || event == "" || reservedEvents[event] {
 			ret(s, codeInvalid)
 			return
@@ -133,6 +145,29 @@ var hostFunctions = map[string]api.GoModuleFunc{
 			return
 		}
 		ret(s, cs.add(effect{op: opSend, sid: sid, event: event, args: args}, len(sid)+len(event)+len(b)))
+	},
+	"binary_read": func(ctx context.Context, m api.Module, s []uint64) {
+		b, ok := mustCall(ctx).binary(int64(int32(s[0])))
+		if !ok {
+			ret(s, codeNotFound)
+			return
+		}
+		s[0] = copyOut(m, s[1], s[2], b)
+	},
+	"binary_attach": func(ctx context.Context, m api.Module, s []uint64) {
+		cs := mustCall(ctx)
+		b := read(m, s[0], s[1])
+		switch {
+		case cs.init || !cs.binaryOut:
+			ret(s, codeDenied)
+			return
+		case len(cs.attached) >= maxBinaries || cs.bytes+len(b) > maxEffectBytes:
+			ret(s, codeLimit)
+			return
+		}
+		cs.bytes += len(b)
+		cs.attached = append(cs.attached, bytes.Clone(b))
+		ret(s, int32(len(cs.bins)+len(cs.attached)-1))
 	},
 	"join":  roomOp(opJoin),
 	"leave": roomOp(opLeave),

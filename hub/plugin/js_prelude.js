@@ -7,7 +7,13 @@
 //    "e": [["emit", uid.action, data(, name prefix)], ["raw", room, event, args, except],
 //          ["rawTo", [room, ...], event, data],
 //          ["send", sid, event, args], ["join"|"leave", sid, room],
-//          ["disconnect", sid], ["reply", args]]}
+//          ["disconnect", sid], ["reply", args]],
+//    "b": ["base64", ...]}
+//
+// Binary values (ArrayBuffer, typed arrays, DataView) in effects travel as
+// Socket.IO's placeholders {"_placeholder":true,"num":N}, N indexing "b"; the
+// hub turns them back into bytes (sdk/ABI.md section 8). Binary arguments
+// arrive the same way and become Uint8Arrays here.
 //
 // Effects are applied by the hub only when s is 0, exactly as a Wasm
 // handler's; logs always. The hub checks every effect again: nothing here is
@@ -98,6 +104,65 @@
     http: logger(1), info: logger(1), warn: logger(2), error: logger(3), fatal: logger(3),
   };
 
+  // ---- binary ----
+  const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  const B64IDX = new Uint8Array(128);
+  for (let i = 0; i < 64; i++) B64IDX[B64.charCodeAt(i)] = i;
+  function fromB64(s) {
+    let n = s.length;
+    while (n > 0 && s.charCodeAt(n - 1) === 61) n--; // '='
+    const out = new Uint8Array((n * 3) >> 2);
+    let o = 0, acc = 0, bits = 0;
+    for (let i = 0; i < n; i++) {
+      acc = (acc << 6) | B64IDX[s.charCodeAt(i) & 127];
+      bits += 6;
+      if (bits >= 8) {
+        bits -= 8;
+        out[o++] = (acc >> bits) & 255;
+      }
+    }
+    return out;
+  }
+  function toB64(u8) {
+    let s = '';
+    let i = 0;
+    for (; i + 2 < u8.length; i += 3) {
+      const v = (u8[i] << 16) | (u8[i + 1] << 8) | u8[i + 2];
+      s += B64[v >> 18] + B64[(v >> 12) & 63] + B64[(v >> 6) & 63] + B64[v & 63];
+    }
+    if (i < u8.length) {
+      const v = (u8[i] << 16) | (i + 1 < u8.length ? u8[i + 1] << 8 : 0);
+      s += B64[v >> 18] + B64[(v >> 12) & 63] + (i + 1 < u8.length ? B64[(v >> 6) & 63] : '=') + '=';
+    }
+    return s;
+  }
+  // withBins replaces the hub's placeholders in args by the binaries.
+  function withBins(v, bins) {
+    if (v === null || typeof v !== 'object') return v;
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) v[i] = withBins(v[i], bins);
+      return v;
+    }
+    if (v._placeholder === true && typeof v.num === 'number' && Object.keys(v).length === 2) return bins[v.num];
+    for (const k of Object.keys(v)) v[k] = withBins(v[k], bins);
+    return v;
+  }
+  // While an effect is serialised (binSink set), binary values become
+  // placeholders and their bytes go to the event's "b"; otherwise they
+  // stringify as JSON.stringify does without this hook.
+  let binSink = null;
+  function binaryJSON() {
+    const c = binSink;
+    if (c === null) return Object.assign({}, this);
+    const u8 = this instanceof ArrayBuffer ? new Uint8Array(this) : new Uint8Array(this.buffer, this.byteOffset, this.byteLength);
+    c.b.push(toB64(u8));
+    c.eb += u8.length;
+    return { _placeholder: true, num: c.b.length - 1 };
+  }
+  for (const proto of [ArrayBuffer.prototype, Object.getPrototypeOf(Uint8Array.prototype), DataView.prototype]) {
+    Object.defineProperty(proto, 'toJSON', { value: binaryJSON, writable: true, configurable: true, enumerable: false });
+  }
+
   // ---- effects ----
   function add(json) {
     const c = cur;
@@ -109,7 +174,8 @@
   }
   function toJSON(v, what) {
     let s;
-    try { s = stringify(v); } catch (e) { throw new TypeError(what + ' cannot be sent: ' + (e && e.message)); }
+    binSink = cur;
+    try { s = stringify(v); } catch (e) { throw new TypeError(what + ' cannot be sent: ' + (e && e.message)); } finally { binSink = null; }
     return s === undefined ? 'null' : s;
   }
   function str(v, what) {
@@ -344,15 +410,15 @@
     cur = null;
     if (c.ld) c.l.push([2, '(' + c.ld + ' more log lines dropped: at most ' + MAX_LOG_LINES + ' lines and ' + MAX_LOG_BYTES + ' bytes per event)']);
     const logs = c.l.length === 0 ? '[]' : stringify(c.l);
-    if (c.s === 0) return '{"s":0,"l":' + logs + ',"e":[' + c.e.join(',') + ']}';
+    if (c.s === 0) return '{"s":0,"l":' + logs + ',"e":[' + c.e.join(',') + ']' + (c.b.length ? ',"b":' + stringify(c.b) : '') + '}';
     return '{"s":' + c.s + ',"m":' + stringify(c.m) + ',"st":' + stringify(c.st) + ',"l":' + logs + ',"e":[]}';
   }
 
   // __iohub_d(call, config JSON or undefined): handle one event. call is
   // four JSON texts on four lines (JSON never holds a raw newline), built by
   // jsCall in jscall.go; only the first two are parsed for every event:
-  //   ["event", "kind", ack 0|1, "sid", "role", "userId", ts, "reason"]
-  //   [client args...]
+  //   ["event", "kind", ack 0|1, "sid", "role", "userId", ts, "reason"(, ["base64", ...])]
+  //   [client args...] (binary as placeholders naming the base64 list)
   //   ["room", ...]
   //   {claims} or null
   // Returns the outcome, or "" while a promise is pending (then the hub runs
@@ -361,14 +427,15 @@
     const nl1 = call.indexOf('\n');
     const nl2 = call.indexOf('\n', nl1 + 1);
     const h = parse(call.slice(0, nl1));
-    const c = cur = { s: 0, m: '', st: '', l: [], lb: 0, e: [], eb: 0, replied: false, pending: false, done: false };
+    const c = cur = { s: 0, m: '', st: '', l: [], lb: 0, e: [], eb: 0, b: [], replied: false, pending: false, done: false };
     let ctx = ctxs.get(cfgJSON);
     if (ctx === undefined) {
       ctx = Object.freeze({ strapi, io, config: Object.freeze(cfgJSON === undefined ? {} : parse(cfgJSON)) });
       ctxs.set(cfgJSON, ctx);
     }
     const kind = h[1];
-    const args = kind === 'event' ? parse(call.slice(nl1 + 1, nl2)) : kind === 'disconnect' ? [h[7]] : [];
+    let args = kind === 'event' ? parse(call.slice(nl1 + 1, nl2)) : kind === 'disconnect' ? [h[7]] : [];
+    if (h.length > 8) args = withBins(args, h[8].map(fromB64));
     if (h[2] === 1) {
       args.push(function ack(...reply) {
         if (c.done || c.replied) return; // as in Socket.IO, a second call does nothing

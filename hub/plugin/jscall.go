@@ -65,6 +65,10 @@ func (in *jsInstance) call(lim limit, input []byte, cs *callState) verdict {
 		oom := strings.Contains(o.Message, "out of memory")
 		return verdict{status: statusError, msg: msg, keep: keep && !oom, fault: oom}
 	}
+	cs.attached = o.Binaries
+	for _, b := range o.Binaries {
+		cs.bytes += len(b) // the prelude kept them under the event's limit
+	}
 	for _, e := range o.Effects {
 		if err := cs.addJS(e); err != nil {
 			cs.log.Warn("handler effect dropped", "err", err, "socket", cs.sid)
@@ -77,11 +81,15 @@ func (in *jsInstance) call(lim limit, input []byte, cs *callState) verdict {
 // four lines, so the prelude parses only the first two for every event
 // (JSON.parse costs tens of nanoseconds a byte in QuickJS on Wasm):
 //
-//	["event", "kind", ack 0|1, "sid", "role", "userId", ts, "reason"]
+//	["event", "kind", ack 0|1, "sid", "role", "userId", ts, "reason"(, ["base64", ...])]
 //	[client args...]
 //	["room", ...]
 //	{claims} or null
-func appendJSCall(buf []byte, c *handler.Call) ([]byte, error) {
+//
+// When the arguments hold binary, ph are they with placeholders and the
+// header ends with the binaries in base64, which the prelude turns into
+// Uint8Arrays.
+func appendJSCall(buf []byte, c *handler.Call, ph []any, bins [][]byte) ([]byte, error) {
 	buf = append(buf, '[')
 	buf = appendString(buf, c.Event)
 	buf = append(buf, ',')
@@ -100,11 +108,17 @@ func appendJSCall(buf []byte, c *handler.Call) ([]byte, error) {
 	buf = strconv.AppendInt(buf, c.Received.UnixMilli(), 10)
 	buf = append(buf, ',')
 	buf = appendString(buf, c.Reason)
+	args := c.Args
+	if ph != nil {
+		args = ph
+		buf = append(buf, ',')
+		buf, _ = appendJSON(buf, bins) // [][]byte: base64 strings
+	}
 	buf = append(buf, "]\n"...)
 	var err error
-	if len(c.Args) == 0 {
+	if len(args) == 0 {
 		buf = append(buf, "[]"...)
-	} else if buf, err = appendJSON(buf, c.Args); err != nil {
+	} else if buf, err = appendJSON(buf, args); err != nil {
 		return buf, err
 	}
 	buf = append(buf, "\n["...)
@@ -157,6 +171,9 @@ type jsOutcome struct {
 	Stack   string            `json:"st"`
 	Logs    []jsLogEntry      `json:"l"`
 	Effects []json.RawMessage `json:"e"`
+	// Binaries the effects' placeholders name, in base64 (decoded by
+	// encoding/json into bytes).
+	Binaries [][]byte `json:"b"`
 }
 
 // parseJSOutcome decodes an outcome. It comes from the sandbox: any bytes
@@ -200,6 +217,9 @@ func (cs *callState) addJS(raw json.RawMessage) error {
 			return errors.New("reply: want one argument list")
 		}
 		args, ok := decodeArgs(parts[1])
+		if ok {
+			args, ok = cs.resolveArgs(args, parts[1])
+		}
 		switch {
 		case !ok:
 			return errors.New("reply: the arguments are not a JSON array")
@@ -228,6 +248,9 @@ func (cs *callState) addJS(raw json.RawMessage) error {
 			}
 		}
 		data, ok := decodeJSON(parts[2])
+		if ok {
+			data, ok = cs.resolve(data, parts[2])
+		}
 		if !ok {
 			return errors.New("emit: the data is not JSON")
 		}
@@ -247,6 +270,9 @@ func (cs *callState) addJS(raw json.RawMessage) error {
 			return fmt.Errorf("rawTo: invalid event %.80s", parts[2])
 		}
 		data, ok := decodeJSON(parts[3])
+		if ok {
+			data, ok = cs.resolve(data, parts[3])
+		}
 		if !ok {
 			return errors.New("rawTo: the data is not JSON")
 		}
@@ -257,6 +283,9 @@ func (cs *callState) addJS(raw json.RawMessage) error {
 			return errors.New("raw: want a room, an event, arguments and a flag")
 		}
 		args, okArgs := decodeArgs(parts[3])
+		if okArgs {
+			args, okArgs = cs.resolveArgs(args, parts[3])
+		}
 		except := string(bytes.TrimSpace(parts[4]))
 		if !okArgs || s[1] == "" || reservedEvents[s[1]] || (except != "0" && except != "1") {
 			return fmt.Errorf("raw: invalid event %q or arguments", s[1])
@@ -268,6 +297,9 @@ func (cs *callState) addJS(raw json.RawMessage) error {
 			return errors.New("send: want a socket, an event and arguments")
 		}
 		args, ok := decodeArgs(parts[3])
+		if ok {
+			args, ok = cs.resolveArgs(args, parts[3])
+		}
 		if !ok || s[1] == "" || reservedEvents[s[1]] {
 			return fmt.Errorf("send: invalid event %q or arguments", s[1])
 		}

@@ -85,9 +85,10 @@ func (h *Host) Handle(ctx context.Context, call *handler.Call) handler.Outcome {
 	var out handler.Outcome
 	bs := (*h.byEvent.Load())[call.Event]
 	ran := false
-	// The input of Wasm guests (the ABI's envelope) and of JavaScript
-	// handlers (jsCall), each made once, when a handler of its kind runs.
-	var env, jsIn []byte
+	// The input of Wasm guests (the ABI's envelope, by version) and of
+	// JavaScript handlers (jsCall), each made once, when a handler needing
+	// it runs.
+	ev := &eventInput{call: call}
 	chain := &chainState{}
 	for _, b := range bs {
 		g := acquire(&b.gen)
@@ -95,26 +96,8 @@ func (h *Host) Handle(ctx context.Context, call *handler.Call) handler.Outcome {
 			continue // unloaded or never loaded
 		}
 		ran = true
-		var in []byte
-		var err error
-		if g.js != nil {
-			if jsIn == nil {
-				jsIn, err = appendJSCall(make([]byte, 0, 256), call)
-			}
-			in = jsIn
-		} else {
-			if env == nil {
-				env, err = appendEnvelope(make([]byte, 0, 512), call)
-			}
-			in = env
-		}
-		status, msg, stopped := int32(statusError), clienterr.HandlerFailed, ""
 		start := time.Now()
-		if err != nil {
-			h.log.Warn("event not passed to handlers: arguments are not JSON", "event", call.Event, "err", err)
-		} else {
-			status, msg, stopped = h.run(ctx, g, in, call, chain)
-		}
+		status, msg, stopped := h.run(ctx, g, ev, chain)
 		h.obs.HandlerCall(b.module, callOutcome(status, stopped), time.Since(start))
 		g.release()
 		if status != statusOK {
@@ -145,7 +128,8 @@ func callOutcome(status int32, stopped string) handler.CallOutcome {
 // run makes the one guest call of an event on one binding's generation. It
 // returns the status, the client's message and why the hub stopped the guest
 // ("" when it returned by itself).
-func (h *Host) run(ctx context.Context, g *generation, input []byte, call *handler.Call, chain *chainState) (int32, string, string) {
+func (h *Host) run(ctx context.Context, g *generation, ev *eventInput, chain *chainState) (int32, string, string) {
+	call := ev.call
 	p := g.pool
 	if !p.breaker.allow() {
 		return statusError, clienterr.HandlerPaused, ""
@@ -161,8 +145,14 @@ func (h *Host) run(ctx context.Context, g *generation, input []byte, call *handl
 		g.log.Error("no handler "+p.noun+" ready for the event", "err", err)
 		return statusError, clienterr.HandlerFailed, ""
 	}
-	cs := &callState{input: input, sid: call.Socket.ID, ack: call.Ack, chain: chain,
+	cs := &callState{sid: call.Socket.ID, ack: call.Ack, chain: chain,
 		kv: h.kvFor(p.kvName), log: g.log, target: h.target, config: g.config}
+	input, err := cs.inputFor(in, ev)
+	if err != nil {
+		p.put(in)
+		h.log.Warn("event not passed to handlers: arguments are not JSON", "event", call.Event, "err", err)
+		return statusError, clienterr.HandlerFailed, ""
+	}
 	cctx := ctx
 	if p.hostCalls {
 		cctx = withCall(ctx, cs)

@@ -24,6 +24,7 @@ type wasmGuest struct {
 	log     *slog.Logger
 	stdout  *lineWriter // WASI stdout and stderr, capped per call like log
 	stderr  *lineWriter
+	abi     int32 // what hub_abi_version returned: ABIVersion or ABIVersion11
 }
 
 // call makes the ABI's one call, hub_on_event; the guest's host calls record
@@ -107,8 +108,9 @@ func (g *generation) newWasm(ctx context.Context) (*wasmGuest, error) {
 	if err != nil {
 		return fail("hub_abi_version failed: %v", err)
 	}
-	if int32(v[0]) != ABIVersion {
-		return fail("hub_abi_version returned %d; this hub speaks ABI version %d", int32(v[0]), ABIVersion)
+	in.abi = int32(v[0])
+	if in.abi != ABIVersion && in.abi != ABIVersion11 {
+		return fail("hub_abi_version returned %d; this hub speaks ABI version %d and 1.1 (0x0101)", in.abi, ABIVersion)
 	}
 	if g.code.hasInit {
 		cs := &callState{input: g.config, init: true, chain: &chainState{}, kv: h.kvFor(g.code.name), log: g.log, target: h.target}

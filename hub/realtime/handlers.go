@@ -12,6 +12,7 @@ import (
 	"github.com/iohub/iohub/hub/handler"
 	"github.com/iohub/iohub/hub/limit"
 	"github.com/zishang520/socket.io/servers/socket/v3"
+	"github.com/zishang520/socket.io/v3/pkg/types"
 )
 
 // maxPending bounds the events of one socket waiting for its handlers. A client
@@ -159,5 +160,29 @@ func (s *Server) onClientEvent(c *conn, args []any) {
 	if !s.allowEvent(c, event, ack) {
 		return
 	}
+	for i, a := range args {
+		args[i] = plainBinary(a)
+	}
 	s.dispatch(c, callFor(c, handler.Event, event, args, ack != nil, roomsOf(c.sock)), ack, false)
+}
+
+// plainBinary returns v with the parser's binary attachments
+// (*types.BytesBuffer) as []byte, the form handler.Call promises, changing
+// slices and maps in place: they are the packet's own.
+func plainBinary(v any) any {
+	switch x := v.(type) {
+	case *types.StringBuffer:
+		return x.String()
+	case types.BufferInterface:
+		return x.Bytes()
+	case []any:
+		for i, e := range x {
+			x[i] = plainBinary(e)
+		}
+	case map[string]any:
+		for k, e := range x {
+			x[k] = plainBinary(e)
+		}
+	}
+	return v
 }

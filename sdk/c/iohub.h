@@ -1,5 +1,5 @@
 /*
- * iohub.h - C guest SDK for iohub Wasm event handlers, ABI v1 (sdk/ABI.md).
+ * iohub.h - C guest SDK for iohub Wasm event handlers, ABI v1.1 (sdk/ABI.md).
  *
  * One header. In exactly one .c file of a module:
  *
@@ -50,7 +50,13 @@ extern "C" {
 /* ------------------------------------------------------------------------ */
 /* Constants                                                                */
 
-#define IOHUB_ABI_VERSION 1
+/* ABI v1.1 (0x0101): binary arguments arrive in ev->args as placeholders
+ * {"_placeholder":true,"num":N}, read with iohub_binary_read; binary is sent
+ * with iohub_binary_attach and iohub_buf_placeholder (ABI section 8). Define
+ * IOHUB_ABI_VERSION 1 before including to get base64 strings instead. */
+#ifndef IOHUB_ABI_VERSION
+#define IOHUB_ABI_VERSION 0x0101
+#endif
 
 /* Status returned by iohub_on_event / iohub_init (ABI section 5). */
 #define IOHUB_OK 0
@@ -136,6 +142,8 @@ IOHUB_IMPORT(kv_add) int32_t hub_kv_add(const void *key, int32_t key_len, int64_
                                         int64_t *out);
 IOHUB_IMPORT(now_ms) int64_t hub_now_ms(void);
 IOHUB_IMPORT(random) int32_t hub_random(void *buf, int32_t len);
+IOHUB_IMPORT(binary_read) int32_t hub_binary_read(int32_t index, void *buf, int32_t cap);
+IOHUB_IMPORT(binary_attach) int32_t hub_binary_attach(const void *ptr, int32_t len);
 
 /* ------------------------------------------------------------------------ */
 /* Types                                                                    */
@@ -289,6 +297,15 @@ IOHUB_INLINE int iohub_kv_add(const char *key, int64_t delta, int64_t ttl_ms, in
 }
 IOHUB_INLINE int64_t iohub_now_ms(void) { return hub_now_ms(); }
 IOHUB_INLINE int iohub_random(void *buf, size_t len) { return hub_random(buf, (int32_t)len); }
+
+/* Binary (ABI section 8). iohub_binary_read copies min(len, cap) bytes of the
+ * event's binary `index` (the num of its placeholder in ev->args) and returns
+ * its full length (cap 0 asks for it), or IOHUB_E_NOT_FOUND. iohub_binary_attach
+ * copies bytes to send and returns their index, for iohub_buf_placeholder. */
+IOHUB_INLINE int iohub_binary_read(int index, void *buf, size_t cap) {
+    return hub_binary_read(index, buf, (int32_t)cap);
+}
+IOHUB_INLINE int iohub_binary_attach(const void *ptr, size_t len) { return hub_binary_attach(ptr, (int32_t)len); }
 
 /* ------------------------------------------------------------------------ */
 /* JSON scanning (no allocation, no libc)                                   */
@@ -856,6 +873,13 @@ IOHUB_INLINE void iohub_buf_json_string(iohub_buf *b, const char *s, size_t n) {
     }
 }
 
+IOHUB_INLINE void iohub_buf_int(iohub_buf *b, int64_t v);
+/* Appends the placeholder of binary `index` (an argument's or an attached one). */
+IOHUB_INLINE void iohub_buf_placeholder(iohub_buf *b, int index) {
+    iohub_buf_puts(b, "{\"_placeholder\":true,\"num\":");
+    iohub_buf_int(b, index);
+    iohub_buf_puts(b, "}");
+}
 IOHUB_INLINE void iohub_buf_int(iohub_buf *b, int64_t v) {
     char t[24];
     size_t n = sizeof t;

@@ -1,4 +1,4 @@
-// Package iohub is the Go guest SDK for iohub Wasm handlers (ABI v1, see
+// Package iohub is the Go guest SDK for iohub Wasm handlers (ABI v1.1, see
 // sdk/ABI.md). Build with
 //
 //	GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared -o handler.wasm .

@@ -7,7 +7,7 @@ package iohub
 // register).
 
 //go:wasmexport hub_abi_version
-func hubABIVersion() int32 { return 1 }
+func hubABIVersion() int32 { return ABIVersion }
 
 //go:wasmexport hub_init
 func hubInit(inputLen int32) int32 { return onInit(inputLen) }

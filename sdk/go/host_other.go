@@ -14,6 +14,8 @@ import (
 var (
 	nativeInput []byte
 	nativeLog   []string
+	// nativeBinaries are the event's binaries, then the attached ones.
+	nativeBinaries [][]byte
 )
 
 const unavailable = int32(ErrUnavailable)
@@ -41,3 +43,19 @@ func hostKVDelete(string) int32                     { return unavailable }
 func hostKVAdd(string, int64, int64, *int64) int32  { return unavailable }
 func hostNowMs() int64                              { return time.Now().UnixMilli() }
 func hostRandom(unsafe.Pointer, int32) int32        { return unavailable }
+
+func hostBinaryRead(i int32, buf unsafe.Pointer, n int32) int32 {
+	if i < 0 || int(i) >= len(nativeBinaries) {
+		return int32(ErrNotFound)
+	}
+	b := nativeBinaries[i]
+	if n > 0 {
+		copy(unsafe.Slice((*byte)(buf), n), b)
+	}
+	return int32(len(b))
+}
+
+func hostBinaryAttach(b string) int32 {
+	nativeBinaries = append(nativeBinaries, []byte(b))
+	return int32(len(nativeBinaries) - 1)
+}

@@ -71,3 +71,11 @@ func hostNowMs() int64
 //go:wasmimport hub random
 //go:noescape
 func hostRandom(buf unsafe.Pointer, n int32) int32
+
+//go:wasmimport hub binary_read
+//go:noescape
+func hostBinaryRead(i int32, buf unsafe.Pointer, cap int32) int32
+
+//go:wasmimport hub binary_attach
+//go:noescape
+func hostBinaryAttach(b string) int32

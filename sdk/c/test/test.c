@@ -94,6 +94,17 @@ int32_t hub_kv_add(const void *k, int32_t kl, int64_t d, int64_t t, int64_t *out
 }
 int64_t hub_now_ms(void) { return 1764066000123LL; }
 int32_t hub_random(void *b, int32_t n) { memset(b, 4, (size_t)n); return 0; }
+/* One binary argument, "\x01\x02\x03"; attachments are counted from 1. */
+static int mock_attached;
+int32_t hub_binary_read(int32_t i, void *buf, int32_t cap) {
+    if (i != 0) return IOHUB_E_NOT_FOUND;
+    memcpy(buf, "\x01\x02\x03", cap < 3 ? (size_t)cap : 3);
+    return 3;
+}
+int32_t hub_binary_attach(const void *p, int32_t n) {
+    (void)p, (void)n;
+    return 1 + mock_attached++;
+}
 
 /* ------------------------------------------------------------ user handler */
 
@@ -650,7 +661,7 @@ static void test_exports(void) {
     char *big;
     size_t i, n;
 
-    CHECK(hub_abi_version() == 1, "abi version");
+    CHECK(hub_abi_version() == IOHUB_ABI_VERSION, "abi version");
 
     /* hub_init passes the config through */
     set_input("{\"greeting\":\"hi\"}", 17);
@@ -700,6 +711,23 @@ static void test_exports(void) {
     CHECK(hub_on_event((int32_t)strlen(ENV_FULL)) == 0 && strcmp(seen.event.ptr, "chat:send") == 0, "small again");
 }
 
+static void test_binary(void) {
+    unsigned char got[8] = {0};
+    char mem[64];
+    iohub_buf b;
+    CHECK(hub_abi_version() == 0x0101, "abi version %#x", (unsigned)hub_abi_version());
+    CHECK(iohub_binary_read(0, got, 0) == 3 && got[0] == 0, "binary length");
+    CHECK(iohub_binary_read(0, got, 2) == 3 && got[0] == 1 && got[1] == 2 && got[2] == 0, "binary cut");
+    CHECK(iohub_binary_read(1, got, sizeof got) == IOHUB_E_NOT_FOUND, "binary missing");
+    CHECK(iohub_binary_attach("ab", 2) == 1 && iohub_binary_attach("", 0) == 2, "attach");
+    iohub_buf_init(&b, mem, sizeof mem);
+    iohub_buf_puts(&b, "[");
+    iohub_buf_placeholder(&b, 12);
+    iohub_buf_puts(&b, "]");
+    CHECK(iohub_buf_ok(&b) && b.len == 32 && memcmp(b.ptr, "[{\"_placeholder\":true,\"num\":12}]", 32) == 0,
+          "placeholder %.*s", (int)b.len, b.ptr);
+}
+
 static void test_wrappers(void) {
     char b[4];
     int64_t n = -1;
@@ -733,6 +761,7 @@ int main(void) {
     test_mutations();
     test_exports();
     test_wrappers();
+    test_binary();
     if (failures) {
         fprintf(stderr, "%d of %d checks failed\n", failures, checks);
         return 1;
