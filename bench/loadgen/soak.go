@@ -43,7 +43,7 @@ type soakResult struct {
 // The ping interval is longer than the timeout, as in the defaults (25s/20s):
 // then a ping timeout armed late is not cleared by the next ping, which is how
 // a live socket used to be dropped (a pong that beat the arming of its
-// timeout; see hub/realtime/wsframe's pongAgain).
+// timeout; see hub/realtime/internal/wsframe's pongAgain).
 const soakSection = `
 [IOServerOptions]
 pingInterval = "%dms"

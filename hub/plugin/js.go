@@ -17,7 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/iohub/iohub/hub/plugin/jsvm"
+	"github.com/iohub/iohub/hub/plugin/internal/jsvm"
 )
 
 // JavaScript handlers: a .js file in the plugins directory written like

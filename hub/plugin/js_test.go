@@ -15,7 +15,7 @@ import (
 	"github.com/tetratelabs/wazero"
 
 	"github.com/iohub/iohub/hub/handler"
-	"github.com/iohub/iohub/hub/plugin/jsvm"
+	"github.com/iohub/iohub/hub/plugin/internal/jsvm"
 	"github.com/iohub/iohub/internal/testreq"
 )
 

@@ -13,7 +13,7 @@ import (
 	"github.com/iohub/iohub/hub/access"
 	"github.com/iohub/iohub/hub/clienterr"
 	"github.com/iohub/iohub/hub/handler"
-	"github.com/iohub/iohub/hub/plugin/jsvm"
+	"github.com/iohub/iohub/hub/plugin/internal/jsvm"
 )
 
 // call handles one event in the VM: one call of the prelude's dispatcher

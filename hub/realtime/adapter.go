@@ -1,7 +1,7 @@
 package realtime
 
 import (
-	"github.com/iohub/iohub/hub/realtime/wsframe"
+	"github.com/iohub/iohub/hub/realtime/internal/wsframe"
 	"github.com/zishang520/socket.io/parsers/socket/v3/parser"
 	"github.com/zishang520/socket.io/servers/socket/v3"
 	"github.com/zishang520/socket.io/v3/pkg/types"

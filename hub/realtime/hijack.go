@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"sync"
 
-	"github.com/iohub/iohub/hub/realtime/wsframe"
+	"github.com/iohub/iohub/hub/realtime/internal/wsframe"
 )
 
 // releaseAfterHijack serves h, giving WebSocket upgrade requests a response

@@ -2,7 +2,7 @@ package realtime
 
 import (
 	"github.com/iohub/iohub/hub/config"
-	"github.com/iohub/iohub/hub/realtime/wsframe"
+	"github.com/iohub/iohub/hub/realtime/internal/wsframe"
 	"github.com/zishang520/socket.io/servers/engine/v3/transports"
 	"github.com/zishang520/socket.io/servers/socket/v3"
 	"github.com/zishang520/socket.io/v3/pkg/types"

@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/iohub/iohub/hub/realtime/wsframe"
+	"github.com/iohub/iohub/hub/realtime/internal/wsframe"
 )
 
 // paceBacklog and paceMax bound Pace: how many bytes may wait for the sockets'

@@ -345,7 +345,7 @@ func BenchmarkCallString(b *testing.B) {
 
 // TestRuntimeVersionPinned keeps RuntimeVersion and the lockfile in step.
 func TestRuntimeVersionPinned(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join("..", "..", "..", "package-lock.json"))
+	b, err := os.ReadFile(filepath.Join("..", "..", "..", "..", "package-lock.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
