@@ -10,7 +10,7 @@ import (
 
 // serverOptions maps [IOServerOptions] onto the library's options. Keys keep their
 // Socket.IO meaning, so the library's documentation applies to them as written.
-func serverOptions(io config.IOServerOptions, obs Observer) *socket.ServerOptions {
+func serverOptions(io config.IOServerOptions, obs Observer, w *wsframe.Writer) *socket.ServerOptions {
 	opts := socket.DefaultServerOptions()
 	opts.SetPath(io.Path)
 	opts.SetPingInterval(io.PingInterval.D())
@@ -26,7 +26,7 @@ func serverOptions(io config.IOServerOptions, obs Observer) *socket.ServerOption
 	set := types.NewSet[transports.TransportCtor]()
 	for _, name := range io.Transports {
 		if name == transports.WEBSOCKET {
-			set.Add(&wsframe.Builder{})
+			set.Add(&wsframe.Builder{W: w})
 			continue
 		}
 		set.Add(known[name])

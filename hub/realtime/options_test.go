@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/iohub/iohub/hub/config"
+	"github.com/iohub/iohub/hub/realtime/internal/wsframe"
 )
 
 // TestRecoveryNeverSkipsTheHandshake: the library skips every middleware of a
@@ -15,7 +16,7 @@ func TestRecoveryNeverSkipsTheHandshake(t *testing.T) {
 	for _, skip := range []bool{false, true} {
 		io := config.Default().IO
 		io.ConnectionStateRecovery = &config.Recovery{MaxDisconnectionDuration: config.Duration(time.Minute), SkipMiddlewares: skip}
-		rec := serverOptions(io, nopObserver{}).ConnectionStateRecovery()
+		rec := serverOptions(io, nopObserver{}, wsframe.NewWriter()).ConnectionStateRecovery()
 		if rec == nil {
 			t.Fatal("recovery not enabled")
 		}

@@ -3,8 +3,6 @@ package realtime
 import (
 	"context"
 	"time"
-
-	"github.com/iohub/iohub/hub/realtime/internal/wsframe"
 )
 
 // paceBacklog and paceMax bound Pace: how many bytes may wait for the sockets'
@@ -22,10 +20,10 @@ const (
 // memory and every event's latency. (Node's single event loop gives its
 // servers this for free: it cannot take the next request while it writes.)
 func (s *Server) Pace(ctx context.Context) {
-	if wsframe.Backlog() <= paceBacklog {
+	if s.writer.Backlog() <= paceBacklog {
 		return
 	}
 	ctx, cancel := context.WithTimeout(ctx, paceMax)
 	defer cancel()
-	_ = wsframe.WaitBacklog(ctx, paceBacklog)
+	_ = s.writer.WaitBacklog(ctx, paceBacklog)
 }

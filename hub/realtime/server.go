@@ -17,6 +17,7 @@ import (
 	"github.com/iohub/iohub/hub/config"
 	"github.com/iohub/iohub/hub/handler"
 	"github.com/iohub/iohub/hub/limit"
+	"github.com/iohub/iohub/hub/realtime/internal/wsframe"
 	"github.com/iohub/iohub/hub/sanitize"
 	"github.com/zishang520/socket.io/servers/socket/v3"
 )
@@ -47,6 +48,7 @@ type Options struct {
 // Server is the Socket.IO server with iohub's handshake and rooms.
 type Server struct {
 	io      *socket.Server
+	writer  *wsframe.Writer // this server's WebSocket writers and backlog
 	handler http.Handler
 	auth    Authenticator
 	rules   atomic.Pointer[access.Rules]
@@ -67,6 +69,7 @@ type Server struct {
 // New builds the Socket.IO server. Mount Handler() at IO.Path + "/".
 func New(opts Options) *Server {
 	s := &Server{
+		writer:  wsframe.NewWriter(),
 		auth:    opts.Auth,
 		clean:   opts.Sanitizer,
 		log:     opts.Logger,
@@ -86,7 +89,7 @@ func New(opts Options) *Server {
 	// The options go to the server, not to ServeHandler: the server picks its
 	// adapter (session-aware when connection state recovery is on) and connect
 	// timeout from them, and hands them on to the engine.
-	s.io = socket.NewServer(nil, serverOptions(opts.IO, s.obs))
+	s.io = socket.NewServer(nil, serverOptions(opts.IO, s.obs, s.writer))
 	s.handler = guardPolling(releaseAfterHijack(s.io.ServeHandler(nil)), int64(opts.IO.MaxHTTPBufferSize), s.closeSession)
 	s.io.Use(s.handshake)
 	_ = s.io.On("connection", func(args ...any) { s.onConnection(args[0].(*socket.Socket)) })
@@ -118,6 +121,7 @@ func (s *Server) Close() {
 	case <-time.After(5 * time.Second):
 		s.log.Warn("socket.io close did not finish in 5s")
 	}
+	s.writer.Close()
 }
 
 // handshake is the namespace middleware: it applies [limits], authenticates

@@ -6,13 +6,14 @@ import (
 	"sync/atomic"
 )
 
-// backlog counts the bytes queued on every connection and not yet handed to the
-// kernel, and, of those, the bytes parked on connections whose client is not
-// reading (the kernel refused part of a write). The difference is how far the
-// hub's own writers are behind what it has accepted: that is what pacing waits
-// for. Parked bytes are the slow client's problem, bounded per connection by
-// maxQueued; counting them would let one stalled reader throttle every source.
-var backlog struct {
+// backlog counts the bytes queued on every connection of a Writer and not yet
+// handed to the kernel, and, of those, the bytes parked on connections whose
+// client is not reading (the kernel refused part of a write). The difference
+// is how far the hub's own writers are behind what it has accepted: that is
+// what pacing waits for. Parked bytes are the slow client's problem, bounded
+// per connection by maxQueued; counting them would let one stalled reader
+// throttle every source.
+type backlog struct {
 	bytes   atomic.Int64
 	parked  atomic.Int64
 	waiting atomic.Int64 // the lowest limit a WaitBacklog caller waits for; 0: none
@@ -21,17 +22,19 @@ var backlog struct {
 	drained chan struct{} // closed when the backlog falls under waiting
 }
 
-// Backlog reports the bytes queued on connections and waiting for the hub's
+// Backlog reports the bytes queued on w's connections and waiting for its
 // writers (not those parked on a client that does not read).
-func Backlog() int64 { return backlog.bytes.Load() - backlog.parked.Load() }
+func (w *Writer) Backlog() int64 { return w.backlog.pending() }
 
-// Parked reports the bytes queued on connections whose client is not reading.
-func Parked() int64 { return backlog.parked.Load() }
+// Parked reports the bytes queued on w's connections whose client is not
+// reading.
+func (w *Writer) Parked() int64 { return w.backlog.parked.Load() }
 
-// WaitBacklog returns once at most limit bytes wait for the hub's writers, or
-// when ctx ends (returning its error).
-func WaitBacklog(ctx context.Context, limit int64) error {
-	for Backlog() > limit {
+// WaitBacklog returns once at most limit bytes wait for w's writers, or when
+// ctx ends (returning its error).
+func (w *Writer) WaitBacklog(ctx context.Context, limit int64) error {
+	backlog := &w.backlog
+	for backlog.pending() > limit {
 		backlog.mu.Lock()
 		if w := backlog.waiting.Load(); w == 0 || limit < w {
 			backlog.waiting.Store(limit)
@@ -41,7 +44,7 @@ func WaitBacklog(ctx context.Context, limit int64) error {
 		}
 		ch := backlog.drained
 		backlog.mu.Unlock()
-		if Backlog() <= limit { // a writer may have drained it meanwhile
+		if backlog.pending() <= limit { // a writer may have drained it meanwhile
 			return nil
 		}
 		select {
@@ -53,9 +56,11 @@ func WaitBacklog(ctx context.Context, limit int64) error {
 	return nil
 }
 
+func (backlog *backlog) pending() int64 { return backlog.bytes.Load() - backlog.parked.Load() }
+
 // account records queued bytes (dq) and parked bytes (dp), either negative for
 // fewer, and wakes waiters once the backlog is under their limit.
-func account(dq, dp int64) {
+func (backlog *backlog) account(dq, dp int64) {
 	if dp != 0 {
 		backlog.parked.Add(dp)
 	}
@@ -65,7 +70,7 @@ func account(dq, dp int64) {
 	if dq-dp >= 0 {
 		return // the backlog did not shrink
 	}
-	if w := backlog.waiting.Load(); w != 0 && Backlog() <= w {
+	if w := backlog.waiting.Load(); w != 0 && backlog.pending() <= w {
 		backlog.mu.Lock()
 		if backlog.drained != nil {
 			close(backlog.drained)

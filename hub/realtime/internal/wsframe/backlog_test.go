@@ -18,38 +18,40 @@ func TestStalledReaderIsParked(t *testing.T) {
 	// Small socket buffers, so the kernel cannot take the whole backlog.
 	server.(*net.TCPConn).SetWriteBuffer(16 << 10)
 	client.(*net.TCPConn).SetReadBuffer(16 << 10)
+	w := NewWriter()
+	t.Cleanup(w.Close)
 	var o outbox
-	o.init(server, newFailures().report)
-	baseParked := Parked() // other tests' connections may still hold bytes
+	o.init(w, server, newFailures().report)
+	baseParked := w.Parked()
 
 	chunk := bytes.Repeat([]byte("x"), 64<<10)
 	for range 64 { // 4 MiB: more than the socket buffers take
 		o.queue(chunk)
 	}
 	deadline := time.Now().Add(10 * time.Second)
-	for Parked()-baseParked < 1<<20 {
+	for w.Parked()-baseParked < 1<<20 {
 		if time.Now().After(deadline) {
-			t.Fatalf("parked %d bytes with a peer that does not read", Parked()-baseParked)
+			t.Fatalf("parked %d bytes with a peer that does not read", w.Parked()-baseParked)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := WaitBacklog(ctx, Backlog()+64<<10); err != nil {
+	if err := w.WaitBacklog(ctx, w.Backlog()+64<<10); err != nil {
 		t.Fatalf("WaitBacklog with only a stalled reader behind = %v, want at once", err)
 	}
 	more := bytes.Repeat([]byte("y"), 256<<10)
-	before := Parked()
+	before := w.Parked()
 	o.queue(more)
-	if got := Parked() - before; got != int64(len(more)) {
+	if got := w.Parked() - before; got != int64(len(more)) {
 		t.Fatalf("bytes queued on a stalled connection: %d parked, want %d", got, len(more))
 	}
 
 	go io.Copy(io.Discard, client)
 	deadline = time.Now().Add(10 * time.Second)
-	for Parked() > baseParked {
+	for w.Parked() > baseParked {
 		if time.Now().After(deadline) {
-			t.Fatalf("still %d bytes parked after the peer read everything", Parked()-baseParked)
+			t.Fatalf("still %d bytes parked after the peer read everything", w.Parked()-baseParked)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
@@ -58,16 +60,17 @@ func TestStalledReaderIsParked(t *testing.T) {
 // WaitBacklog waits while the writers are behind and returns once they caught up.
 func TestWaitBacklog(t *testing.T) {
 	const n = 1 << 20
-	limit := Backlog() + 64<<10
-	account(n, 0) // as if a writer were n bytes behind
+	w := NewWriter()
+	limit := int64(64 << 10)
+	w.backlog.account(n, 0) // as if a writer were n bytes behind
 	done := make(chan error, 1)
-	go func() { done <- WaitBacklog(context.Background(), limit) }()
+	go func() { done <- w.WaitBacklog(context.Background(), limit) }()
 	select {
 	case err := <-done:
 		t.Fatalf("WaitBacklog returned %v with the writers behind", err)
 	case <-time.After(50 * time.Millisecond):
 	}
-	account(-n, 0)
+	w.backlog.account(-n, 0)
 	select {
 	case err := <-done:
 		if err != nil {
@@ -77,11 +80,11 @@ func TestWaitBacklog(t *testing.T) {
 		t.Fatal("WaitBacklog still waiting after the writers caught up")
 	}
 
-	account(n, 0)
-	defer account(-n, 0)
+	w.backlog.account(n, 0)
+	defer w.backlog.account(-n, 0)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
-	if err := WaitBacklog(ctx, limit); !errors.Is(err, context.DeadlineExceeded) {
+	if err := w.WaitBacklog(ctx, limit); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("WaitBacklog while behind = %v, want the context's deadline", err)
 	}
 }

@@ -38,7 +38,7 @@ func opcode(data types.BufferInterface) byte {
 // enough; a miss only costs one more preparation.
 const cacheSize = 256
 
-var cache struct {
+type frameCache struct {
 	sync.Mutex
 	byPayload map[types.BufferInterface][]byte
 	ring      [cacheSize]types.BufferInterface
@@ -46,7 +46,7 @@ var cache struct {
 }
 
 // frame returns the WebSocket frame carrying payload; callers must not modify it.
-func frame(payload types.BufferInterface) []byte {
+func (cache *frameCache) frame(payload types.BufferInterface) []byte {
 	cache.Lock()
 	defer cache.Unlock()
 	if f, ok := cache.byPayload[payload]; ok {

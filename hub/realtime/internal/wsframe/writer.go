@@ -24,6 +24,7 @@ var errTooFarBehind = errors.New("wsframe: client too far behind, queued bytes o
 // will call take again. Bytes are taken and written only with wmu held, so they
 // reach the connection in the order they were queued.
 type outbox struct {
+	w      *Writer
 	net    net.Conn
 	raw    syscall.RawConn // nil when the connection is not a plain socket (TLS): writes block
 	onFail func(closed bool, err error)
@@ -38,8 +39,8 @@ type outbox struct {
 	wmu sync.Mutex // held while writing
 }
 
-func (o *outbox) init(c net.Conn, onFail func(bool, error)) {
-	o.net, o.onFail = c, onFail
+func (o *outbox) init(w *Writer, c net.Conn, onFail func(bool, error)) {
+	o.w, o.net, o.onFail = w, c, onFail
 	if sc, ok := c.(syscall.Conn); ok {
 		if raw, err := sc.SyscallConn(); err == nil {
 			o.raw = raw
@@ -88,7 +89,7 @@ func (o *outbox) queue(frames ...[]byte) {
 	o.pending = o.pending || schedule
 	o.mu.Unlock()
 	if schedule {
-		flushers.schedule(o)
+		o.w.flushers.schedule(o)
 	}
 }
 
@@ -151,7 +152,7 @@ func (o *outbox) flush() {
 		o.mu.Unlock()
 		o.wmu.Unlock()
 		if again { // more arrived while writing: back of the line, to batch more
-			flushers.schedule(o)
+			o.w.flushers.schedule(o)
 		}
 	}
 }
@@ -211,7 +212,7 @@ func (o *outbox) addLocked(n int) {
 		p = int64(n)
 		o.parked += p
 	}
-	account(int64(n), p)
+	o.w.backlog.account(int64(n), p)
 }
 
 // doneLocked counts n bytes written or dropped. While the connection is slow
@@ -220,7 +221,7 @@ func (o *outbox) addLocked(n int) {
 func (o *outbox) doneLocked(n int) {
 	p := min(int64(n), o.parked)
 	o.parked -= p
-	account(-int64(n), -p)
+	o.w.backlog.account(-int64(n), -p)
 }
 
 func (o *outbox) done(n int) {
@@ -243,7 +244,7 @@ func (o *outbox) park(rest int) {
 		held += int64(len(*o.buf))
 	}
 	o.slow = true
-	account(0, held-o.parked)
+	o.w.backlog.account(0, held-o.parked)
 	o.parked = held
 }
 
@@ -252,7 +253,7 @@ func (o *outbox) unpark() {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.parked != 0 {
-		account(0, -o.parked)
+		o.w.backlog.account(0, -o.parked)
 		o.parked = 0
 	}
 	o.slow = false
@@ -316,30 +317,61 @@ func (o *outbox) fail(err error) {
 	}
 }
 
-// flushers are long-lived goroutines that write outboxes in the order they
+// flusherPool holds long-lived goroutines that write outboxes in the order they
 // became ready. Being few and long-lived, they cost no goroutine start or stack
 // growth per write, and a connection waiting its turn collects more frames.
-var flushers flusherPool
-
 type flusherPool struct {
-	once  sync.Once
-	ready chan *outbox
+	once    sync.Once
+	ready   chan *outbox
+	stop    chan struct{}
+	stopped sync.Once
+	wg      sync.WaitGroup
 }
 
 func (p *flusherPool) schedule(o *outbox) {
 	p.once.Do(func() {
 		p.ready = make(chan *outbox, 1<<14)
+		p.stop = make(chan struct{})
 		for range max(2, runtime.GOMAXPROCS(0)) {
+			p.wg.Add(1)
 			go func() {
-				for o := range p.ready {
-					o.flush()
+				defer p.wg.Done()
+				for {
+					select {
+					case o := <-p.ready:
+						o.flush()
+					case <-p.stop:
+						return
+					}
 				}
 			}()
 		}
 	})
 	select {
 	case p.ready <- o:
-	default: // flushers far behind: never make a sender wait
+	default: // flushers far behind (or stopped): never make a sender wait
 		go o.drain()
+	}
+}
+
+// close stops the flushers; an outbox scheduled later drains on its own
+// goroutine.
+func (p *flusherPool) close() {
+	p.once.Do(func() {}) // none started: none will be
+	p.stopped.Do(func() {
+		if p.stop != nil {
+			close(p.stop)
+		}
+	})
+	p.wg.Wait()
+	if p.ready != nil {
+		for {
+			select {
+			case o := <-p.ready:
+				go o.drain()
+			default:
+				return
+			}
+		}
 	}
 }

@@ -55,7 +55,7 @@ func TestOutboxOrderAcrossPartialWrites(t *testing.T) {
 	server, client := tcpPair(t)
 	var o outbox
 	f := newFailures()
-	o.init(server, f.report)
+	o.init(NewWriter(), server, f.report)
 	if o.raw == nil {
 		t.Fatal("a TCP connection should be written without blocking")
 	}
@@ -88,7 +88,7 @@ func TestOutboxOrderAcrossPartialWrites(t *testing.T) {
 func TestOutboxCloseWritesQueued(t *testing.T) {
 	server, client := tcpPair(t)
 	var o outbox
-	o.init(server, newFailures().report)
+	o.init(NewWriter(), server, newFailures().report)
 	o.queue([]byte("last words"))
 	o.close(time.Second)
 	server.Close()
@@ -104,7 +104,7 @@ func TestOutboxTooFarBehind(t *testing.T) {
 	server, _ := tcpPair(t)
 	var o outbox
 	f := newFailures()
-	o.init(server, f.report)
+	o.init(NewWriter(), server, f.report)
 	chunk := bytes.Repeat([]byte("x"), 64<<10)
 	for range 2 * maxQueued / len(chunk) {
 		o.queue(chunk)
@@ -127,7 +127,7 @@ func TestOutboxPeerGone(t *testing.T) {
 	var o outbox
 	var closedSeen bool
 	done := make(chan struct{}, 4)
-	o.init(server, func(closed bool, err error) { closedSeen = closed; done <- struct{}{} })
+	o.init(NewWriter(), server, func(closed bool, err error) { closedSeen = closed; done <- struct{}{} })
 	client.(*net.TCPConn).SetLinger(0) // reset, not FIN
 	client.Close()
 	deadline := time.After(10 * time.Second)

@@ -24,8 +24,29 @@ import (
 	"github.com/zishang520/socket.io/v3/pkg/types"
 )
 
-// Builder is a transports.TransportCtor named "websocket".
-type Builder struct{ transports.WebSocketBuilder }
+// Writer is what the connections of one server share: the flushers that write
+// their outboxes, the backlog the server paces its sources on (Backlog,
+// WaitBacklog), and the cache of broadcast frames. Two servers in one process
+// have one each. Close stops its flushers.
+type Writer struct {
+	flushers flusherPool
+	backlog  backlog
+	cache    frameCache
+}
+
+// NewWriter returns a Writer; its flushers start with the first write.
+func NewWriter() *Writer { return &Writer{} }
+
+// Close stops w's flushers. Connections still open write on their own
+// goroutines from then on.
+func (w *Writer) Close() { w.flushers.close() }
+
+// Builder is a transports.TransportCtor named "websocket", whose connections
+// share W.
+type Builder struct {
+	transports.WebSocketBuilder
+	W *Writer
+}
 
 // closeFlushTimeout bounds how long closing a connection waits for its queued
 // frames (a server-side disconnect packet, typically) to be written.
@@ -39,7 +60,7 @@ func (b *Builder) New(ctx *types.HttpContext) transports.Transport {
 		Websocket: transports.NewWebSocket(ctx),
 		socket:    ctx.Websocket,
 	}
-	c.out.init(ctx.Websocket.UnderlyingConn(), c.failed)
+	c.out.init(b.W, ctx.Websocket.UnderlyingConn(), c.failed)
 	// A connection that opens the session may take frames directly from the
 	// start; one that upgrades a polling session must first receive what the
 	// engine buffered during the upgrade (see Queue).
@@ -148,7 +169,7 @@ func (c *conn) Send(packets []*packet.Packet) {
 	frames := small[:0]
 	for _, p := range packets {
 		if p.Options != nil && p.Options.WsPreEncodedFrame != nil {
-			frames = append(frames, frame(p.Options.WsPreEncodedFrame))
+			frames = append(frames, c.out.w.cache.frame(p.Options.WsPreEncodedFrame))
 			continue
 		}
 		data, err := c.Parser().EncodePacket(p, c.SupportsBinary())

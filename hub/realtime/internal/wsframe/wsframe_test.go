@@ -10,22 +10,23 @@ import (
 // cache forgets frames cacheSize broadcasts later.
 func TestPreparedCache(t *testing.T) {
 	first := types.NewStringBufferString(`42["message:create",{}]`)
-	f := frame(first)
-	if &frame(first)[0] != &f[0] {
+	var c frameCache
+	f := c.frame(first)
+	if &c.frame(first)[0] != &f[0] {
 		t.Fatal("the same frame was prepared twice")
 	}
-	if other := frame(types.NewStringBufferString(`42["message:create",{}]`)); &other[0] == &f[0] {
+	if other := c.frame(types.NewStringBufferString(`42["message:create",{}]`)); &other[0] == &f[0] {
 		t.Fatal("a different broadcast with equal bytes shared the entry (keys are frames, not contents)")
 	}
 	for i := 0; i < cacheSize; i++ {
-		frame(types.NewStringBufferString("4x"))
+		c.frame(types.NewStringBufferString("4x"))
 	}
-	if &frame(first)[0] == &f[0] {
+	if &c.frame(first)[0] == &f[0] {
 		t.Fatal("the frame survived cacheSize newer broadcasts")
 	}
-	cache.Lock()
-	n := len(cache.byPayload)
-	cache.Unlock()
+	c.Lock()
+	n := len(c.byPayload)
+	c.Unlock()
 	if n > cacheSize {
 		t.Fatalf("cache holds %d frames, more than %d", n, cacheSize)
 	}
