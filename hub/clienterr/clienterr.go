@@ -41,6 +41,7 @@ const (
 	// loaded) while the hub runs; the event was not handled.
 	HandlerUnavailable = "handler unavailable"
 )
+
 // RateLimited is the ack error of a client event over limits.eventsPerSecond:
 // the ack's argument is {"error": "rate limited"}. An event without an ack is
 // dropped silently.
@@ -76,6 +77,12 @@ const (
 	// token refused, unexpected answer); the last roles table stays in force.
 	// HTTP 502.
 	StrapiUnavailable Code = "strapi_unavailable"
+	// InvalidConfig: POST /hub/reload found the config file invalid (the
+	// answer's error.problems lists why); nothing changed. HTTP 422.
+	InvalidConfig Code = "invalid_config"
+	// ReloadDisabled: POST /hub/reload on a hub that was not built from a
+	// config file. HTTP 409.
+	ReloadDisabled Code = "reload_disabled"
 )
 
 // Internal is the code of the one 5xx the API can send: a bug in the hub, caught

@@ -17,7 +17,7 @@ import (
 // here, once; other nodes get the resulting rooms and data, so they deliver
 // exactly what this node decided, whatever their own config says.
 func (n *Node) EmitContent(ev access.ContentEvent, data any) []string {
-	data = n.clean.Clean(prepare(data))
+	data = n.clean.Load().Clean(prepare(data))
 	rooms := n.local.EmitContent(ev, data)
 	if len(rooms) > 0 { // no rooms means nobody; never publish that as "everyone"
 		n.publish(&op{Kind: kindEmit, Event: ev.Name(), Rooms: rooms}, data)

@@ -16,7 +16,7 @@ func (s *Server) EmitContent(ev access.ContentEvent, data any) []string {
 	if len(roles) == 0 {
 		return []string{}
 	}
-	data = s.clean.Clean(data)
+	data = s.clean.Load().Clean(data)
 	_ = s.io.To(toRooms(roles)...).Emit(ev.Name(), data) // content event names are never reserved
 	s.obs.Delivered(DeliveryContent)
 	return roles
