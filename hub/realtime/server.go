@@ -61,7 +61,7 @@ type Server struct {
 	obs     Observer
 	// transports are the configured ones, listed by SocketCounts.
 	transports []string
-	adm     admission
+	adm        admission
 
 	handlers handler.Dispatcher // nil: no events[] handlers
 	conns    sync.Map           // socket id -> *conn
