@@ -13,6 +13,7 @@ import (
 	"github.com/iohub/iohub/hub/auth"
 	"github.com/iohub/iohub/hub/config"
 	"github.com/iohub/iohub/hub/limit"
+	"github.com/iohub/iohub/hub/metrics"
 	"github.com/iohub/iohub/hub/sanitize"
 )
 
@@ -140,6 +141,7 @@ func (s *Server) apply(ctx context.Context, next *config.Config, name string) (R
 	if n.host == nil {
 		s.reloadModules(ctx)
 	}
+	s.metrics.ConfigReloaded(metrics.ConfigReloadOK)
 	s.log.Info("config reloaded", "changed", res.Changed, "restartRequired", res.RestartRequired)
 	if len(res.RestartRequired) > 0 {
 		s.log.Warn("config reload: these settings keep their old value until a restart", "keys", res.RestartRequired)
@@ -153,6 +155,7 @@ func (s *Server) refused(problems []string) error {
 		s.log.Error("config reload refused: " + p)
 	}
 	s.log.Error("config reload refused; nothing changed", "problems", len(problems))
+	s.metrics.ConfigReloaded(metrics.ConfigReloadRefused)
 	return &ReloadError{Problems: problems}
 }
 

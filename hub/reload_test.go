@@ -536,6 +536,7 @@ func TestReloadInvalid(t *testing.T) {
 					t.Errorf("problem not logged: %s\n%s", p, h.logs)
 				}
 			}
+			h.scraped(t, `iohub_config_reloads_total{outcome="refused"} 2`)
 			// Old behaviour intact: the old token, the old roles, the socket.
 			h.apiTok = "new-token"
 			if code, _ := h.send(t, "/hub/raw", map[string]any{"event": "x"}); code != 401 {
@@ -579,6 +580,23 @@ func TestReloadEndpoint(t *testing.T) {
 	// Nothing changed: nothing listed.
 	if code, body := h.send(t, "/hub/reload", nil); code != 200 || fmt.Sprint(body) != "map[changed:[] restartRequired:[listen]]" {
 		t.Errorf("second POST /hub/reload: %d %v", code, body)
+	}
+	h.scraped(t, `iohub_config_reloads_total{outcome="ok"} 2`)
+}
+
+// scraped fails unless GET /hub/metrics has line.
+func (h *reloadHub) scraped(t *testing.T, line string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, h.url+"/hub/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+h.apiTok)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	if !slices.Contains(strings.Split(string(body), "\n"), line) {
+		t.Errorf("no %q in the metrics", line)
 	}
 }
 
