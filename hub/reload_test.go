@@ -614,3 +614,63 @@ func TestReloadWithoutFile(t *testing.T) {
 		t.Errorf("POST /hub/reload: %d, want 409", res.StatusCode)
 	}
 }
+
+// countingDouble is strapiDouble counting the requests it gets.
+type countingDouble struct {
+	strapiDouble
+	mu sync.Mutex
+	n  int
+}
+
+func (d *countingDouble) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	d.mu.Lock()
+	d.n++
+	d.mu.Unlock()
+	d.strapiDouble.ServeHTTP(w, r)
+}
+
+func (d *countingDouble) requests() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.n
+}
+
+// A reload that moves [strapi] stops the old sync before it answers, and
+// Close stops the new one: neither Strapi hears from the hub afterwards.
+func TestReloadStopsOldStrapiSync(t *testing.T) {
+	first, second := &countingDouble{}, &countingDouble{}
+	s1, s2 := httptest.NewServer(first), httptest.NewServer(second)
+	t.Cleanup(s1.Close)
+	t.Cleanup(s2.Close)
+	strapiConf := func(url string) string {
+		return conf("", "[strapi]\nurl = \""+url+"\"\napiToken = \"strapi-token\"\nversion = 4\nsyncInterval = \"20ms\"\n")
+	}
+	h := startReloadHub(t, strapiConf(s1.URL), nil)
+	waitUntil(t, func() bool { return first.requests() >= 6 }) // a few syncs of 3 requests
+
+	h.write(t, strapiConf(s2.URL))
+	if _, err := h.srv.ReloadConfig(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	stopped := first.requests()
+	waitUntil(t, func() bool { return second.requests() >= 6 })
+	if n := first.requests(); n != stopped {
+		t.Errorf("the old Strapi got %d requests after the reload", n-stopped)
+	}
+
+	h.stop(t) // Serve's return: Close has waited for the sync goroutine
+	closed := second.requests()
+	time.Sleep(100 * time.Millisecond) // five sync intervals
+	if n := second.requests(); n != closed {
+		t.Errorf("Strapi got %d requests after Close", n-closed)
+	}
+}
+
+func waitUntil(t *testing.T, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); !cond(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met in 5s")
+		}
+	}
+}
