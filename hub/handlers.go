@@ -102,9 +102,19 @@ func (s *Server) newHost(ctx context.Context, cfg *config.Config) (*hostRun, err
 
 // watch starts r's directory watcher, when cfg asks for one. The hub's
 // WaitGroup counts it.
+// A watcher that gave up (its directory went away) starts again: what a
+// reload does once the directory is back.
 func (s *Server) watch(r *hostRun, cfg *config.Config) {
-	if r == nil || !cfg.Plugins.Watch || r.cancel != nil {
+	if r == nil || !cfg.Plugins.Watch {
 		return
+	}
+	if r.cancel != nil {
+		select {
+		case <-r.done:
+			r.cancel()
+		default:
+			return // watching
+		}
 	}
 	ctx, cancel := context.WithCancel(s.ctx)
 	r.cancel, r.done = cancel, make(chan struct{})

@@ -138,8 +138,11 @@ func (s *Server) apply(ctx context.Context, next *config.Config, name string) (R
 	s.retire(n)
 	s.cfg = &applied
 	// Handler modules re-read even when the host stays: SIGHUP always did.
-	if n.host == nil {
+	if !n.newHost {
 		s.reloadModules(ctx)
+		if s.running {
+			s.watch(s.handlers.cur.Load(), s.cfg)
+		}
 	}
 	s.metrics.ConfigReloaded(metrics.ConfigReloadOK)
 	s.log.Info("config reloaded", "changed", res.Changed, "restartRequired", res.RestartRequired)
