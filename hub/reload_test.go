@@ -224,8 +224,12 @@ func ack(c *goClient, event string) (any, error) {
 		}
 		ch <- answer{v, err}
 	})
-	a := <-ch
-	return a.v, a.err
+	select {
+	case a := <-ch:
+		return a.v, a.err
+	case <-time.After(5 * time.Second): // the client's own timeout did not fire
+		return nil, errors.New("no ack and no timeout in 5s")
+	}
 }
 
 const greetJS = "module.exports = { name: 'greet', handler: (ctx, socket, ack) => ack(ctx.config.reply) };\n"
