@@ -56,6 +56,7 @@ export function startHub(config, { env = {}, prefix = [] } = {}) {
         resolve({
           url: m[1],
           pid: child.pid,
+          path, // the config file, for tests that rewrite it and reload
           logs: () => logs,
           // waitForLog resolves once the hub's log matches re: its stderr reaches
           // us through a pipe, possibly after the socket traffic it describes.

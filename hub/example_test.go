@@ -114,3 +114,30 @@ tokens = ["example-token"]
 	// Output:
 	// 200 true
 }
+
+// Apply changes a running hub's configuration without dropping a socket; it
+// reports what changed and what would need a restart.
+func ExampleServer_Apply() {
+	parse := func(token string) *config.Config {
+		cfg, err := config.Parse([]byte(`
+[auth]
+jwtSecret = "example-secret-0123456789abcdef0123"
+[api]
+tokens = ["`+token+`"]
+`), "example.toml")
+		if err != nil {
+			panic(err)
+		}
+		return cfg
+	}
+	srv, err := hub.New(parse("old-token"), nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer srv.Close()
+	res, err := srv.Apply(context.Background(), parse("new-token"))
+	fmt.Println(res.Changed, err)
+	// Output:
+	// [api.tokens] <nil>
+}

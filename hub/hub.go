@@ -14,6 +14,8 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/iohub/iohub/hub/access"
@@ -26,7 +28,6 @@ import (
 	"github.com/iohub/iohub/hub/kv"
 	"github.com/iohub/iohub/hub/limit"
 	"github.com/iohub/iohub/hub/metrics"
-	"github.com/iohub/iohub/hub/plugin"
 	"github.com/iohub/iohub/hub/realtime"
 	"github.com/iohub/iohub/hub/sanitize"
 	"github.com/iohub/iohub/hub/strapi"
@@ -38,21 +39,42 @@ import (
 const ShutdownTimeout = 10 * time.Second
 
 // Server is one hub node. Build it with New, run it with Serve or Run.
+//
+// Its life: New builds every piece under one root context, which reaches
+// every handshake and handler call; Serve starts the goroutines (Strapi sync,
+// plugins watcher); Apply and ReloadConfig build new pieces from a new config,
+// swap them in and retire the old ones (reload.go); Close ends the root
+// context and waits for every goroutine the hub started.
 type Server struct {
-	cfg     *config.Config
-	log     *slog.Logger
-	rt      *realtime.Server
-	api     *ingress.API
-	plugins *plugin.Host   // nil without events[]
-	cluster *cluster.Node  // nil without [cluster]
-	syncer  *strapi.Syncer // nil unless [strapi] url and apiToken: roles from Strapi
-	admin   *admin.Admin   // nil unless [admin] enabled
+	log *slog.Logger
+	rt  *realtime.Server
+	api *ingress.API
 	// watchJWT detects Strapi's jwtManagement when no syncer does; nil when
 	// configured or without [strapi] url.
 	watchJWT func(context.Context)
+	cluster  *cluster.Node // nil without [cluster]
+	admin    *admin.Admin  // nil unless [admin] enabled
 	em       Emitter
+	store    kv.Store // the handlers' state, outliving a plugin host a reload replaces
 	mux      *http.ServeMux
 	metrics  *metrics.Metrics // GET /hub/metrics; see metrics_wiring.go
+
+	ctx    context.Context // the root: cancelled by Close
+	cancel context.CancelFunc
+	wg     sync.WaitGroup // every goroutine the hub started
+
+	// What a reload swaps; see reload.go.
+	handlers      handlerSwap                        // the plugin host in force
+	authn         atomic.Pointer[auth.Authenticator] // the handshake's (also realtime's)
+	syncer        atomic.Pointer[strapiSync]         // nil unless [strapi] url and apiToken: roles from Strapi
+	strapiRetired struct{ ok, failed atomic.Int64 }  // counts of the syncs a reload stopped
+
+	reloadMu sync.Mutex     // one reload (or Serve's start, or Close) at a time; guards what follows
+	cfg      *config.Config // the config in force (restart-only settings as started)
+	path     string         // the config file ReloadConfig reads; "" for none
+	level    *slog.LevelVar // set from logLevel by a reload; nil: the level is fixed
+	running  bool           // Serve started the goroutines
+	closed   bool
 }
 
 // Emitter is what the HTTP API and handlers deliver through: the realtime
@@ -81,11 +103,16 @@ func New(cfg *config.Config, logger *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.Strapi.JWTManagement != "" {
+		authn.SetJWTManagement(cfg.Strapi.JWTManagement)
+	}
 	limits, err := limit.FromConfig(cfg.Limits)
 	if err != nil {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, log: logger, mux: http.NewServeMux(), metrics: metrics.New(VersionString())}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.authn.Store(authn)
 	clean := sanitize.New(cfg.PrivateFields)
 	s.rt = realtime.New(realtime.Options{
 		IO:        cfg.IO,
@@ -95,9 +122,10 @@ func New(cfg *config.Config, logger *slog.Logger) (*Server, error) {
 		Logger:    logger.With("component", "realtime"),
 		Observer:  s.metrics,
 		Limits:    limits,
+		Context:   s.ctx,
 	})
 	var em Emitter = s.rt
-	var store kv.Store // nil: the plugin host's in-memory store
+	s.store = memoryStore()
 	if cfg.Cluster.Enabled() {
 		node, err := cluster.New(cluster.Options{
 			Config:    cfg.Cluster,
@@ -106,13 +134,24 @@ func New(cfg *config.Config, logger *slog.Logger) (*Server, error) {
 			Logger:    logger.With("component", "cluster"),
 		})
 		if err != nil {
+			s.cancel()
 			return nil, err
 		}
-		s.cluster, em, store = node, node, node.KV()
+		s.cluster, em, s.store = node, node, node.KV()
+		node.SetUserHook(s.forgetUser)
 	}
 	s.em = em
 	s.api = ingress.New(cfg.API, cfg.ContentTypes, em, logger.With("component", "api"))
-	s.wireStrapi(authn, api)
+	ss := s.newStrapiSync(cfg, api)
+	s.syncer.Store(ss)
+	if cfg.Strapi.JWTManagement == "" && api != nil && ss == nil {
+		// Without a sync to detect it, a watcher of its own does.
+		s.watchJWT = func(ctx context.Context) {
+			strapi.WatchJWTManagement(ctx, api, cfg.Strapi.SyncInterval.D(),
+				func(mode string) { s.authn.Load().SetJWTManagement(mode) }, s.log.With("component", "strapi"))
+		}
+	}
+	s.wireStrapi(cfg, ss)
 	s.wireMetrics()
 	s.api.SetHealth(func() map[string]any {
 		h := map[string]any{"sockets": s.rt.Sockets()}
@@ -121,8 +160,8 @@ func New(cfg *config.Config, logger *slog.Logger) (*Server, error) {
 				h[k] = v
 			}
 		}
-		if s.syncer != nil {
-			h["strapi"] = s.syncer.Health()
+		if ss := s.syncer.Load(); ss != nil {
+			h["strapi"] = ss.Health()
 		}
 		return h
 	})
@@ -131,29 +170,13 @@ func New(cfg *config.Config, logger *slog.Logger) (*Server, error) {
 	s.mux.Handle("/hub/", s.api)
 	s.wireAdmin()
 
-	// A .js handler file binds itself by its entries' names, so a plugins
-	// directory needs the host without any [[events]]: one may hold a .js
-	// file now, or get its first one while the hub runs (the watcher picks
-	// it up).
-	if len(cfg.Events) > 0 || isDir(cfg.Plugins.Dir) {
-		host, err := plugin.New(context.Background(), plugin.Options{
-			Dir:         cfg.Plugins.Dir,
-			Events:      cfg.Events,
-			Timeout:     cfg.Plugins.Timeout.D(),
-			MemoryLimit: int64(cfg.Plugins.MemoryLimit),
-			JSRuntime:   cfg.Plugins.JSRuntime,
-			Target:      em,
-			KV:          store,
-			Logger:      logger.With("component", "plugins"),
-			Observer:    s.metrics,
-		})
-		if err != nil {
-			s.Close()
-			return nil, err
-		}
-		s.plugins = host
-		s.rt.SetHandlers(host)
+	host, err := s.newHost(s.ctx, cfg)
+	if err != nil {
+		s.Close()
+		return nil, err
 	}
+	s.handlers.cur.Store(host)
+	s.rt.SetHandlers(&s.handlers)
 	return s, nil
 }
 
@@ -180,24 +203,31 @@ func (s *Server) Emitter() Emitter { return s.em }
 // accepting, disconnects every socket, and waits up to ShutdownTimeout for HTTP
 // requests in flight. A clean shutdown returns nil.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	warnDevDefaults(s.cfg, s.log)
-	srv := newHTTPServer(s.cfg.HTTP, s.mux, s.log)
-	ln = logAcceptErrors(ln, s.log)
-	if s.syncer != nil {
-		s.startStrapiSync(ctx)
+	s.reloadMu.Lock()
+	cfg := s.cfg
+	if s.closed {
+		s.reloadMu.Unlock()
+		return errors.New("hub: Serve after Close")
 	}
+	warnDevDefaults(cfg, s.log)
+	// Under the lock: a reload waits for the first sync, then finds the
+	// goroutines running and replaces them.
+	s.startStrapiSync(ctx, s.syncer.Load(), true)
 	if s.watchJWT != nil {
-		go s.watchJWT(ctx)
-	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	if s.plugins != nil && s.cfg.Plugins.Watch {
+		s.wg.Add(1)
 		go func() {
-			if err := s.plugins.Watch(ctx); err != nil {
-				s.log.Warn("not watching the plugins directory; reload with SIGHUP", "dir", s.cfg.Plugins.Dir, "err", err)
-			}
+			defer s.wg.Done()
+			s.watchJWT(s.ctx)
 		}()
 	}
+	s.watch(s.handlers.cur.Load(), cfg)
+	s.running = true
+	s.reloadMu.Unlock()
+
+	srv := newHTTPServer(cfg.HTTP, s.mux, s.log)
+	ln = logAcceptErrors(ln, s.log)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
 	defer s.Close()
 
 	select {
@@ -222,38 +252,54 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	return err
 }
 
-// Close releases what New acquired (the Wasm runtime, the cluster's Redis
-// connections). Serve does it when it returns; call it for a Server that never
-// serves.
+// Close ends the root context and releases what the hub holds (the plugin
+// runtime, the cluster's Redis connections), then waits for every goroutine
+// it started. Serve does it when it returns; call it for a Server that never
+// serves. Calling it again does nothing.
 func (s *Server) Close() {
+	s.cancel() // first: a reload under way stops building
+	s.reloadMu.Lock()
+	defer s.reloadMu.Unlock()
+	if s.closed {
+		return
+	}
+	s.closed = true
 	if s.admin != nil {
 		s.admin.Close()
 	}
-	if s.plugins != nil {
-		_ = s.plugins.Close(context.Background())
-	}
+	s.stopStrapiSync(s.syncer.Load())
+	s.handlers.cur.Swap(nil).retire()
 	// After the plugins: disconnect handlers that ran during shutdown may still
 	// have ops queued for the other nodes.
 	if s.cluster != nil {
 		s.cluster.Close()
 	}
+	s.wg.Wait()
 }
 
-// Reload re-reads the handler modules (as SIGHUP does); changed ones are
-// swapped in without stopping the calls under way. A hub without handlers
-// says so, and where it looked.
+// Reload re-reads the handler modules (as the plugins watcher does); changed
+// ones are swapped in without stopping the calls under way. A hub without
+// handlers says so, and where it looked. ReloadConfig re-reads the config file
+// too.
 func (s *Server) Reload(ctx context.Context) {
+	s.reloadMu.Lock()
+	defer s.reloadMu.Unlock()
+	s.reloadModules(ctx)
+}
+
+func (s *Server) reloadModules(ctx context.Context) {
 	dir := s.cfg.Plugins.Dir
+	host := s.handlers.host()
 	switch {
-	case s.plugins == nil:
-		s.log.Info("no handlers to reload: no [[events]] in the config and no plugins directory; a directory created now needs a restart", "dir", dir)
+	case host == nil:
+		s.log.Info("no handlers to reload: no [[events]] in the config and no plugins directory", "dir", dir)
 		return
-	case s.plugins.Empty():
+	case host.Empty():
 		s.log.Info("no handlers to reload: no [[events]] in the config and no .js file in the plugins directory", "dir", dir)
 		return
 	}
 	s.log.Info("reloading handler modules", "dir", dir, "events", len(s.cfg.Events))
-	s.plugins.Reload(ctx)
+	host.Reload(ctx)
 }
 
 func isDir(path string) bool {
@@ -264,10 +310,10 @@ func isDir(path string) bool {
 // Problems lists what is wrong beyond the config file itself: events[] handlers
 // whose modules are missing or refused. Empty when all is well.
 func (s *Server) Problems() []string {
-	if s.plugins == nil {
-		return nil
+	if host := s.handlers.host(); host != nil {
+		return host.Problems()
 	}
-	return s.plugins.Problems()
+	return nil
 }
 
 // Run listens on cfg.Listen and serves until ctx ends.
@@ -281,7 +327,7 @@ func Run(ctx context.Context, cfg *config.Config, logger *slog.Logger) error {
 
 // ListenAndServe listens on the configured address and serves until ctx ends.
 func (s *Server) ListenAndServe(ctx context.Context) error {
-	cfg, logger := s.cfg, s.log
+	cfg, logger := s.config(), s.log
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)

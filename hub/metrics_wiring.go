@@ -9,7 +9,8 @@ import (
 
 // wireMetrics serves the hub's metrics at GET /hub/metrics (behind the API's
 // tokens) and points the families read at scrape time at what owns the
-// numbers. The realtime server got the registry as its Observer in New.
+// numbers. The realtime server got the registry as its Observer in New; the
+// Strapi families follow the roles sync in force (wireStrapi).
 func (s *Server) wireMetrics() {
 	m := s.metrics
 	s.api.SetObserver(m)
@@ -29,12 +30,6 @@ func (s *Server) wireMetrics() {
 				Up: st.Up, Nodes: st.Nodes, Published: st.Published, Received: st.Received,
 				Dropped: st.Dropped, Unconfirmed: st.Unconfirmed,
 			}
-		})
-	}
-	if s.syncer != nil {
-		m.SetStrapi(func() metrics.StrapiStats {
-			ok, failed := s.syncer.Attempts()
-			return metrics.StrapiStats{State: s.syncer.State(), Succeeded: ok, Failed: failed}
 		})
 	}
 }

@@ -6,10 +6,70 @@ import (
 
 	"github.com/iohub/iohub/hub/access"
 	"github.com/iohub/iohub/hub/auth"
+	"github.com/iohub/iohub/hub/config"
 	"github.com/iohub/iohub/hub/ingress"
+	"github.com/iohub/iohub/hub/metrics"
+	"github.com/iohub/iohub/hub/sanitize"
 	"github.com/iohub/iohub/hub/strapi"
 	strapiclient "github.com/iohub/iohub/hub/strapi/client"
 )
+
+// firstSyncTimeout bounds the roles sync Serve waits for before it accepts
+// connections. A Strapi that is down must not keep the hub from starting
+// (orchestrators start things in any order): the hub then serves with
+// hub.toml's [roles] until a later sync succeeds.
+const firstSyncTimeout = 10 * time.Second
+
+// strapiSync is one roles sync: its Syncer and the goroutine running it. A
+// reload that changes [strapi] builds a new one, swaps it in and stops the old.
+type strapiSync struct {
+	*strapi.Syncer
+	cancel context.CancelFunc // nil until started
+	done   chan struct{}
+}
+
+// newStrapiSync builds the roles sync cfg asks for (nil without [strapi] url
+// and apiToken). It applies its tables only while it is the hub's current
+// one, so an old sync finishing late cannot undo a newer table.
+//
+// api is the hub's Strapi client; nil builds one from cfg (a reload).
+func (s *Server) newStrapiSync(cfg *config.Config, api *strapiclient.Client) *strapiSync {
+	if !cfg.Strapi.Sync() {
+		return nil
+	}
+	ss := &strapiSync{}
+	var detectJWT func(string) // Strapi's token regime, detected on every sync unless configured
+	if cfg.Strapi.JWTManagement == "" {
+		detectJWT = func(mode string) { s.authn.Load().SetJWTManagement(mode) }
+	}
+	opts := strapi.Options{
+		Config:     cfg.Strapi,
+		PublicRole: cfg.PublicRoleName,
+		Mode:       access.Mode(cfg.PermissionMode),
+		Apply: func(r *access.Rules) {
+			if s.syncer.Load() == ss {
+				s.rt.SetRules(r)
+			}
+		},
+		ApplySchemas: func(t *sanitize.Schemas) {
+			if s.syncer.Load() == ss {
+				s.rt.SetSchemas(t)
+			}
+		},
+		// Connected users are re-checked on every sync; one Strapi no longer
+		// has (or has blocked) is gone here and on every node.
+		Users:            s.rt.UserIDs,
+		UserGone:         func(id string) { s.userChanged(id, true, true) },
+		RequireConfirmed: cfg.Auth.RequireConfirmed,
+		JWTManagement:    detectJWT,
+		Logger:           s.log.With("component", "strapi"),
+	}
+	if api != nil {
+		opts.Client = api
+	}
+	ss.Syncer = strapi.New(opts)
+	return ss
+}
 
 // strapiAPI is api as auth's interface: nil (no [strapi] url) stays nil, not
 // a non-nil interface holding a nil pointer.
@@ -20,84 +80,89 @@ func strapiAPI(api *strapiclient.Client) auth.Strapi {
 	return api
 }
 
-// firstSyncTimeout bounds the roles sync Serve waits for before it accepts
-// connections. A Strapi that is down must not keep the hub from starting
-// (orchestrators start things in any order): the hub then serves with
-// hub.toml's [roles] until a later sync succeeds.
-const firstSyncTimeout = 10 * time.Second
+// start syncs once (waiting for it when wait is set, at most
+// firstSyncTimeout), then every strapi.syncInterval until the hub closes or
+// the sync is stopped.
+func (s *Server) startStrapiSync(ctx context.Context, ss *strapiSync, wait bool) {
+	if ss == nil || ss.cancel != nil {
+		return
+	}
+	if wait {
+		first, cancel := context.WithTimeout(ctx, firstSyncTimeout)
+		_, _ = ss.Sync(first) // a failure is logged; the last table stays
+		cancel()
+	}
+	run, cancel := context.WithCancel(s.ctx)
+	ss.cancel, ss.done = cancel, make(chan struct{})
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		defer close(ss.done)
+		if !wait {
+			_, _ = ss.Sync(run)
+		}
+		ss.Run(run)
+	}()
+}
 
-// wireStrapi connects the webhook endpoint and POST /hub/strapi/sync to Strapi:
-// payload shape and version, the roles sync when [strapi] has an apiToken, and
-// what a users-permissions user webhook does.
-func (s *Server) wireStrapi(authn *auth.Authenticator, api *strapiclient.Client) {
-	cfg := s.cfg.Strapi
-	opts := ingress.StrapiOptions{Payload: cfg.Payload}
-	opts.Version = func() int { return cfg.Version }
-	// Strapi's token regime: configured, or detected on every sync (by the
-	// syncer, or without an API token by a watcher of its own).
-	var detectJWT func(string)
-	switch {
-	case cfg.JWTManagement != "":
-		authn.SetJWTManagement(cfg.JWTManagement)
-	case api != nil && cfg.Sync():
-		detectJWT = authn.SetJWTManagement
-	case api != nil:
-		s.watchJWT = func(ctx context.Context) {
-			strapi.WatchJWTManagement(ctx, api, cfg.SyncInterval.D(), authn.SetJWTManagement, s.log.With("component", "strapi"))
-		}
+// stop ends ss's goroutine and waits for it; its sync under way is
+// cancelled. Its counts go to the hub's, so the metrics keep counting up.
+func (s *Server) stopStrapiSync(ss *strapiSync) {
+	if ss == nil {
+		return
 	}
-	// The next handshake asks Strapi again (a role change applies from the
-	// user's next connection); a blocked or deleted user also loses the
-	// sockets already open. With [cluster], on every node.
-	apply := func(id string, gone bool) {
-		authn.ForgetUser(id)
-		if gone {
-			n := s.rt.DisconnectUser(id)
-			s.log.Info("strapi: user blocked or deleted; their sockets here were disconnected", "user", id, "sockets", n)
-		}
+	if ss.cancel != nil {
+		ss.cancel()
+		<-ss.done
 	}
-	if s.cluster != nil {
-		s.cluster.SetUserHook(apply)
-	}
-	opts.UserChanged = func(id string, blocked, deleted bool) {
-		apply(id, blocked || deleted)
-		if s.cluster != nil {
-			s.cluster.UserChanged(id, blocked || deleted)
-		}
-	}
-	if cfg.Sync() {
-		s.syncer = strapi.New(strapi.Options{
-			Config:       cfg,
-			PublicRole:   s.cfg.PublicRoleName,
-			Mode:         access.Mode(s.cfg.PermissionMode),
-			Apply:        s.rt.SetRules,
-			ApplySchemas: s.rt.SetSchemas,
-			// Connected users are re-checked on every sync; one Strapi no
-			// longer has (or has blocked) is gone here and on every node.
-			Users:            s.rt.UserIDs,
-			UserGone:         func(id string) { opts.UserChanged(id, true, true) },
-			RequireConfirmed: s.cfg.Auth.RequireConfirmed,
-			JWTManagement:    detectJWT,
-			Client:           api,
-			Logger:           s.log.With("component", "strapi"),
-		})
-		opts.Version = s.syncer.Version
+	ok, failed := ss.Attempts()
+	s.strapiRetired.ok.Add(ok)
+	s.strapiRetired.failed.Add(failed)
+}
+
+// wireStrapi connects the webhook endpoint and POST /hub/strapi/sync to Strapi
+// as cfg says: payload shape and version, the roles sync when [strapi] has an
+// apiToken, and what a users-permissions user webhook does. New and every
+// reload call it.
+func (s *Server) wireStrapi(cfg *config.Config, ss *strapiSync) {
+	version := cfg.Strapi.Version
+	opts := ingress.StrapiOptions{Payload: cfg.Strapi.Payload}
+	opts.Version = func() int { return version }
+	opts.UserChanged = s.userChanged
+	if ss != nil {
+		opts.Version = ss.Version
 		opts.Sync = func(ctx context.Context) (any, error) {
-			res, err := s.syncer.Sync(ctx)
+			res, err := ss.Sync(ctx)
 			if err != nil {
 				return nil, err
 			}
 			return res, nil
 		}
+		s.metrics.SetStrapi(func() metrics.StrapiStats {
+			ok, failed := ss.Attempts()
+			return metrics.StrapiStats{State: ss.State(),
+				Succeeded: ok + s.strapiRetired.ok.Load(), Failed: failed + s.strapiRetired.failed.Load()}
+		})
+	} else {
+		s.metrics.SetStrapi(nil)
 	}
 	s.api.SetStrapi(opts)
 }
 
-// startStrapiSync syncs the roles once, waiting at most firstSyncTimeout, then
-// keeps syncing every strapi.syncInterval until ctx ends.
-func (s *Server) startStrapiSync(ctx context.Context) {
-	first, cancel := context.WithTimeout(ctx, firstSyncTimeout)
-	_, _ = s.syncer.Sync(first) // a failure is logged; the last table stays
-	cancel()
-	go s.syncer.Run(ctx)
+// userChanged: the next handshake asks Strapi again (a role change applies
+// from the user's next connection); a blocked or deleted user also loses the
+// sockets already open. With [cluster], on every node.
+func (s *Server) userChanged(id string, blocked, deleted bool) {
+	s.forgetUser(id, blocked || deleted)
+	if s.cluster != nil {
+		s.cluster.UserChanged(id, blocked || deleted)
+	}
+}
+
+func (s *Server) forgetUser(id string, gone bool) {
+	s.authn.Load().ForgetUser(id)
+	if gone {
+		n := s.rt.DisconnectUser(id)
+		s.log.Info("strapi: user blocked or deleted; their sockets here were disconnected", "user", id, "sockets", n)
+	}
 }

@@ -22,7 +22,8 @@ var serveCmd = &command{
 	summary: "run the hub (the default when no command is given)",
 	usage:   "hub [serve] [-c hub.toml]",
 	about: "Runs the hub: Socket.IO and the HTTP API on the config's listen address.\n" +
-		"SIGINT/SIGTERM stop it gracefully; SIGHUP reloads the handler modules.",
+		"SIGINT/SIGTERM stop it gracefully; SIGHUP re-reads the config file and applies\n" +
+		"what can change live (as POST /hub/reload does), and re-reads the handler modules.",
 	flags: func(fs *flag.FlagSet, _, stderr io.Writer) func([]string) int {
 		cfgPath := configFlag(fs)
 		return func([]string) int { return serve(*cfgPath, stderr) }
@@ -77,7 +78,14 @@ func serve(cfgPath string, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return exitFail
 	}
-	logger, err := hub.NewLogger(cfg.LogLevel, cfg.LogFormat, stderr)
+	lv, err := hub.ParseLevel(cfg.LogLevel)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitFail
+	}
+	var level slog.LevelVar // a reload sets it from logLevel
+	level.Set(lv)
+	logger, err := hub.NewLevelLogger(&level, cfg.LogFormat, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return exitFail
@@ -90,15 +98,12 @@ func serve(cfgPath string, stderr io.Writer) int {
 		logger.Error("hub not started", "err", err)
 		return exitFail
 	}
+	srv.SetConfigFile(cfgPath)
+	srv.SetLogLevel(&level)
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
-	go func() {
-		for range hup {
-			logger.Info("SIGHUP")
-			srv.Reload(ctx) // logs what it reloads, or that there is nothing to
-		}
-	}()
+	go reloadOnSignal(ctx, hup, srv, logger)
 	if err := srv.ListenAndServe(ctx); err != nil {
 		logger.Error("hub stopped", "err", err)
 		return exitFail
@@ -107,13 +112,27 @@ func serve(cfgPath string, stderr io.Writer) int {
 	return exitOK
 }
 
+// reloadOnSignal reloads the config on each signal from hup until ctx ends.
+// The hub logs what changed, or every problem that kept it from changing.
+func reloadOnSignal(ctx context.Context, hup <-chan os.Signal, srv *hub.Server, logger *slog.Logger) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+			logger.Info("SIGHUP: reloading the config")
+			_, _ = srv.ReloadConfig(ctx)
+		}
+	}
+}
+
 func check(cfgPath string, stdout, stderr io.Writer) int {
 	cfg, err := config.Load(cfgPath)
 	if err != nil {
 		var problems *config.Problems
 		if errors.As(err, &problems) {
-			for _, p := range problems.List {
-				fmt.Fprintf(stderr, "%s: %s: %s\n", cfgPath, p.Key, p.Message)
+			for _, line := range hub.ProblemLines(cfgPath, err) {
+				fmt.Fprintln(stderr, line)
 			}
 			fmt.Fprintf(stderr, "%d problem(s) in %s\n", len(problems.List), cfgPath)
 			return exitFail

@@ -66,6 +66,12 @@ const (
 	// token refused, unexpected answer); the last roles table stays in force.
 	// HTTP 502.
 	StrapiUnavailable Code = "strapi_unavailable"
+	// InvalidConfig: POST /hub/reload found the config file invalid (the
+	// answer's error.problems lists why); nothing changed. HTTP 422.
+	InvalidConfig Code = "invalid_config"
+	// ReloadDisabled: POST /hub/reload on a hub that was not built from a
+	// config file. HTTP 409.
+	ReloadDisabled Code = "reload_disabled"
 )
 
 // Internal is the code of the one 5xx the API can send: a bug in the hub, caught

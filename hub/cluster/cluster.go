@@ -90,7 +90,7 @@ type Node struct {
 	channel string
 	prefix  string // the nodeKey prefix and KV prefix start with it
 	local   Local
-	clean   *sanitize.Sanitizer
+	clean   atomic.Pointer[sanitize.Sanitizer]
 	log     *slog.Logger
 	rdb     *redis.Client
 	pub     *redis.Client // the publisher's; see newPublishClient
@@ -184,7 +184,6 @@ func New(opts Options) (*Node, error) {
 		channel: cfg.ChannelPrefix + opsChannel,
 		prefix:  cfg.ChannelPrefix,
 		local:   opts.Local,
-		clean:   opts.Sanitizer,
 		log:     opts.Logger,
 		rdb:     rdb,
 		pub:     pub,
@@ -196,9 +195,7 @@ func New(opts Options) (*Node, error) {
 	if n.log == nil {
 		n.log = slog.New(slog.DiscardHandler)
 	}
-	if n.clean == nil {
-		n.clean = sanitize.New(nil)
-	}
+	n.SetSanitizer(opts.Sanitizer)
 	if n.check <= 0 {
 		n.check = checkDefault
 	}
@@ -269,6 +266,15 @@ func (n *Node) Health() map[string]any {
 		out["status"] = "degraded"
 	}
 	return out
+}
+
+// SetSanitizer swaps the private-field remover of content events (nil
+// removes nothing); emits under way use the old one.
+func (n *Node) SetSanitizer(c *sanitize.Sanitizer) {
+	if c == nil {
+		c = sanitize.New(nil)
+	}
+	n.clean.Store(c)
 }
 
 // Close leaves the cluster: it publishes the ops still queued (for at most a

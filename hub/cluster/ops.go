@@ -19,7 +19,7 @@ import (
 // payload (one op per shape), so they deliver exactly what this node decided,
 // whatever their own config says.
 func (n *Node) EmitContent(ev access.ContentEvent, data any) []string {
-	data = n.clean.Clean(prepare(data))
+	data = n.clean.Load().Clean(prepare(data))
 	rooms := []string{}
 	for _, d := range n.local.PlanContent(ev, data) {
 		if len(d.Rooms) == 0 { // no rooms means nobody; never send that as "everyone"

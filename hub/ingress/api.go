@@ -2,7 +2,8 @@
 // POST /hub/emit (permission-checked content events), POST /hub/raw (unchecked
 // emits to rooms or everyone), POST /hub/webhooks/strapi (Strapi v4/v5 webhooks
 // turned into content events), POST /hub/strapi/sync (read roles from Strapi now),
-// GET /hub/metrics (Prometheus, see SetMetrics) and GET /hub/health.
+// POST /hub/reload (re-read the config, see SetReload), GET /hub/metrics
+// (Prometheus, see SetMetrics) and GET /hub/health.
 //
 // It is a source: it decodes and authenticates requests and drives an Emitter, and
 // knows nothing about sockets. Every answer but the metrics is JSON; every client error is
@@ -59,12 +60,12 @@ type Pacer interface {
 // package defaults it to the same 1 MiB; this guards a zero-value config).
 const defaultMaxBodySize = 1 << 20
 
-// API is the http.Handler for /hub/. It is immutable after New (SetHealth aside) and
-// safe for concurrent use.
+// API is the http.Handler for /hub/. Its settings change only through its Set
+// methods (a config reload); it is safe for concurrent use.
 type API struct {
-	tokens       [][sha256.Size]byte // SHA-256 of each api.tokens entry
-	maxBody      int64
-	contentTypes config.ContentTypes
+	tokens       atomic.Pointer[[][sha256.Size]byte] // SHA-256 of each api.tokens entry
+	maxBody      atomic.Int64
+	contentTypes atomic.Pointer[config.ContentTypes]
 	em           Emitter
 	log          *slog.Logger
 	health       atomic.Pointer[func() map[string]any]
@@ -74,6 +75,7 @@ type API struct {
 	models       modelUIDs                     // v4 model -> uid, learnt from webhooks
 	obs          Observer                      // see SetObserver
 	metrics      atomic.Pointer[http.Handler]  // see SetMetrics
+	reload       atomic.Pointer[ReloadFunc]    // see SetReload
 }
 
 // route is one endpoint. Handlers get the body already read (nil when body is false)
@@ -95,20 +97,12 @@ func New(api config.API, contentTypes config.ContentTypes, em Emitter, logger *s
 		logger = slog.New(slog.DiscardHandler)
 	}
 	a := &API{
-		maxBody:      int64(api.MaxBodySize),
-		contentTypes: contentTypes,
-		em:           em,
-		log:          logger,
-		obs:          nopObserver{},
+		em:  em,
+		log: logger,
+		obs: nopObserver{},
 	}
-	if a.maxBody <= 0 {
-		a.maxBody = defaultMaxBodySize
-	}
-	for _, t := range api.Tokens {
-		if t != "" { // an empty token would let "Bearer " through
-			a.tokens = append(a.tokens, sha256.Sum256([]byte(t)))
-		}
-	}
+	a.SetAPI(api)
+	a.SetContentTypes(contentTypes)
 	post := []string{http.MethodPost}
 	a.routes = map[string]route{
 		"/hub/emit":            {name: "emit", methods: post, body: true, paced: true, handle: a.serveEmit},
@@ -117,9 +111,33 @@ func New(api config.API, contentTypes config.ContentTypes, em Emitter, logger *s
 		"/hub/health":          {name: "health", methods: []string{http.MethodGet, http.MethodHead}, public: true, handle: a.serveHealth},
 		"/hub/strapi/sync":     {name: "strapi_sync", methods: post, handle: a.serveStrapiSync},
 		"/hub/metrics":         {name: "metrics", methods: []string{http.MethodGet}, serve: a.serveMetrics},
+		"/hub/reload":          {name: "reload", methods: post, handle: a.serveReload},
 	}
 	return a
 }
+
+// SetAPI installs [api]: the bearer tokens and the body limit apply from the
+// next request.
+func (a *API) SetAPI(api config.API) {
+	var tokens [][sha256.Size]byte
+	for _, t := range api.Tokens {
+		if t != "" { // an empty token would let "Bearer " through
+			tokens = append(tokens, sha256.Sum256([]byte(t)))
+		}
+	}
+	a.tokens.Store(&tokens)
+	maxBody := int64(api.MaxBodySize)
+	if maxBody <= 0 {
+		maxBody = defaultMaxBodySize
+	}
+	a.maxBody.Store(maxBody)
+}
+
+// SetContentTypes installs contentTypes, which webhooks are forwarded; from
+// the next webhook.
+func (a *API) SetContentTypes(ct config.ContentTypes) { a.contentTypes.Store(&ct) }
+
+func (a *API) types() *config.ContentTypes { return a.contentTypes.Load() }
 
 // ServeHTTP routes r by its full path (the hub mounts the API at "/hub/" of its mux,
 // without stripping the prefix). Checks run in this order: path (404), method (405),
@@ -141,7 +159,7 @@ func (a *API) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	defer a.recoverPanic(w, r)
 	if !ok {
 		a.fail(w, r, newError(http.StatusNotFound, clienterr.NotFound,
-			"no API endpoint at %q; the hub serves POST /hub/emit, POST /hub/raw, POST /hub/webhooks/strapi, POST /hub/strapi/sync, GET /hub/metrics and GET /hub/health", r.URL.Path))
+			"no API endpoint at %q; the hub serves POST /hub/emit, POST /hub/raw, POST /hub/webhooks/strapi, POST /hub/strapi/sync, POST /hub/reload, GET /hub/metrics and GET /hub/health", r.URL.Path))
 		return
 	}
 	if !slices.Contains(rt.methods, r.Method) {
@@ -185,7 +203,8 @@ func (a *API) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 // compared every time, so neither the timing nor the number of comparisons tells a
 // caller how close a guess was, or how long the tokens are.
 func (a *API) authorize(r *http.Request) *apiError {
-	if len(a.tokens) == 0 {
+	tokens := *a.tokens.Load()
+	if len(tokens) == 0 {
 		return errUnauthorized("no api.tokens configured; the HTTP API is disabled")
 	}
 	h := r.Header.Get("Authorization")
@@ -198,8 +217,8 @@ func (a *API) authorize(r *http.Request) *apiError {
 	}
 	sum := sha256.Sum256([]byte(strings.TrimSpace(token)))
 	match := 0
-	for i := range a.tokens {
-		match |= subtle.ConstantTimeCompare(sum[:], a.tokens[i][:])
+	for i := range tokens {
+		match |= subtle.ConstantTimeCompare(sum[:], tokens[i][:])
 	}
 	if match != 1 {
 		return errUnauthorized("invalid bearer token")
@@ -209,11 +228,12 @@ func (a *API) authorize(r *http.Request) *apiError {
 
 // readBody reads the whole body, at most api.maxBodySize bytes.
 func (a *API) readBody(w http.ResponseWriter, r *http.Request) ([]byte, *apiError) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, a.maxBody))
+	maxBody := a.maxBody.Load()
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	if err != nil {
 		if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
 			return nil, newError(http.StatusRequestEntityTooLarge, clienterr.BodyTooLarge,
-				"body exceeds api.maxBodySize (%d bytes)", a.maxBody)
+				"body exceeds api.maxBodySize (%d bytes)", maxBody)
 		}
 		if errors.Is(err, os.ErrDeadlineExceeded) {
 			return nil, newError(http.StatusRequestTimeout, clienterr.BodyTimeout,
@@ -235,7 +255,7 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, e *apiError) {
 	case e.allow != "":
 		w.Header().Set("Allow", e.allow)
 	}
-	writeJSON(w, r, e.Status, errorBody{Error: errorDetail{Code: e.Code, Message: e.Message}})
+	writeJSON(w, r, e.Status, errorBody{Error: errorDetail{Code: e.Code, Message: e.Message, Problems: e.problems}})
 }
 
 // recoverPanic is the last resort: a panic below ServeHTTP is a bug, not the

@@ -14,7 +14,7 @@ import (
 	"github.com/iohub/iohub/hub/config"
 )
 
-const notFoundMsg = "; the hub serves POST /hub/emit, POST /hub/raw, POST /hub/webhooks/strapi, POST /hub/strapi/sync, GET /hub/metrics and GET /hub/health"
+const notFoundMsg = "; the hub serves POST /hub/emit, POST /hub/raw, POST /hub/webhooks/strapi, POST /hub/strapi/sync, POST /hub/reload, GET /hub/metrics and GET /hub/health"
 
 func TestNotFound(t *testing.T) {
 	f := newFixture(t)

@@ -21,6 +21,8 @@ type apiError struct {
 	Code    clienterr.Code
 	Message string
 	allow   string // Allow header for 405 answers
+	// problems, when set, are listed in the answer (invalid_config).
+	problems []string
 }
 
 func (e *apiError) Error() string { return string(e.Code) + ": " + e.Message }
@@ -31,8 +33,9 @@ type errorBody struct {
 }
 
 type errorDetail struct {
-	Code    clienterr.Code `json:"code"`
-	Message string         `json:"message"`
+	Code     clienterr.Code `json:"code"`
+	Message  string         `json:"message"`
+	Problems []string       `json:"problems,omitempty"`
 }
 
 func newError(status int, code clienterr.Code, format string, args ...any) *apiError {

@@ -52,6 +52,7 @@ type Metrics struct {
 	handlerDuration *prometheus.HistogramVec
 	handlerNames    *boundedLabel
 	reloads         *prometheus.CounterVec
+	configReloads   *prometheus.CounterVec
 
 	sockets atomic.Pointer[func() []SocketCount]
 	cluster atomic.Pointer[func() ClusterStats]
@@ -81,6 +82,7 @@ func New(version string) *Metrics {
 	m.registerSockets()
 	m.registerAPI()
 	m.registerHandlers()
+	m.registerConfig()
 	m.reg.MustRegister(pullCollector{m})
 	return m
 }

@@ -39,7 +39,7 @@ func (s *Server) PlanContent(ev access.ContentEvent, data any) []sanitize.Delive
 	if len(roles) == 0 {
 		return nil
 	}
-	return sanitize.Plan(s.schemas.Load(), ev.UID, s.clean.Clean(data), roles, rules.Has)
+	return sanitize.Plan(s.schemas.Load(), ev.UID, s.clean.Load().Clean(data), roles, rules.Has)
 }
 
 // SetSchemas swaps the content-type schema table (nil: none, the conservative

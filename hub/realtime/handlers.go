@@ -1,7 +1,6 @@
 package realtime
 
 import (
-	"context"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -109,7 +108,7 @@ func roomsOf(sock *socket.Socket) []string {
 // dispatch queues call for c's handlers and answers ack (if any) with the outcome.
 func (s *Server) dispatch(c *conn, call *handler.Call, ack socket.Ack, force bool) {
 	ok := c.queue.push(func() {
-		out := s.handlers.Handle(context.Background(), call)
+		out := s.handlers.Handle(s.ctx, call)
 		if call.Kind == handler.Connection && out.Reject {
 			s.log.Debug("connection rejected by a handler", "socket", call.Socket.ID, "message", out.Error)
 			c.sock.Disconnect(true)

@@ -43,6 +43,9 @@ type Options struct {
 	Observer Observer
 	// Limits are [limits] (limit.FromConfig). The zero value limits nothing.
 	Limits limit.Settings
+	// Context is the hub's root context: handshakes and handler calls run
+	// under it, so ending it stops them. Nil means context.Background().
+	Context context.Context
 }
 
 // Server is the Socket.IO server with iohub's handshake and rooms.
@@ -50,10 +53,11 @@ type Server struct {
 	io      *socket.Server
 	writer  *wsframe.Writer // this server's WebSocket writers and backlog
 	handler http.Handler
-	auth    Authenticator
+	ctx     context.Context // the root of every handshake and handler call
+	auth    atomic.Pointer[authBox]
 	rules   atomic.Pointer[access.Rules]
 	schemas atomic.Pointer[sanitize.Schemas] // nil: none read from Strapi
-	clean   *sanitize.Sanitizer
+	clean   atomic.Pointer[sanitize.Sanitizer]
 	log     *slog.Logger
 	timeout time.Duration
 	sockets atomic.Int64
@@ -70,8 +74,7 @@ type Server struct {
 func New(opts Options) *Server {
 	s := &Server{
 		writer:  wsframe.NewWriter(),
-		auth:    opts.Auth,
-		clean:   opts.Sanitizer,
+		ctx:     opts.Context,
 		log:     opts.Logger,
 		timeout: opts.AuthTimeout,
 		obs:     opts.Observer,
@@ -84,6 +87,11 @@ func New(opts Options) *Server {
 	if s.timeout == 0 {
 		s.timeout = 10 * time.Second
 	}
+	if s.ctx == nil {
+		s.ctx = context.Background()
+	}
+	s.SetAuth(opts.Auth)
+	s.SetSanitizer(opts.Sanitizer)
 	s.rules.Store(opts.Rules)
 	s.adm.l = limit.New(opts.Limits, nil)
 	// The options go to the server, not to ServeHandler: the server picks its
@@ -108,6 +116,16 @@ func (s *Server) Handler() http.Handler { return s.handler }
 
 // SetRules swaps the permission table; emits already under way use the old one.
 func (s *Server) SetRules(r *access.Rules) { s.rules.Store(r) }
+
+// authBox holds an Authenticator, which atomic.Pointer cannot hold itself.
+type authBox struct{ Authenticator }
+
+// SetAuth swaps the authenticator; the next handshake uses a. Sockets already
+// connected keep the identity they were given.
+func (s *Server) SetAuth(a Authenticator) { s.auth.Store(&authBox{a}) }
+
+// SetSanitizer swaps the private-field remover of content events.
+func (s *Server) SetSanitizer(c *sanitize.Sanitizer) { s.clean.Store(c) }
 
 // Sockets reports how many sockets are connected.
 func (s *Server) Sockets() int64 { return s.sockets.Load() }
@@ -147,9 +165,9 @@ func (s *Server) handshake(sock *socket.Socket, next func(*socket.ExtendedError)
 	// Authentication may ask Strapi over the network; do not hold the library's
 	// goroutine meanwhile. next may be called from any goroutine.
 	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), s.timeout)
+		ctx, cancel := context.WithTimeout(s.ctx, s.timeout)
 		defer cancel()
-		id, err := s.auth.Authenticate(ctx, token)
+		id, err := s.auth.Load().Authenticate(ctx, token)
 		if err != nil { // the authenticator logged why
 			release()
 			next(s.refusal(err))
