@@ -130,9 +130,9 @@ permissions = ["api::message.message.*"]
     }
   }
 
-  // The C and Go SDKs speak ABI v1.1: their echo passes the arguments back
-  // verbatim, placeholders included, and the client gets its bytes back.
-  for (const [short, lang] of [['c', 'c'], ['go', 'go']]) {
+  // Every SDK speaks ABI v1.1: its echo passes the arguments back verbatim,
+  // placeholders included, and the client gets its bytes back.
+  for (const [short, lang] of Object.entries(LANGS)) {
     for (const transport of ['websocket', 'polling']) {
       it(`echoes binary arguments byte for byte from ${lang} over ${transport}`, async () => {
         const s = await conn({ transport });

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds one AssemblyScript iohub handler module (ABI v1, no WASI, imports only "hub").
+# Builds one AssemblyScript iohub handler module (ABI v1.1, no WASI, imports only "hub").
 #
 #   sdk/assemblyscript/build.sh SRC_DIR OUT.wasm
 #

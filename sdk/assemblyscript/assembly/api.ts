@@ -222,3 +222,52 @@ export function randomU64(): u64 {
 export function randomU32(): u32 {
   return <u32>randomU64();
 }
+
+// ---------------------------------------------------------------------------
+// Binary (ABI v1.1, section 8): binary arguments are placeholders
+// {"_placeholder":true,"num":N} in argsJson; binary is sent by putting a
+// placeholder in the JSON of reply, emit, raw or send.
+
+/**
+ * Copies min(len, buf.length) bytes of the event's binary `index` (the num of
+ * its placeholder in argsJson) to `buf` and returns its full length `len`, or
+ * NOT_FOUND when the event has no binary `index`.
+ */
+export function binaryRead(index: i32, buf: Uint8Array): i32 {
+  return rc(hub.binary_read(index, buf.dataStart, buf.length));
+}
+
+/**
+ * A copy of the event's binary `index` (its `.buffer` is an ArrayBuffer of
+ * exactly those bytes), or null when there is none (lastCode() is NOT_FOUND).
+ */
+export function binary(index: i32): Uint8Array | null {
+  let n = rc(hub.binary_read(index, 0, 0));
+  if (n < 0) return null;
+  let out = new Uint8Array(n);
+  if (n > 0) hub.binary_read(index, out.dataStart, n);
+  return out;
+}
+
+/**
+ * Hands a copy of `bytes` to the hub for this event and returns its index,
+ * for a placeholder() in the JSON of a later reply, emit, raw or send: the
+ * client receives the bytes as binary. LIMIT past the event's payload cap,
+ * DENIED in hub_init and for a v1 guest.
+ */
+export function attach(bytes: Uint8Array): i32 {
+  return rc(hub.binary_attach(bytes.dataStart, bytes.length));
+}
+
+/** attach() for an ArrayBuffer. */
+export function attachBuffer(bytes: ArrayBuffer): i32 {
+  return rc(hub.binary_attach(changetype<usize>(bytes), bytes.byteLength));
+}
+
+/**
+ * The placeholder of binary `index` (an argument's, or one attach() returned),
+ * to put in outgoing JSON: {"_placeholder":true,"num":index}.
+ */
+export function placeholder(index: i32): string {
+  return "{\"_placeholder\":true,\"num\":" + index.toString() + "}";
+}

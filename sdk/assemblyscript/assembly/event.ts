@@ -4,7 +4,8 @@ import { KIND_CONNECTION, KIND_DISCONNECT, KIND_EVENT } from "./host";
 import { inputPtr, inputLen, inputGen, inputBuffer, readInputBytes, setInput } from "./buffers";
 import { utf8ToString, utf8Put, utf8Room } from "./utf8";
 import { Members, parseInt8 } from "./scan";
-import { jsonIndex, jsonLength, jsonAsString, jsonGetString, jsonGetNumber } from "./json";
+import { jsonIndex, jsonLength, jsonAsString, jsonGetString, jsonGetNumber, jsonPlaceholder } from "./json";
+import { binary } from "./api";
 
 // Keys of the envelope, packed (Members.keyCode).
 const K_V: u64 = 0x76;
@@ -184,6 +185,15 @@ export class Event {
   argNumber(index: i32, key: string, otherwise: f64 = NaN): f64 {
     let a = this.arg(index);
     return a === null ? otherwise : jsonGetNumber(a, key, otherwise);
+  }
+
+  /**
+   * The bytes of argument `index` when it is binary (a placeholder, ABI v1.1),
+   * else null. Binary inside an argument: binary(jsonPlaceholder(...)).
+   */
+  argBinary(index: i32): Uint8Array | null {
+    let n = jsonPlaceholder(this.arg(index));
+    return n < 0 ? null : binary(n);
   }
 
   /** Member `key` of the token claims when it is a string, else null. */

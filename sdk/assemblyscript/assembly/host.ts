@@ -54,13 +54,27 @@ export declare namespace hub {
   // @ts-ignore: decorator
   @external("hub", "random")
   export function random(buf: usize, len: i32): i32;
+  // @ts-ignore: decorator
+  @external("hub", "binary_read")
+  export function binary_read(index: i32, buf: usize, cap: i32): i32;
+  // @ts-ignore: decorator
+  @external("hub", "binary_attach")
+  export function binary_attach(ptr: usize, len: i32): i32;
 }
 
 // ---------------------------------------------------------------------------
 // Constants
 
-/** ABI version implemented by this SDK. */
-export const ABI_VERSION: i32 = 1;
+/**
+ * What the SDK's hub_abi_version returns: ABI v1.1 (0x0101), where binary
+ * arguments arrive in argsJson as placeholders {"_placeholder":true,"num":N}
+ * and binary is sent with attach() and placeholder() (ABI.md section 8).
+ * Export hub_abi_version_v1 as hub_abi_version to get base64 strings instead.
+ */
+export const ABI_VERSION: i32 = 0x0101;
+
+/** ABI v1: binary arguments arrive as base64 strings, nothing sent is binary. */
+export const ABI_VERSION_1: i32 = 1;
 
 /** Statuses returned by hub_on_event / hub_init. */
 export const OK: i32 = 0;

@@ -1,4 +1,4 @@
-// iohub guest SDK for AssemblyScript, ABI v1 (see sdk/ABI.md and README.md).
+// iohub guest SDK for AssemblyScript, ABI v1.1 (see sdk/ABI.md and README.md).
 //
 //   import * as iohub from "<path to>/sdk/assemblyscript/assembly/index";
 //   export { hub_abi_version } from "<path to>/sdk/assemblyscript/assembly/index";
@@ -28,7 +28,7 @@
 
 export {
   hub,
-  ABI_VERSION,
+  ABI_VERSION, ABI_VERSION_1,
   OK, ERROR, REJECT,
   NOT_FOUND, INVALID, DENIED, LIMIT, STATE, UNAVAILABLE,
   LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR,
@@ -42,16 +42,17 @@ export {
   reply, emit, raw, send, join, leave, disconnect,
   kvGet, kvGetBytes, kvSet, kvSetBytes, kvDelete, kvAdd,
   nowMs, random, randomU64, randomU32,
+  binaryRead, binary, attach, attachBuffer, placeholder,
 } from "./api";
 export { __iohub_abort, __iohub_trace, __iohub_seed } from "./hooks";
 export {
   jsonGet, jsonGetString, jsonGetNumber, jsonGetBool,
   jsonIndex, jsonLength, jsonAsString, jsonAsNumber,
-  jsonEscape, jsonQuote,
+  jsonEscape, jsonQuote, jsonPlaceholder,
 } from "./json";
 export { Event } from "./event";
 
-import { ABI_VERSION, OK, ERROR } from "./host";
+import { ABI_VERSION, ABI_VERSION_1, OK, ERROR } from "./host";
 import { endOfCall } from "./buffers";
 import { readInput, setError, fail, resetLastCode } from "./api";
 import { Event } from "./event";
@@ -109,9 +110,17 @@ export function onInit(handler: InitHandler): void {
 // ---------------------------------------------------------------------------
 // Exports: re-export them from your entry file (`export { ... } from`).
 
-/** ABI version (required export). */
+/** ABI version (required export): v1.1, binary arguments as placeholders. */
 export function hub_abi_version(): i32 {
   return ABI_VERSION;
+}
+
+/**
+ * ABI v1 instead (binary arguments as base64 strings, nothing sent is binary):
+ * `export { hub_abi_version_v1 as hub_abi_version } from "...sdk.../index"`.
+ */
+export function hub_abi_version_v1(): i32 {
+  return ABI_VERSION_1;
 }
 
 /** hub_on_event that runs the handler given to onEvent(). */

@@ -123,6 +123,18 @@ export function jsonAsNumber(json: string | null, otherwise: f64 = NaN): f64 {
   return isNaN(v) ? otherwise : v;
 }
 
+/**
+ * The num of the raw JSON value `json` when it is a binary placeholder
+ * ({"_placeholder":true,"num":N}, ABI v1.1), else -1.
+ */
+export function jsonPlaceholder(json: string | null): i32 {
+  if (json === null) return -1;
+  if (!jsonGetBool(json, "_placeholder")) return -1;
+  let n = jsonGetNumber(json, "num");
+  if (!(n >= 0 && n <= <f64>i32.MAX_VALUE) || n != Math.floor(n)) return -1;
+  return <i32>n;
+}
+
 // Lanes that need a look before escaping: " \ controls, surrogates.
 // @ts-ignore: decorator
 @inline function escStops(x: u64): u64 {

@@ -1,6 +1,7 @@
 // Echo handler: for a client event with an ack, replies
 //   [{"lang":"assemblyscript","event":<event name>,"args":<the args array verbatim>}]
-// Other kinds (connection, disconnect) do nothing.
+// Other kinds (connection, disconnect) do nothing. Binary arguments are
+// placeholders in the args (ABI v1.1), so the client gets its bytes back.
 //
 //   ../build.sh . echo-as.wasm
 import * as iohub from "../assembly/index";

@@ -1,4 +1,4 @@
-// Test entry that calls every host import once per event (all 16 imports end
+// Test entry that calls every ABI v1 host import once per event (all 16 end
 // up in its import section), reporting return codes in its log.
 import * as iohub from "../assembly/index";
 export { hub_abi_version } from "../assembly/index";

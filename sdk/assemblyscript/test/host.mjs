@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 const dec = new TextDecoder("utf-8", { fatal: true });
 const enc = new TextEncoder();
 
-/** The ABI v1 host imports, as wasm signatures. */
+/** The ABI v1.1 host imports, as wasm signatures. */
 export const ABI_IMPORTS = {
   input_read: "(i32,i32)->(i32)",
   set_error: "(i32,i32)->()",
@@ -23,6 +23,8 @@ export const ABI_IMPORTS = {
   kv_add: "(i32,i32,i64,i64,i32)->(i32)",
   now_ms: "()->(i64)",
   random: "(i32,i32)->(i32)",
+  binary_read: "(i32,i32,i32)->(i32)",
+  binary_attach: "(i32,i32)->(i32)",
 };
 
 export function makeHub() {
@@ -37,6 +39,7 @@ export function makeHub() {
     kv: new Map(), // key -> Uint8Array
     codes: {},     // name -> forced return code
     now: 1764066000123n,
+    binaries: [],  // the event's binaries, then the attached ones (Uint8Array)
   };
   const mem = () => new Uint8Array(st.memory.buffer);
   const bytes = (p, n) => {
@@ -99,6 +102,18 @@ export function makeHub() {
       return 0;
     },
     now_ms() { return st.now; },
+    binary_read(index, buf, cap) {
+      const b = st.binaries[index];
+      if (b === undefined) return -1;
+      const n = Math.min(cap, b.length);
+      if (n > 0) { bytes(buf, cap); mem().set(b.subarray(0, n), buf); }
+      return b.length;
+    },
+    binary_attach(p, n) {
+      if ("binary_attach" in st.codes) return st.codes.binary_attach;
+      st.binaries.push(bytes(p, n));
+      return st.binaries.length - 1;
+    },
     random(p, n) {
       if (n > 65536) return -4;
       bytes(p, n);
@@ -106,9 +121,10 @@ export function makeHub() {
       return 0;
     },
   };
-  /** Starts a new event: input, ack, and cleared records. */
-  st.event = (input, ack = true) => {
+  /** Starts a new event: input, ack, its binaries, and cleared records. */
+  st.event = (input, ack = true, binaries = []) => {
     st.input = typeof input === "string" ? enc.encode(input) : input;
+    st.binaries = binaries.map((b) => Uint8Array.from(b));
     st.ack = ack; st.replied = false; st.logs = []; st.error = null; st.effects = []; st.codes = {};
   };
   return { hub, st };

@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { makeHub, inspect, ABI_IMPORTS } from "./host.mjs";
 
 const dir = new URL("./build/", import.meta.url);
-const MODULES = ["echo-as.wasm", "connection-logger-as.wasm", "registered.wasm", "effects.wasm"];
+const MODULES = ["echo-as.wasm", "connection-logger-as.wasm", "registered.wasm", "effects.wasm", "binary.wasm", "v1.wasm"];
 
 async function load(file) {
   const { hub, st } = makeHub();
@@ -23,14 +23,14 @@ function envelope({ kind = "event", event = "chat:send", args = "[]", ack = fals
     `"reason":${JSON.stringify(reason)},"ts":1764066000123}`;
 }
 
-function run(m, input, ack) {
-  m.st.event(input, ack);
+function run(m, input, ack, binaries = []) {
+  m.st.event(input, ack, binaries);
   const len = Buffer.byteLength(input);
   return m.ex.hub_on_event(len);
 }
 
 for (const file of MODULES) {
-  test(`${file}: ABI v1 imports and exports`, async () => {
+  test(`${file}: ABI v1.1 imports and exports`, async () => {
     const { imports, exports } = inspect(new URL(file, dir));
     for (const imp of imports) {
       assert.equal(imp.module, "hub", `import ${imp.module}.${imp.name}`);
@@ -44,7 +44,7 @@ for (const file of MODULES) {
     if (byName.hub_init) assert.equal(byName.hub_init.sig, "(i32)->(i32)");
     assert.ok(!byName._start, "no _start");
     const m = await load(file);
-    assert.equal(m.ex.hub_abi_version(), 1);
+    assert.equal(m.ex.hub_abi_version(), file === "v1.wasm" ? 1 : 0x0101);
   });
 }
 
@@ -57,6 +57,46 @@ test("echo: replies with the event name and the args verbatim when an ack is ask
   }
   assert.equal(run(m, envelope({ event: "we\"ird\u00e9\n", args: "[]", ack: true }), true), 0);
   assert.equal(JSON.parse(m.st.effects[0][1])[0].event, "we\"ird\u00e9\n");
+});
+
+test("echo: binary arguments pass through as their placeholders", async () => {
+  const m = await load("echo-as.wasm");
+  const args = `[{"_placeholder":true,"num":0},{"nested":{"_placeholder":true,"num":1},"n":1}]`;
+  assert.equal(run(m, envelope({ event: "up", args, ack: true }), true, [[1, 2], [3]]), 0);
+  assert.deepEqual(m.st.effects, [["reply", `[{"lang":"assemblyscript","event":"up","args":${args}}]`]]);
+  assert.equal(m.st.binaries.length, 2, "the echo attaches nothing");
+});
+
+test("binary: reads, reverses and attaches binary 0; replies with placeholders", async () => {
+  const m = await load("binary.wasm");
+  const args = `["name",{"_placeholder":true,"num":0}]`;
+  for (let i = 0; i < 3; i++) {
+    assert.equal(run(m, envelope({ event: "up", args, ack: true }), true, [[1, 2, 3]]), 0, m.st.error);
+    assert.deepEqual(m.st.effects, [["reply",
+      `[${args},{"_placeholder":true,"num":1},3,[1,2],-1,{"_placeholder":true,"num":2},-1]`]]);
+    assert.deepEqual(m.st.binaries.map((b) => [...b]), [[1, 2, 3], [3, 2, 1], [0x68, 0x69]]);
+  }
+  // argBinary: the first argument is binary itself.
+  assert.equal(run(m, envelope({ args: `[{"_placeholder":true,"num":0}]`, ack: true }), true, [[9, 8, 7, 6]]), 0);
+  assert.equal(JSON.parse(m.st.effects[0][1])[4], 4);
+});
+
+test("binary: no binary argument, or attach refused: status 1 with a message, no effect", async () => {
+  const m = await load("binary.wasm");
+  assert.equal(run(m, envelope({ args: `[1]`, ack: true }), true), 1);
+  assert.equal(m.st.error, "no binary argument: -1");
+  m.st.event(envelope({ args: `[{"_placeholder":true,"num":0}]`, ack: true }), true, [[1]]);
+  m.st.codes.binary_attach = -3;
+  assert.equal(m.ex.hub_on_event(Buffer.byteLength(m.st.input)), 1);
+  assert.equal(m.st.error, "attach: -3");
+  assert.deepEqual(m.st.effects, []);
+});
+
+test("v1: hub_abi_version_v1 re-exported as hub_abi_version", async () => {
+  const m = await load("v1.wasm");
+  assert.equal(m.ex.hub_abi_version(), 1);
+  assert.equal(run(m, envelope({ args: `["AQID"]`, ack: true }), true), 0);
+  assert.deepEqual(m.st.effects, [["reply", `["AQID"]`]]);
 });
 
 test("echo: no ack, connection, disconnect: status 0, no effect", async () => {

@@ -13,6 +13,8 @@ mkdir -p "$out"
 "$sdk/build.sh" "$root/examples/handlers/connection-logger/assemblyscript" "$out/connection-logger-as.wasm"
 "$sdk/build.sh" "$here/registered.ts" "$out/registered.wasm"
 "$sdk/build.sh" "$here/effects.ts" "$out/effects.wasm"
+"$sdk/build.sh" "$here/binary.ts" "$out/binary.wasm"
+"$sdk/build.sh" "$here/v1.ts" "$out/v1.wasm"
 
 # The scanner test entry, same flags plus JS bindings for string marshalling.
 node "$sdk/node_modules/assemblyscript/bin/asc.js" "$here/scanner.ts" -o "$out/scanner.wasm" \

@@ -374,3 +374,49 @@ test("seeded random JSON: jsonGet, jsonIndex, jsonLength, getString, getNumber, 
     assert.equal(got.socketId, "s");
   }
 });
+
+test("binary: placeholder and jsonPlaceholder", () => {
+  for (const i of [0, 1, 9, 10, 12345, 2147483647]) {
+    const p = ex.placeholderOf(i);
+    assert.equal(p, `{"_placeholder":true,"num":${i}}`);
+    assert.deepEqual(JSON.parse(p), { _placeholder: true, num: i });
+    assert.equal(ex.placeholderNum(p), i);
+  }
+  const cases = [
+    [`{ "num" : 3 , "_placeholder" : true }`, 3],
+    [`{"_placeholder":false,"num":0}`, -1],
+    [`{"_placeholder":"true","num":0}`, -1],
+    [`{"_placeholder":true}`, -1],
+    [`{"_placeholder":true,"num":-1}`, -1],
+    [`{"_placeholder":true,"num":1.5}`, -1],
+    [`{"_placeholder":true,"num":"1"}`, -1],
+    [`{"_placeholder":true,"num":1e12}`, -1],
+    [`[{"_placeholder":true,"num":0}]`, -1],
+    [`"x"`, -1],
+    [`null`, -1],
+  ];
+  for (const [json, want] of cases) assert.equal(ex.placeholderNum(json), want, json);
+});
+
+test("binary: binary, binaryRead, attach, attachBuffer against the stub", () => {
+  st.event("{}", true, [[0, 1, 0xfe, 0xff], []]);
+  assert.equal(ex.callBinaryHex(0), "0001feff");
+  assert.equal(ex.lastCode(), 4);
+  assert.equal(ex.callBinaryLen(1), 0);
+  assert.equal(ex.callBinaryLen(2), -100);
+  assert.equal(ex.lastCode(), -1);
+  assert.equal(ex.callBinaryRead(0, 2), 4); // the full length, 2 bytes copied
+  assert.equal(ex.callBinaryRead(0, 0), 4);
+  assert.equal(ex.callBinaryRead(5, 8), -1);
+  assert.equal(ex.callAttach("hé"), 2);
+  assert.deepEqual([...st.binaries[2]], [0x68, 0xc3, 0xa9]);
+  assert.equal(ex.callAttachBuffer(""), 3);
+  assert.equal(st.binaries[3].length, 0);
+  assert.equal(ex.callBinaryHex(2), "68c3a9"); // an attachment reads back too
+  const big = "x".repeat(100000);
+  assert.equal(ex.callAttach(big), 4);
+  assert.equal(ex.callBinaryLen(4), 100000);
+  st.codes.binary_attach = -3;
+  assert.equal(ex.callAttach("no"), -3);
+  assert.equal(ex.lastCode(), -3);
+});

@@ -90,3 +90,18 @@ export function staleRead(json: string): string {
   iohub.Event.parse("{}");
   return e.name;
 }
+
+// Binary (ABI v1.1).
+export function placeholderOf(i: i32): string { return iohub.placeholder(i); }
+export function placeholderNum(json: string): i32 { return iohub.jsonPlaceholder(json); }
+export function callBinaryLen(i: i32): i32 { let b = iohub.binary(i); return b === null ? -100 : b.length; }
+export function callBinaryHex(i: i32): string {
+  let b = iohub.binary(i);
+  if (b === null) return "null";
+  let s = "";
+  for (let k = 0; k < b.length; k++) s += (b[k] < 16 ? "0" : "") + b[k].toString(16);
+  return s;
+}
+export function callBinaryRead(i: i32, cap: i32): i32 { return iohub.binaryRead(i, new Uint8Array(cap)); }
+export function callAttach(s: string): i32 { return iohub.attach(Uint8Array.wrap(String.UTF8.encode(s))); }
+export function callAttachBuffer(s: string): i32 { return iohub.attachBuffer(String.UTF8.encode(s)); }

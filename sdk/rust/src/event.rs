@@ -1,6 +1,7 @@
 //! The event envelope (ABI.md section 4).
 
 use alloc::borrow::Cow;
+use alloc::vec::Vec;
 
 use crate::json::{self, Items, Members};
 use crate::Error;
@@ -151,6 +152,13 @@ impl<'a> Event<'a> {
     /// Integral number member `key` of the object that is argument `i`.
     pub fn arg_i64(&self, i: usize, key: &str) -> Option<i64> {
         json::field_i64(self.arg(i)?, key)
+    }
+
+    /// The bytes of argument `i` when it is binary (a placeholder, ABI v1.1);
+    /// `None` otherwise. Binary inside an argument:
+    /// `json::as_placeholder(..)` then [`crate::binary`].
+    pub fn arg_binary(&self, i: usize) -> Option<Vec<u8>> {
+        crate::binary(json::as_placeholder(self.arg(i)?)?).ok()
     }
 
     /// A claim of the socket's token (raw JSON), `None` when anonymous or absent.

@@ -484,6 +484,18 @@ pub fn field_bool(obj: &str, key: &str) -> Option<bool> {
     as_bool(field(obj, key)?)
 }
 
+/// The `num` of a binary placeholder (`{"_placeholder":true,"num":N}`, ABI
+/// v1.1), or `None` when `raw` is not one.
+pub fn as_placeholder(raw: &str) -> Option<usize> {
+    if field_bool(raw, "_placeholder") != Some(true) {
+        return None;
+    }
+    match field_int(raw, "num") {
+        Some(n) if (0..=i32::MAX as i64).contains(&n) => Some(n as usize),
+        _ => None,
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Writing
 
@@ -557,6 +569,21 @@ pub fn push_i64(out: &mut String, v: i64) {
     }
     // only ASCII digits were written
     out.push_str(core::str::from_utf8(&buf[i..]).unwrap_or(""));
+}
+
+/// Appends the placeholder of binary `index` (an argument's, or one
+/// [`crate::attach`] returned): `{"_placeholder":true,"num":index}`.
+pub fn push_placeholder(out: &mut String, index: usize) {
+    out.push_str(r#"{"_placeholder":true,"num":"#);
+    push_i64(out, index as i64);
+    out.push('}');
+}
+
+/// The placeholder of binary `index`, see [`push_placeholder`].
+pub fn placeholder(index: usize) -> String {
+    let mut out = String::with_capacity(32);
+    push_placeholder(&mut out, index);
+    out
 }
 
 // ---------------------------------------------------------------------------
@@ -786,6 +813,35 @@ mod tests {
             ("{\"a\":", false),
         ] {
             assert_eq!(is_value(s), ok, "{:?}", s);
+        }
+    }
+
+    #[test]
+    fn placeholders() {
+        for i in [0usize, 1, 9, 10, 12345, i32::MAX as usize] {
+            let p = placeholder(i);
+            assert_eq!(p, alloc::format!(r#"{{"_placeholder":true,"num":{}}}"#, i));
+            assert_eq!(as_placeholder(&p), Some(i));
+        }
+        let mut out = String::from("[");
+        push_placeholder(&mut out, 2);
+        out.push(']');
+        assert_eq!(out, r#"[{"_placeholder":true,"num":2}]"#);
+        for (raw, want) in [
+            (r#" { "num" : 3 , "_placeholder" : true } "#, Some(3)),
+            (r#"{"_placeholder":false,"num":0}"#, None),
+            (r#"{"_placeholder":"true","num":0}"#, None),
+            (r#"{"_placeholder":true}"#, None),
+            (r#"{"_placeholder":true,"num":-1}"#, None),
+            (r#"{"_placeholder":true,"num":1.5}"#, None),
+            (r#"{"_placeholder":true,"num":"1"}"#, None),
+            (r#"{"_placeholder":true,"num":1e12}"#, None),
+            (r#"{"_placeholder":true,"num":4294967296}"#, None),
+            (r#"[{"_placeholder":true,"num":0}]"#, None),
+            (r#""x""#, None),
+            ("null", None),
+        ] {
+            assert_eq!(as_placeholder(raw), want, "{}", raw);
         }
     }
 }

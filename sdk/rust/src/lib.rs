@@ -1,4 +1,4 @@
-//! Guest SDK for iohub WebAssembly event handlers, ABI v1 (see `sdk/ABI.md`).
+//! Guest SDK for iohub WebAssembly event handlers, ABI v1.1 (see `sdk/ABI.md`).
 //!
 //! ```ignore
 //! use iohub::{Event, Status};
@@ -32,7 +32,17 @@ mod sys;
 
 pub use event::{Event, Kind};
 
-/// The ABI version this SDK implements (the value of `hub_abi_version`).
+/// What [`handler!`]'s `hub_abi_version` returns: ABI v1.1 (`0x0101`), where
+/// binary arguments arrive in `Event::args` as placeholders
+/// `{"_placeholder":true,"num":N}` and binary is sent with [`attach`] and
+/// [`json::push_placeholder`] (ABI.md section 8). The crate feature `abi-v1`
+/// makes it `1`: binary arguments as base64 strings instead.
+#[cfg(not(feature = "abi-v1"))]
+pub const ABI_VERSION: i32 = 0x0101;
+
+/// What [`handler!`]'s `hub_abi_version` returns: ABI v1 (feature `abi-v1`),
+/// binary arguments as base64 strings.
+#[cfg(feature = "abi-v1")]
 pub const ABI_VERSION: i32 = 1;
 
 // ---------------------------------------------------------------------------
@@ -444,9 +454,55 @@ pub fn random_u64() -> Result<u64, Error> {
 }
 
 // ---------------------------------------------------------------------------
+// Binary (ABI v1.1, section 8): binary arguments are placeholders
+// {"_placeholder":true,"num":N} in `Event::args`; binary is sent by putting a
+// placeholder in the JSON of `reply`, `emit`, `raw` or `send`.
+
+/// Copies `min(len, buf.len())` bytes of the event's binary `index` (the
+/// `num` of its placeholder in `Event::args`) to `buf` and returns its full
+/// length `len`; `Err(NotFound)` when the event has no binary `index`.
+pub fn binary_read(index: usize, buf: &mut [u8]) -> Result<usize, Error> {
+    check(unsafe { sys::binary_read(clamp_index(index), buf.as_mut_ptr(), buf.len()) })
+        .map(|n| n as usize)
+}
+
+/// A copy of the event's binary `index`; `Err(NotFound)` when there is none.
+pub fn binary(index: usize) -> Result<Vec<u8>, Error> {
+    let i = clamp_index(index);
+    let n = check(unsafe { sys::binary_read(i, core::ptr::null_mut(), 0) })? as usize;
+    let mut buf: Vec<u8> = Vec::with_capacity(n);
+    if n > 0 {
+        let got = check(unsafe { sys::binary_read(i, buf.as_mut_ptr(), n) })? as usize;
+        // SAFETY: the host wrote min(got, n) bytes (binaries do not change
+        // during a call, so got == n).
+        unsafe { buf.set_len(got.min(n)) };
+    }
+    Ok(buf)
+}
+
+/// Hands a copy of `bytes` to the hub for this event and returns its index,
+/// for a placeholder ([`json::push_placeholder`]) in the JSON of a later
+/// [`reply`], [`emit`], [`raw`] or [`send`]: the client receives the bytes as
+/// binary. `Err(Limit)` past the event's 1 MiB of effect payloads,
+/// `Err(Denied)` in `hub_init` and for a v1 guest.
+pub fn attach(bytes: &[u8]) -> Result<usize, Error> {
+    check(unsafe { sys::binary_attach(bytes.as_ptr(), bytes.len()) }).map(|i| i as usize)
+}
+
+// Indices past i32::MAX name no binary: -1 asks for one that never exists.
+fn clamp_index(index: usize) -> i32 {
+    if index > i32::MAX as usize {
+        -1
+    } else {
+        index as i32
+    }
+}
+
+// ---------------------------------------------------------------------------
 // Exports
 
-/// Exports `hub_abi_version` and `hub_on_event` calling `f` for each event.
+/// Exports `hub_abi_version` ([`ABI_VERSION`]) and `hub_on_event` calling `f`
+/// for each event.
 ///
 /// `f` is a function (or closure) `fn(&Event) -> R` where `R` is any
 /// [`Outcome`]: [`Status`], `()`, `i32`, `Result<_, Error>`, ...
@@ -598,5 +654,45 @@ mod tests {
         assert_eq!(try_kv_get("k"), Err(Error::Unavailable));
         assert_eq!(kv_delete("k"), Err(Error::Unavailable));
         assert!(input().is_empty());
+    }
+
+    #[test]
+    fn abi_version() {
+        assert_eq!(ABI_VERSION, if cfg!(feature = "abi-v1") { 1 } else { 0x0101 });
+    }
+
+    #[test]
+    fn binary_api() {
+        sys::fake::test_binaries(&[&[0, 1, 0xfe, 0xff], &[]], 0);
+        assert_eq!(binary(0), Ok(alloc::vec![0, 1, 0xfe, 0xff]));
+        assert_eq!(binary(1), Ok(alloc::vec![]));
+        assert_eq!(binary(2), Err(Error::NotFound));
+        assert_eq!(binary(usize::MAX), Err(Error::NotFound));
+        let mut two = [0u8; 2];
+        assert_eq!(binary_read(0, &mut two), Ok(4)); // the full length
+        assert_eq!(two, [0, 1]);
+        assert_eq!(binary_read(0, &mut []), Ok(4));
+        assert_eq!(binary_read(7, &mut two), Err(Error::NotFound));
+        assert_eq!(attach("hé".as_bytes()), Ok(2));
+        assert_eq!(attach(&[]), Ok(3));
+        assert_eq!(binary(2), Ok(alloc::vec![0x68, 0xc3, 0xa9])); // attachments read back
+        let big = alloc::vec![7u8; 100_000];
+        assert_eq!(attach(&big), Ok(4));
+        assert_eq!(binary(4).map(|b| b.len()), Ok(100_000));
+        assert_eq!(sys::fake::test_attached().len(), 5);
+        sys::fake::test_binaries(&[], -3);
+        assert_eq!(attach(b"no"), Err(Error::Denied));
+        assert_eq!(binary(0), Err(Error::NotFound));
+    }
+
+    #[test]
+    fn arg_binary() {
+        sys::fake::test_binaries(&[b"ab", b"xyz"], 0);
+        let env = r#"{"v":1,"kind":"event","event":"up","args":[{"_placeholder":true,"num":1},"s",{"_placeholder":true,"num":5}],"ack":true,"socket":{"id":"s"},"ts":1}"#;
+        let ev = Event::parse(env).unwrap();
+        assert_eq!(ev.arg_binary(0), Some(b"xyz".to_vec()));
+        assert_eq!(ev.arg_binary(1), None);
+        assert_eq!(ev.arg_binary(2), None); // no binary 5
+        assert_eq!(ev.arg_binary(3), None);
     }
 }

@@ -1,9 +1,11 @@
-//! Raw host imports of ABI v1 (module `"hub"`), exactly as in sdk/ABI.md section 3.
+//! Raw host imports of ABI v1.1 (module `"hub"`), exactly as in sdk/ABI.md
+//! sections 3 and 8.
 //!
 //! On wasm32 every pointer and `usize` is an `i32` in the module's signature.
 //! On other targets (native `cargo test`) the imports are replaced by stubs
 //! that report `-6` (unavailable), so the pure-Rust parts of the crate can be
-//! tested natively.
+//! tested natively; under `cargo test`, `binary_read` and `binary_attach` use
+//! a per-thread list of binaries instead (`test_binaries`).
 #![allow(dead_code)]
 
 #[cfg(target_arch = "wasm32")]
@@ -60,6 +62,9 @@ extern "C" {
 
     pub fn now_ms() -> i64;
     pub fn random(buf: *mut u8, len: usize) -> i32;
+
+    pub fn binary_read(index: i32, buf: *mut u8, cap: usize) -> i32;
+    pub fn binary_attach(ptr: *const u8, len: usize) -> i32;
 }
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -127,5 +132,64 @@ mod native {
     }
     pub unsafe fn random(_: *mut u8, _: usize) -> i32 {
         UNAVAILABLE
+    }
+
+    #[cfg(not(test))]
+    pub unsafe fn binary_read(_: i32, _: *mut u8, _: usize) -> i32 {
+        UNAVAILABLE
+    }
+    #[cfg(not(test))]
+    pub unsafe fn binary_attach(_: *const u8, _: usize) -> i32 {
+        UNAVAILABLE
+    }
+
+    #[cfg(test)]
+    pub use super::fake::*;
+}
+
+/// `cargo test`: the event's binaries, then the attached ones, per thread.
+#[cfg(all(test, not(target_arch = "wasm32")))]
+pub(crate) mod fake {
+    use std::cell::RefCell;
+    use std::vec::Vec;
+
+    std::thread_local! {
+        static BINARIES: RefCell<Vec<Vec<u8>>> = RefCell::new(Vec::new());
+        static ATTACH_CODE: RefCell<i32> = RefCell::new(0);
+    }
+
+    /// Starts an event with these binaries (attach answers `attach_code` when negative).
+    pub fn test_binaries(binaries: &[&[u8]], attach_code: i32) {
+        BINARIES.with(|b| *b.borrow_mut() = binaries.iter().map(|x| x.to_vec()).collect());
+        ATTACH_CODE.with(|c| *c.borrow_mut() = attach_code);
+    }
+
+    /// The event's binaries and the attached ones.
+    pub fn test_attached() -> Vec<Vec<u8>> {
+        BINARIES.with(|b| b.borrow().clone())
+    }
+
+    pub unsafe fn binary_read(index: i32, buf: *mut u8, cap: usize) -> i32 {
+        BINARIES.with(|b| match b.borrow().get(index as usize) {
+            Some(v) if index >= 0 => {
+                let n = cap.min(v.len());
+                core::ptr::copy_nonoverlapping(v.as_ptr(), buf, n);
+                v.len() as i32
+            }
+            _ => -1,
+        })
+    }
+
+    pub unsafe fn binary_attach(ptr: *const u8, len: usize) -> i32 {
+        let code = ATTACH_CODE.with(|c| *c.borrow());
+        if code < 0 {
+            return code;
+        }
+        let v = core::slice::from_raw_parts(ptr, len).to_vec();
+        BINARIES.with(|b| {
+            let mut b = b.borrow_mut();
+            b.push(v);
+            (b.len() - 1) as i32
+        })
     }
 }

@@ -1,6 +1,7 @@
 //! Echo: answers a client event that asks for an ack with
 //! `[{"lang":"rust","event":<event name>,"args":<the args array verbatim>}]`.
-//! Other kinds of event return 0.
+//! Other kinds of event return 0. Binary arguments are placeholders in the
+//! args (ABI v1.1), so the client gets its bytes back.
 
 use iohub::{json, Event, Status};
 
