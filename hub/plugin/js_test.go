@@ -547,7 +547,13 @@ func TestJSReloadUnderLoad(t *testing.T) {
 	stop.Store(true)
 	wg.Wait()
 	if len(failures) > 0 {
-		t.Fatalf("%d failed events, first: %s", len(failures), failures[0])
+		var why []string
+		for _, l := range strings.Split(h.logs.String(), "\n") {
+			if strings.Contains(l, "level=WARN") || strings.Contains(l, "level=ERROR") {
+				why = append(why, l)
+			}
+		}
+		t.Fatalf("%d failed events, first: %s\nwarnings and errors:\n%s", len(failures), failures[0], strings.Join(why, "\n"))
 	}
 	if seen["v1"] == 0 || seen["v2"] == 0 {
 		t.Fatalf("both versions should have answered: %v", seen)
