@@ -18,7 +18,7 @@ import (
 // the semaphore or for a core costs nothing. The slack is the time between
 // two ticks (tens of microseconds in a tight loop, a few milliseconds at
 // worst) plus one CPU clock read. A wall-clock backstop (backstopFactor
-// times the limit, at least a second) stops a call that blocks in a host
+// times the limit, at least 3 s) stops a call that blocks in a host
 // function instead of running, at its next tick.
 type budget struct {
 	limit    time.Duration
@@ -31,8 +31,8 @@ type budget struct {
 }
 
 const (
-	backstopFactor = 5
-	minBackstop    = time.Second
+	backstopFactor = 10
+	minBackstop    = 3 * time.Second
 )
 
 // errBudget is what the tick panics with; the call traps with it.
