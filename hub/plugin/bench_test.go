@@ -2,12 +2,17 @@ package plugin
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/iohub/iohub/hub/handler"
+	"github.com/iohub/iohub/internal/testreq"
 )
 
 // benchHandle measures one event through the host: envelope, pool, semaphore,
@@ -15,6 +20,12 @@ import (
 // GOMAXPROCS goroutines. It reports events/s. JavaScript handlers go through
 // the same host, with the QuickJS VM's call in place of the guest call.
 func benchHandle(b *testing.B, dir, module string, opts ...Options) {
+	benchHandleCall(b, dir, module, func() *handler.Call {
+		return event("e", true, map[string]any{"room": "lobby", "text": "hello there"})
+	}, opts...)
+}
+
+func benchHandleCall(b *testing.B, dir, module string, mk func() *handler.Call, opts ...Options) {
 	o := Options{}
 	if len(opts) > 0 {
 		o = opts[0]
@@ -30,7 +41,7 @@ func benchHandle(b *testing.B, dir, module string, opts ...Options) {
 	b.ResetTimer()
 	start := time.Now()
 	b.RunParallel(func(pb *testing.PB) {
-		call := event("e", true, map[string]any{"room": "lobby", "text": "hello there"})
+		call := mk()
 		for pb.Next() {
 			if out := h.Handle(context.Background(), call); out.Error != "" {
 				b.Error(out.Error)
@@ -72,6 +83,42 @@ func BenchmarkHandleGoSDK(b *testing.B) {
 	}
 	b.Logf("GOMAXPROCS=%d", runtime.GOMAXPROCS(0))
 	benchHandle(b, dir, "echo")
+}
+
+// BenchmarkHandleCSDK: the C SDK's echo example (sdk/c/example), built with
+// sdk/c/build.sh: the handler most bench/ and example handlers are written like.
+func BenchmarkHandleCSDK(b *testing.B) {
+	benchHandle(b, buildCEcho(b), "echo")
+}
+
+// BenchmarkHandleCSDKBig: the same echo with an envelope of about 5 KB: a
+// 4 KB text argument (with escapes), token claims and 12 rooms, so the cost
+// of reading what the echo does not need shows.
+func BenchmarkHandleCSDKBig(b *testing.B) {
+	dir := buildCEcho(b)
+	benchHandleCall(b, dir, "echo", func() *handler.Call {
+		c := event("e", true, map[string]any{"room": "lobby", "text": strings.Repeat("hello \"there\" ", 256)})
+		c.Socket.Claims = map[string]any{"id": 7, "iat": 1700000000, "exp": 1700003600, "name": "Someone Long Named"}
+		for i := 0; i < 12; i++ {
+			c.Socket.Rooms = append(c.Socket.Rooms, "room:"+strings.Repeat("r", 20)+string(rune('a'+i)))
+		}
+		return c
+	})
+}
+
+func buildCEcho(b *testing.B) string {
+	dir := b.TempDir()
+	builder, _ := filepath.Abs("../../sdk/c/build.sh")
+	src, _ := filepath.Abs("../../sdk/c/example")
+	out, err := exec.Command(builder, src, filepath.Join(dir, "echo.wasm")).CombinedOutput()
+	var exit *exec.ExitError
+	if errors.As(err, &exit) && exit.ExitCode() == 3 {
+		testreq.Missing(b, "", "C toolchain", string(out))
+	}
+	if err != nil {
+		b.Fatalf("%s: %v\n%s", builder, err, out)
+	}
+	return dir
 }
 
 // BenchmarkHandleJS: the JavaScript handler equivalent of the WAT and Go SDK

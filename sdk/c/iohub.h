@@ -157,7 +157,14 @@ typedef struct iohub_str {
 /* The event envelope (ABI section 4). String fields are unescaped; args,
  * rooms and user are the raw JSON text. Everything points into the input
  * buffer and is valid only during iohub_on_event. Missing keys read as "",
- * args/rooms as "[]", user as "null". */
+ * args/rooms as "[]", user as "null".
+ *
+ * A module that defines IOHUB_LAZY_SOCKET before including the implementation
+ * gets only v, kind_id, kind, event, args and ack filled before its handler
+ * runs: the envelope is read up to the end of `ack` and no further. The rest
+ * (socket_id, role, user_id, rooms, user, reason, ts) is read on the first
+ * call of an accessor (iohub_socket_id(ev), ..., or iohub_event_load(ev)),
+ * which then fills those fields too; until then they hold the defaults. */
 typedef struct iohub_event {
     int v;              /* envelope version, 1 */
     int kind_id;        /* IOHUB_KIND_CONNECTION / _DISCONNECT / _EVENT / _OTHER */
@@ -172,6 +179,10 @@ typedef struct iohub_event {
     iohub_str user;     /* raw JSON: the token's claims, or null */
     iohub_str reason;   /* disconnect reason, "" otherwise */
     int64_t ts;         /* Unix milliseconds */
+    /* private: the unread rest of the envelope (IOHUB_LAZY_SOCKET) */
+    char *iohub_rest_;
+    const char *iohub_end_;
+    int iohub_state_;   /* 0 read, 1 not read yet, -1 malformed */
 } iohub_event;
 
 /* Provided by the user: handle one event, return IOHUB_OK/ERROR/REJECT. */
@@ -202,8 +213,12 @@ IOHUB_INLINE size_t iohub__strlen(const char *s) {
 }
 
 IOHUB_INLINE void iohub__copy(char *d, const char *s, size_t n) {
-    size_t i;
-    for (i = 0; i < n; i++) d[i] = s[i];
+    size_t i = 0;
+#if !defined(IOHUB_NO_SWAR) && (defined(__GNUC__) || defined(__clang__)) /* 8 bytes per step */
+    typedef uint64_t __attribute__((__may_alias__, __aligned__(1))) w64;
+    for (; i + 8 <= n; i += 8) *(w64 *)(void *)(d + i) = *(const w64 *)(const void *)(s + i);
+#endif
+    for (; i < n; i++) d[i] = s[i];
 }
 
 /* A slice of a C string. */
@@ -334,18 +349,57 @@ IOHUB_INLINE long iohub__u4(const char *p, const char *e) {
     return v;
 }
 
-/* p at '"': the end of the string token, or NULL when malformed/truncated. */
-IOHUB_INLINE const char *iohub__skip_string(const char *p, const char *e) {
-    if (p >= e || *p != '"') return 0;
-    p++;
-    while (p < e) {
+/* Scanning 8 bytes per step (SWAR): a little-endian uint64 load and bit
+ * tricks find the first byte of interest in a word, so long strings and
+ * arguments cost one loop iteration per 8 bytes (wasm32 has 64-bit integer
+ * instructions; the hub charges fuel per loop iteration and call). Other
+ * compilers and big-endian hosts take the byte-at-a-time loops. Define
+ * IOHUB_NO_SWAR to force those. */
+#if !defined(IOHUB_NO_SWAR) && (defined(__GNUC__) || defined(__clang__)) && defined(__BYTE_ORDER__) && \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define IOHUB__SWAR 1
+typedef uint64_t __attribute__((__may_alias__, __aligned__(1))) iohub__u64u;
+#define IOHUB__L(x) (0x0101010101010101ull * (uint64_t)(x))
+/* The high bit of each byte of w that equals c. Only the lowest set bit is
+ * exact (a borrow can mark bytes above a match), which is all we use. */
+#define IOHUB__EQ(w, c) ((((w) ^ IOHUB__L(c)) - IOHUB__L(1)) & ~((w) ^ IOHUB__L(c)) & IOHUB__L(0x80))
+/* ... bytes below 0x20 (control characters) */
+#define IOHUB__LT20(w) (((w) - IOHUB__L(0x20)) & ~(w) & IOHUB__L(0x80))
+/* ... '"', '\\' or a control character: what ends a run of string content */
+#define IOHUB__STRSTOP(w) (IOHUB__EQ(w, '"') | IOHUB__EQ(w, '\\') | IOHUB__LT20(w))
+/* ... '"', '[', ']', '{', '}': the structure outside strings ('[' | 0x20 is '{') */
+#define IOHUB__STRUCT(w) \
+    (IOHUB__EQ(w, '"') | IOHUB__EQ((w) | IOHUB__L(0x20), '{') | IOHUB__EQ((w) | IOHUB__L(0x20), '}'))
+#define IOHUB__LOAD(p) (*(const iohub__u64u *)(const void *)(p))
+#define IOHUB__FIRST(m) ((size_t)__builtin_ctzll(m) >> 3)
+#endif
+
+/* p inside a string: the first '"', '\\' or control character at or after p,
+ * or e. */
+IOHUB_INLINE const char *iohub__str_stop(const char *p, const char *e) {
+#ifdef IOHUB__SWAR
+    for (; e - p >= 8; p += 8) {
+        uint64_t w = IOHUB__LOAD(p), m = IOHUB__STRSTOP(w);
+        if (m) return p + IOHUB__FIRST(m);
+    }
+#endif
+    for (; p < e; p++) {
         unsigned char c = (unsigned char)*p;
-        if (c > '\\' || (c >= 0x20 && c != '"' && c != '\\')) { /* plain byte */
-            p++;
-            continue;
-        }
-        if (c == '"') return p + 1;
-        if (c < 0x20) return 0;
+        if (c == '"' || c == '\\' || c < 0x20) return p;
+    }
+    return e;
+}
+
+/* p just after the opening quote of a string: its closing quote, or NULL when
+ * malformed/truncated. *esc (may be NULL) gets the first backslash, or NULL
+ * when the string has no escape. */
+IOHUB_INLINE const char *iohub__str_end(const char *p, const char *e, const char **esc) {
+    if (esc) *esc = 0;
+    for (;;) {
+        p = iohub__str_stop(p, e);
+        if (p >= e || (unsigned char)*p < 0x20) return 0;
+        if (*p == '"') return p;
+        if (esc && !*esc) *esc = p;
         if (e - p < 2) return 0;
         switch (p[1]) {
         case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
@@ -359,7 +413,13 @@ IOHUB_INLINE const char *iohub__skip_string(const char *p, const char *e) {
             return 0;
         }
     }
-    return 0;
+}
+
+/* p at '"': the end of the string token, or NULL when malformed/truncated. */
+IOHUB_INLINE const char *iohub__skip_string(const char *p, const char *e) {
+    if (p >= e || *p != '"') return 0;
+    p = iohub__str_end(p + 1, e, 0);
+    return p ? p + 1 : 0;
 }
 
 IOHUB_INLINE const char *iohub__skip_number(const char *p, const char *e) {
@@ -450,6 +510,51 @@ key:
     if (p >= e || *p != ':') return 0;
     p++;
     goto value;
+}
+
+/* p after a structural byte: the next '"', '[', ']', '{' or '}', or e. */
+IOHUB_INLINE const char *iohub__struct_stop(const char *p, const char *e) {
+#ifdef IOHUB__SWAR
+    for (; e - p >= 8; p += 8) {
+        uint64_t w = IOHUB__LOAD(p), m = IOHUB__STRUCT(w);
+        if (m) return p + IOHUB__FIRST(m);
+    }
+#endif
+    for (; p < e; p++)
+        if (*p == '"' || *p == '[' || *p == ']' || *p == '{' || *p == '}') return p;
+    return e;
+}
+
+/* Skips the JSON value at p (no leading whitespace) like iohub__skip_value,
+ * several bytes per step: strings are checked as iohub__skip_string does and
+ * brackets must match, but what lies between them (numbers, literals, commas,
+ * colons) is not checked. For the envelope, which the hub writes in its exact
+ * encoding; a value read with iohub_json_* or iohub_arg* is checked then. */
+IOHUB_INLINE const char *iohub__skip_fast(const char *p, const char *e) {
+    unsigned char obj[(IOHUB_MAX_DEPTH + 7) / 8]; /* bit set: the level is an object */
+    int d = 0;
+    if (p >= e) return 0;
+    if (*p == '"') return iohub__skip_string(p, e);
+    if (*p != '[' && *p != '{') return iohub__skip_value(p, e);
+    for (;;) { /* p at a structural byte */
+        char c = *p;
+        if (c == '"') {
+            p = iohub__str_end(p + 1, e, 0);
+            if (!p) return 0;
+        } else if (c == '[' || c == '{') {
+            if (d >= IOHUB_MAX_DEPTH) return 0;
+            if (c == '{') obj[d / 8] |= (unsigned char)(1u << (d % 8));
+            else obj[d / 8] &= (unsigned char)~(1u << (d % 8));
+            d++;
+        } else {
+            if (d == 0) return 0;
+            d--;
+            if (c != ((obj[d / 8] >> (d % 8)) & 1 ? '}' : ']')) return 0;
+            if (d == 0) return p + 1;
+        }
+        p = iohub__struct_stop(p + 1, e);
+        if (p >= e) return 0;
+    }
 }
 
 /* Decodes one character of string content at *pp (already validated by
@@ -895,11 +1000,18 @@ IOHUB_INLINE void iohub_buf_int(iohub_buf *b, int64_t v) {
 /* ------------------------------------------------------------------------ */
 /* Envelope                                                                 */
 
-/* Unescapes the string token *s in place and NUL-terminates it. */
-IOHUB_INLINE void iohub__finish_string(iohub_str *s) {
-    char *tok = (char *)s->ptr, *w = tok + 1;
-    const char *p = tok + 1, *e = tok + s->len - 1;
-    while (p < e && *p != '\\') p++; /* the unescaped prefix stays where it is */
+/* Unescapes the string token *s (with its quotes, validated) in place and
+ * NUL-terminates it; esc is its first backslash, or NULL when it has none. */
+IOHUB_INLINE void iohub__finish_string_at(iohub_str *s, const char *esc) {
+    char *tok = (char *)s->ptr, *w;
+    const char *p, *e = tok + s->len - 1;
+    if (!esc) { /* nothing to unescape: the closing quote becomes the NUL */
+        tok[s->len - 1] = 0;
+        s->ptr = tok + 1;
+        s->len -= 2;
+        return;
+    }
+    p = esc; /* the unescaped prefix stays where it is */
     w = (char *)p;
     while (p < e) {
         unsigned char b[4];
@@ -910,6 +1022,11 @@ IOHUB_INLINE void iohub__finish_string(iohub_str *s) {
     *w = 0;
     s->ptr = tok + 1;
     s->len = (size_t)(w - (tok + 1));
+}
+
+IOHUB_INLINE void iohub__finish_string(iohub_str *s) {
+    const char *e = s->ptr + s->len - 1, *esc = iohub__str_stop(s->ptr + 1, e);
+    iohub__finish_string_at(s, esc < e ? esc : 0);
 }
 
 IOHUB_INLINE void iohub__want_string(iohub_str v, iohub_str *dst, int *set) {
@@ -945,12 +1062,31 @@ IOHUB_INLINE int iohub__same(const char *a, const char *b, size_t n) {
     return 1;
 }
 
-/* Scans the envelope buf[0:len] into *ev. Modifies buf: strings are
- * unescaped in place and every field is NUL-terminated, so ev points into
- * buf. Unknown keys are skipped; keys may come in any order. Returns 0, or
- * IOHUB_E_INVALID when buf is not a well-formed JSON object. */
-IOHUB_INLINE int iohub_parse_event(char *buf, size_t len, iohub_event *ev) {
-    const char *e = buf + len, *p = iohub__ws(buf, e);
+IOHUB_INLINE void iohub__defaults(iohub_event *ev) {
+    ev->v = 0;
+    ev->kind_id = IOHUB_KIND_OTHER;
+    ev->ack = 0;
+    ev->ts = 0;
+    ev->kind = ev->event = ev->socket_id = ev->role = ev->user_id = ev->reason = iohub_s("");
+    ev->args = ev->rooms = iohub_s("[]");
+    ev->user = iohub_s("null");
+    ev->iohub_rest_ = 0;
+    ev->iohub_end_ = 0;
+    ev->iohub_state_ = 0;
+}
+
+IOHUB_INLINE void iohub__kind_id(iohub_event *ev) {
+    ev->kind_id = IOHUB_KIND_OTHER;
+    if (iohub_str_eq(ev->kind, "connection")) ev->kind_id = IOHUB_KIND_CONNECTION;
+    else if (iohub_str_eq(ev->kind, "disconnect")) ev->kind_id = IOHUB_KIND_DISCONNECT;
+    else if (iohub_str_eq(ev->kind, "event")) ev->kind_id = IOHUB_KIND_EVENT;
+}
+
+/* The general reader: the members of an object from p (after its '{', or
+ * after a ',' between members) to its closing '}', which must end buf. Keys
+ * may come in any order, unknown keys are skipped, whitespace is allowed, and
+ * everything is checked. Fills only the fields it finds. */
+IOHUB_INLINE int iohub__parse_members(const char *p, const char *e, iohub_event *ev) {
     iohub_str k, v;
     /* string fields: kind, event, id, role, userId, reason; raw: args, rooms, user */
     iohub_str *strs[6];
@@ -960,19 +1096,10 @@ IOHUB_INLINE int iohub_parse_event(char *buf, size_t len, iohub_event *ev) {
     int r, i;
     int64_t n;
 
-    ev->v = 0;
-    ev->kind_id = IOHUB_KIND_OTHER;
-    ev->ack = 0;
-    ev->ts = 0;
-    ev->kind = ev->event = ev->socket_id = ev->role = ev->user_id = ev->reason = iohub_s("");
-    ev->args = ev->rooms = iohub_s("[]");
-    ev->user = iohub_s("null");
     strs[0] = &ev->kind, strs[1] = &ev->event, strs[2] = &ev->socket_id;
     strs[3] = &ev->role, strs[4] = &ev->user_id, strs[5] = &ev->reason;
     raws[0] = &ev->args, raws[1] = &ev->rooms, raws[2] = &ev->user;
 
-    if (p >= e || *p != '{') return IOHUB_E_INVALID;
-    p++;
     while ((r = iohub__obj_key(&p, e, &k)) > 0) {
         char kb[8];
         int kl = iohub__short_key(k, kb, sizeof kb);
@@ -1024,12 +1151,194 @@ IOHUB_INLINE int iohub_parse_event(char *buf, size_t len, iohub_event *ev) {
         if (sset[i]) iohub__finish_string(strs[i]);
     for (i = 0; i < 3; i++)
         if (rset[i]) ((char *)raws[i]->ptr)[raws[i]->len] = 0;
-
-    if (iohub_str_eq(ev->kind, "connection")) ev->kind_id = IOHUB_KIND_CONNECTION;
-    else if (iohub_str_eq(ev->kind, "disconnect")) ev->kind_id = IOHUB_KIND_DISCONNECT;
-    else if (iohub_str_eq(ev->kind, "event")) ev->kind_id = IOHUB_KIND_EVENT;
     return 0;
 }
+
+/* The general reader of a whole envelope (any key order, whitespace). */
+IOHUB_INLINE int iohub__parse_slow(char *buf, size_t len, iohub_event *ev) {
+    const char *e = buf + len, *p = iohub__ws(buf, e);
+    iohub__defaults(ev);
+    if (p >= e || *p != '{') return IOHUB_E_INVALID;
+    if (iohub__parse_members(p + 1, e, ev) < 0) return IOHUB_E_INVALID;
+    iohub__kind_id(ev);
+    return 0;
+}
+
+/* The fast reader: the hub's exact encoding (ABI section 4), key by key in
+ * their order, each key compared as a whole. Anything else sends the
+ * envelope (or its rest) to the general reader. */
+
+#if defined(__GNUC__) || defined(__clang__)
+#define IOHUB__HOT static inline __attribute__((always_inline, unused))
+#else
+#define IOHUB__HOT IOHUB_INLINE
+#endif
+
+/* 1 when p starts with lit (n bytes, a constant). */
+IOHUB__HOT int iohub__lit(const char *p, const char *e, const char *lit, size_t n) {
+    size_t i;
+    if ((size_t)(e - p) < n) return 0;
+#ifdef IOHUB__SWAR
+    if (n >= 8) {
+        for (i = 0; i + 8 < n; i += 8)
+            if (IOHUB__LOAD(p + i) != IOHUB__LOAD(lit + i)) return 0;
+        return IOHUB__LOAD(p + n - 8) == IOHUB__LOAD(lit + n - 8);
+    }
+#endif
+    for (i = 0; i < n; i++)
+        if (p[i] != lit[i]) return 0;
+    return 1;
+}
+#define IOHUB__LIT(p, e, s) iohub__lit(p, e, s, sizeof(s) - 1)
+
+/* p after the opening quote: the string token (with its quotes) in *tok, its
+ * first backslash in *esc, p after the closing quote; or NULL. */
+IOHUB__HOT const char *iohub__fast_str(const char *p, const char *e, iohub_str *tok, const char **esc) {
+    const char *q = iohub__str_end(p, e, esc);
+    if (!q) return 0;
+    tok->ptr = p - 1;
+    tok->len = (size_t)(q + 1 - (p - 1));
+    return q + 1;
+}
+
+/* A non-negative integer of at most 18 digits at p: its end, or NULL. */
+IOHUB__HOT const char *iohub__fast_uint(const char *p, const char *e, int64_t *out) {
+    const char *s = p;
+    int64_t v = 0;
+    while (p < e && *p >= '0' && *p <= '9' && p - s < 18) v = v * 10 + (*p++ - '0');
+    if (p == s || (*s == '0' && p - s > 1) || (p < e && *p >= '0' && *p <= '9')) return 0;
+    *out = v;
+    return p;
+}
+
+/* Reads v, kind, event, args and ack into ev when the envelope starts in the
+ * exact encoding, and leaves ev->iohub_rest_ at what follows ack (1);
+ * otherwise writes nothing and returns 0. */
+IOHUB_INLINE int iohub__parse_head(char *buf, size_t len, iohub_event *ev) {
+    const char *e = buf + len, *p = buf, *q, *kesc, *eesc;
+    iohub_str kind, event, args;
+    int64_t v;
+    int ack;
+    if (!IOHUB__LIT(p, e, "{\"v\":") || !(p = iohub__fast_uint(p + 5, e, &v))) return 0;
+    if (!IOHUB__LIT(p, e, ",\"kind\":\"") || !(p = iohub__fast_str(p + 9, e, &kind, &kesc))) return 0;
+    if (!IOHUB__LIT(p, e, ",\"event\":\"") || !(p = iohub__fast_str(p + 10, e, &event, &eesc))) return 0;
+    if (!IOHUB__LIT(p, e, ",\"args\":") || !(q = iohub__skip_fast(p + 8, e))) return 0;
+    args.ptr = p + 8;
+    args.len = (size_t)(q - args.ptr);
+    p = q;
+    if (!IOHUB__LIT(p, e, ",\"ack\":")) return 0;
+    p += 7;
+    if (IOHUB__LIT(p, e, "true")) ack = 1, p += 4;
+    else if (IOHUB__LIT(p, e, "false")) ack = 0, p += 5;
+    else return 0;
+    if (p >= e || (*p != ',' && *p != '}')) return 0;
+
+    iohub__defaults(ev);
+    ev->v = (int)v;
+    ev->kind = kind;
+    ev->event = event;
+    iohub__finish_string_at(&ev->kind, kesc);
+    iohub__finish_string_at(&ev->event, eesc);
+    ev->args = args;
+    ((char *)args.ptr)[args.len] = 0; /* on the ',' before "ack", read already */
+    ev->ack = ack;
+    ev->iohub_rest_ = (char *)p;
+    ev->iohub_end_ = e;
+    ev->iohub_state_ = 1;
+    iohub__kind_id(ev);
+    return 1;
+}
+
+/* Reads what follows ack (socket, reason, ts; then the end, or keys a newer
+ * hub adds): fast in the exact encoding, otherwise with the general reader. */
+IOHUB_INLINE int iohub__parse_rest(iohub_event *ev) {
+    const char *p = ev->iohub_rest_, *e = ev->iohub_end_, *q, *esc[4];
+    iohub_str id, role, uid, rooms, user, reason;
+    int64_t ts;
+    if (ev->iohub_state_ != 1) return ev->iohub_state_;
+    ev->iohub_state_ = -1;
+    if (!IOHUB__LIT(p, e, ",\"socket\":{\"id\":\"") || !(p = iohub__fast_str(p + 17, e, &id, &esc[0])))
+        goto general;
+    if (!IOHUB__LIT(p, e, ",\"role\":\"") || !(p = iohub__fast_str(p + 9, e, &role, &esc[1]))) goto general;
+    if (!IOHUB__LIT(p, e, ",\"userId\":\"") || !(p = iohub__fast_str(p + 11, e, &uid, &esc[2]))) goto general;
+    if (!IOHUB__LIT(p, e, ",\"rooms\":") || !(q = iohub__skip_fast(p + 9, e))) goto general;
+    rooms.ptr = p + 9;
+    rooms.len = (size_t)(q - rooms.ptr);
+    p = q;
+    if (!IOHUB__LIT(p, e, ",\"user\":") || !(q = iohub__skip_fast(p + 8, e))) goto general;
+    user.ptr = p + 8;
+    user.len = (size_t)(q - user.ptr);
+    p = q;
+    if (!IOHUB__LIT(p, e, "},\"reason\":\"") || !(p = iohub__fast_str(p + 12, e, &reason, &esc[3]))) goto general;
+    if (!IOHUB__LIT(p, e, ",\"ts\":") || !(p = iohub__fast_uint(p + 6, e, &ts))) goto general;
+    if (e - p != 1 || *p != '}') goto general;
+
+    ev->socket_id = id, ev->role = role, ev->user_id = uid, ev->reason = reason;
+    iohub__finish_string_at(&ev->socket_id, esc[0]);
+    iohub__finish_string_at(&ev->role, esc[1]);
+    iohub__finish_string_at(&ev->user_id, esc[2]);
+    iohub__finish_string_at(&ev->reason, esc[3]);
+    ev->rooms = rooms, ev->user = user;
+    ((char *)rooms.ptr)[rooms.len] = 0; /* on the ',' before "user" */
+    ((char *)user.ptr)[user.len] = 0;   /* on the '}' of socket */
+    ev->ts = ts;
+    ev->iohub_state_ = 0;
+    return 0;
+
+general:
+    p = ev->iohub_rest_;
+    if (*p == ',') { /* a member must follow */
+        if (e - p < 2 || p[1] != '"') return IOHUB_E_INVALID;
+        p++;
+    }
+    if (iohub__parse_members(p, e, ev) < 0) {
+        ev->socket_id = ev->role = ev->user_id = ev->reason = iohub_s("");
+        ev->rooms = iohub_s("[]");
+        ev->user = iohub_s("null");
+        ev->ts = 0;
+        return IOHUB_E_INVALID;
+    }
+    iohub__kind_id(ev); /* in case a later key repeated kind */
+    ev->iohub_state_ = 0;
+    return 0;
+}
+
+/* Scans the envelope buf[0:len] into *ev. Modifies buf: strings are
+ * unescaped in place and every field is NUL-terminated, so ev points into
+ * buf. Unknown keys are skipped; keys may come in any order. Returns 0, or
+ * IOHUB_E_INVALID when buf is not a well-formed JSON object. In the hub's
+ * exact encoding it is read several bytes per step, and then args and user
+ * are checked for matching brackets and well-formed strings only. */
+IOHUB_INLINE int iohub_parse_event(char *buf, size_t len, iohub_event *ev) {
+    if (!iohub__parse_head(buf, len, ev)) return iohub__parse_slow(buf, len, ev);
+    return iohub__parse_rest(ev) < 0 ? IOHUB_E_INVALID : 0;
+}
+
+/* Like iohub_parse_event, but stops after ack when the envelope is in the
+ * hub's exact encoding: the rest is read by iohub_event_load (or an accessor
+ * below). A malformed rest is then found only there. */
+IOHUB_INLINE int iohub_parse_event_lazy(char *buf, size_t len, iohub_event *ev) {
+    if (!iohub__parse_head(buf, len, ev)) return iohub__parse_slow(buf, len, ev);
+    return 0;
+}
+
+/* Reads the rest of a lazily parsed envelope (socket, reason, ts) into *ev,
+ * once: 0, or IOHUB_E_INVALID when it is malformed (the fields then keep
+ * their defaults). Nothing to do, and 0, for an event parsed in full. ev is
+ * written through its const pointer: it is the SDK's own. */
+IOHUB_INLINE int iohub_event_load(const iohub_event *ev) {
+    return iohub__parse_rest((iohub_event *)ev) < 0 ? IOHUB_E_INVALID : 0;
+}
+
+/* The fields after ack, read on first use (for IOHUB_LAZY_SOCKET modules;
+ * they work on any event). */
+IOHUB_INLINE iohub_str iohub_socket_id(const iohub_event *ev) { return iohub_event_load(ev), ev->socket_id; }
+IOHUB_INLINE iohub_str iohub_role(const iohub_event *ev) { return iohub_event_load(ev), ev->role; }
+IOHUB_INLINE iohub_str iohub_user_id(const iohub_event *ev) { return iohub_event_load(ev), ev->user_id; }
+IOHUB_INLINE iohub_str iohub_rooms(const iohub_event *ev) { return iohub_event_load(ev), ev->rooms; }
+IOHUB_INLINE iohub_str iohub_user(const iohub_event *ev) { return iohub_event_load(ev), ev->user; }
+IOHUB_INLINE iohub_str iohub_reason(const iohub_event *ev) { return iohub_event_load(ev), ev->reason; }
+IOHUB_INLINE int64_t iohub_ts(const iohub_event *ev) { return iohub_event_load(ev), ev->ts; }
 #undef IOHUB__KEY_IS
 
 /* ------------------------------------------------------------------------ */
@@ -1087,7 +1396,11 @@ IOHUB_EXPORT(hub_on_event) int32_t hub_on_event(int32_t len) {
         iohub_set_error("iohub: input too large (IOHUB_INPUT_CAP without libc, or out of memory)");
         return IOHUB_ERROR;
     }
+#ifdef IOHUB_LAZY_SOCKET
+    if (iohub_parse_event_lazy(in, n, &ev) != 0) {
+#else
     if (iohub_parse_event(in, n, &ev) != 0) {
+#endif
         iohub_set_error("iohub: malformed event envelope (or JSON nested deeper than IOHUB_MAX_DEPTH)");
         return IOHUB_ERROR;
     }

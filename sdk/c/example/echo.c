@@ -6,6 +6,7 @@
  * Build: sdk/c/build.sh sdk/c/example echo-c.wasm
  */
 #define IOHUB_IMPLEMENTATION
+#define IOHUB_LAZY_SOCKET /* reads the envelope up to ack only: the socket part is not needed */
 #include "iohub.h"
 
 int iohub_on_event(const iohub_event *ev) {

@@ -35,6 +35,10 @@ for cc in "${CC:-cc}" gcc clang; do
     "$bin"
     ran=$((ran + 1))
   done
+  # the byte-at-a-time loops that other compilers and big-endian hosts take
+  "$cc" -std=c99 -O1 -g "${warn[@]}" -Wpedantic ${flags[@]+"${flags[@]}"} -DIOHUB_NO_SWAR -I"$sdk" "$here/test.c" -o "$bin"
+  printf '%-8s %-6s %-10s ' "$(basename "$cc")" "noswar" "$([ ${#flags[@]} -gt 0 ] && echo sanitized || echo plain)"
+  "$bin"
 done
 [ "$ran" -gt 0 ] || { echo "no C compiler found" >&2; exit 1; }
 

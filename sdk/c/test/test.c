@@ -749,6 +749,456 @@ static void test_wrappers(void) {
     CHECK(iohub_now_ms() == 1764066000123LL, "now");
 }
 
+/* ------------------------------------------------- fast scanner vs reference */
+
+/* The byte-at-a-time string scanner the SWAR one replaced: the reference. */
+static const char *ref_skip_string(const char *p, const char *e) {
+    if (p >= e || *p != '"') return 0;
+    p++;
+    while (p < e) {
+        unsigned char c = (unsigned char)*p;
+        if (c == '"') return p + 1;
+        if (c < 0x20) return 0;
+        if (c != '\\') {
+            p++;
+            continue;
+        }
+        if (e - p < 2) return 0;
+        switch (p[1]) {
+        case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+            p += 2;
+            break;
+        case 'u':
+            if (iohub__u4(p + 2, e) < 0) return 0;
+            p += 6;
+            break;
+        default:
+            return 0;
+        }
+    }
+    return 0;
+}
+
+static uint32_t rng = 20240611u;
+static uint32_t rnd(uint32_t n) {
+    rng ^= rng << 13, rng ^= rng >> 17, rng ^= rng << 5;
+    return n ? rng % n : 0;
+}
+
+/* Random bytes that look like string content (escapes, quotes, control
+ * characters, UTF-8) at every alignment. */
+static void test_string_scanner(void) {
+    static const char pieces[][8] = {"a", "b", "\"", "\\", "\\\"", "\\\\", "\\u00e9", "\\u12", "\\x", "\\n",
+                                     "\x01", "\x1f", " ", "\xc3\xa9", "\xf0\x9f\x98\x80", "\x7f", "\xff",
+                                     "xxxxxxx", "]", "}"};
+    char buf[200];
+    int i;
+    for (i = 0; i < 200000; i++) {
+        size_t n = 0, off = rnd(9), k, np = rnd(24);
+        char *p;
+        const char *a, *b, *stop;
+        buf[n++] = '"';
+        for (k = 0; k < np; k++) {
+            const char *s = pieces[rnd(sizeof pieces / sizeof pieces[0])];
+            size_t l = strlen(s);
+            if (n + l >= sizeof buf - 16) break;
+            memcpy(buf + n, s, l);
+            n += l;
+        }
+        if (rnd(3)) buf[n++] = '"';
+        if (rnd(2)) buf[n++] = 'z';
+        /* exact-size heap copy at an offset: reads past the end fault (ASan) */
+        p = (char *)malloc(off + n);
+        memcpy(p + off, buf, n);
+        a = iohub__skip_string(p + off, p + off + n);
+        b = ref_skip_string(p + off, p + off + n);
+        CHECK(a == b, "string %d: swar %td, reference %td: %.*s", i, a ? a - (p + off) : -1,
+              b ? b - (p + off) : -1, (int)n, buf);
+        /* the stop finder: the first '"', '\\' or control character */
+        stop = iohub__str_stop(p + off + 1, p + off + n);
+        for (k = 1; k < n; k++) {
+            unsigned char c = (unsigned char)p[off + k];
+            if (c == '"' || c == '\\' || c < 0x20) break;
+        }
+        CHECK(stop == p + off + k, "stop %d: %td, want %zu", i, stop - (p + off), k);
+        free(p);
+    }
+}
+
+/* ---------------------------------------------------- generated JSON values */
+
+typedef struct gen {
+    char *p;
+    size_t len, cap;
+} gen;
+
+static void g_add(gen *g, const char *s, size_t n) {
+    if (g->len + n + 1 > g->cap) {
+        g->cap = (g->len + n + 1) * 2;
+        g->p = (char *)realloc(g->p, g->cap);
+    }
+    memcpy(g->p + g->len, s, n);
+    g->len += n;
+    g->p[g->len] = 0;
+}
+static void g_puts(gen *g, const char *s) { g_add(g, s, strlen(s)); }
+
+/* A string as the hub writes it: escapes, raw UTF-8, \u00XX controls. The
+ * decoded form goes to dec (when not NULL). */
+static void g_string(gen *g, gen *dec, size_t maxlen) {
+    static const struct {
+        const char *enc, *dec;
+    } pieces[] = {{"a", "a"},
+                  {"Z", "Z"},
+                  {":", ":"},
+                  {" ", " "},
+                  {"\\\"", "\""},
+                  {"\\\\", "\\"},
+                  {"\\n", "\n"},
+                  {"\\t", "\t"},
+                  {"\\u0001", "\x01"},
+                  {"\\u001f", "\x1f"},
+                  {"\\u2028", "\xe2\x80\xa8"},
+                  {"\\ud83d\\ude00", "\xf0\x9f\x98\x80"},
+                  {"\xc3\xa9", "\xc3\xa9"},
+                  {"\xe2\x82\xac", "\xe2\x82\xac"},
+                  {"\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80"},
+                  {"{[]}", "{[]}"},
+                  {",\\\"ack\\\":true", ",\"ack\":true"},
+                  {"/<>&", "/<>&"},
+                  {"abcdefghijklmnop", "abcdefghijklmnop"}};
+    size_t n = rnd((uint32_t)maxlen + 1), i;
+    g_puts(g, "\"");
+    for (i = 0; i < n; i++) {
+        size_t k = rnd(sizeof pieces / sizeof pieces[0]);
+        if (rnd(3)) k = rnd(4); /* mostly plain */
+        g_puts(g, pieces[k].enc);
+        if (dec) g_puts(dec, pieces[k].dec);
+    }
+    g_puts(g, "\"");
+}
+
+static void g_value(gen *g, int depth) {
+    uint32_t t = rnd(depth > 6 ? 5 : 8);
+    size_t n, i;
+    char num[32];
+    switch (t) {
+    case 0: g_puts(g, rnd(2) ? "true" : "false"); break;
+    case 1: g_puts(g, "null"); break;
+    case 2:
+        g_puts(g, rnd(2) ? "-" : ""); /* one rnd() per statement: the same sequence with every compiler */
+        snprintf(num, sizeof num, "%u", rnd(100000));
+        g_puts(g, num);
+        g_puts(g, rnd(2) ? ".25e+21" : "");
+        break;
+    case 3:
+    case 4: g_string(g, 0, 12); break;
+    case 5:
+        g_puts(g, "[");
+        for (n = rnd(5), i = 0; i < n; i++) {
+            if (i) g_puts(g, ",");
+            g_value(g, depth + 1);
+        }
+        g_puts(g, "]");
+        break;
+    default:
+        g_puts(g, "{");
+        for (n = rnd(5), i = 0; i < n; i++) {
+            if (i) g_puts(g, ",");
+            g_string(g, 0, 4);
+            g_puts(g, ":");
+            g_value(g, depth + 1);
+        }
+        g_puts(g, "}");
+    }
+}
+
+/* skip_fast agrees with the checking skip_value on every well-formed value,
+ * and stays in bounds on mutated ones. */
+static void test_fast_skip(void) {
+    static const char *refused[] = {"[}", "{]", "[[1]}", "{\"a\":[1}", "[\"]", "[\"\\q\"]", "[\"\x01\"]",
+                                    "[1,[2]", "{\"a\":\"}\"", ""};
+    static const char *lenient[] = {"[1,]", "[1 2]", "{\"a\"}", "[tru]"}; /* not checked between brackets */
+    int i;
+    for (i = 0; i < (int)(sizeof refused / sizeof refused[0]); i++) {
+        size_t n = strlen(refused[i]);
+        char *p = dup_exact(refused[i], n);
+        CHECK(iohub__skip_fast(p, p + n) == 0, "fast skip accepted %s", refused[i]);
+        free(p);
+    }
+    for (i = 0; i < (int)(sizeof lenient / sizeof lenient[0]); i++) {
+        size_t n = strlen(lenient[i]);
+        char *p = dup_exact(lenient[i], n);
+        CHECK(iohub__skip_fast(p, p + n) == p + n, "fast skip refused %s", lenient[i]);
+        free(p);
+    }
+    for (i = 0; i < 20000; i++) {
+        gen g = {0, 0, 0};
+        char *p;
+        const char *a, *b;
+        size_t n, at;
+        g_value(&g, 0);
+        n = g.len;
+        if (rnd(2)) g_puts(&g, rnd(2) ? ",\"ack\":true" : "}");
+        p = dup_exact(g.p, g.len);
+        a = iohub__skip_fast(p, p + g.len);
+        b = iohub__skip_value(p, p + g.len);
+        CHECK(a == b && b == p + n, "value %d: fast %td, checking %td, want %zu: %s", i, a ? a - p : -1,
+              b ? b - p : -1, n, g.p);
+        /* every truncation is refused */
+        at = rnd((uint32_t)n);
+        CHECK(iohub__skip_fast(p, p + at) == 0 || iohub__skip_value(p, p + at) != 0, "value %d cut at %zu accepted: %s",
+              i, at, g.p);
+        /* a mutation: in bounds; when the checking scanner accepts, so does the fast one, equally */
+        at = rnd((uint32_t)g.len);
+        p[at] = "\"\\[]{},:ax"[rnd(10)];
+        a = iohub__skip_fast(p, p + g.len);
+        b = iohub__skip_value(p, p + g.len);
+        CHECK(!b || a == b, "mutated value %d: fast %td, checking %td", i, a ? a - p : -1, b - p);
+        free(p);
+        free(g.p);
+    }
+}
+
+/* ------------------------------------------------------ generated envelopes */
+
+typedef struct want_env {
+    gen event, id, role, uid, reason, args, rooms, user;
+    int ack;
+    long long ts;
+} want_env;
+
+static void want_free(want_env *w) {
+    free(w->event.p), free(w->id.p), free(w->role.p), free(w->uid.p), free(w->reason.p);
+    free(w->args.p), free(w->rooms.p), free(w->user.p);
+}
+
+/* An envelope in the hub's exact encoding, with what it holds in *w. */
+static void g_envelope(gen *g, want_env *w, size_t argbytes) {
+    gen tmp = {0, 0, 0};
+    size_t i, n;
+    static const char *kinds[] = {"event", "connection", "disconnect"};
+    const char *kind = kinds[rnd(3)];
+    char num[48];
+    memset(w, 0, sizeof *w);
+    g_puts(g, "{\"v\":1,\"kind\":\"");
+    g_puts(g, kind);
+    g_puts(g, "\",\"event\":");
+    g_string(g, &w->event, 10);
+    g_puts(g, ",\"args\":");
+    g_puts(&w->args, "[");
+    for (n = rnd(4), i = 0; i < n; i++) {
+        if (i) g_puts(&w->args, ",");
+        g_value(&w->args, 0);
+    }
+    while (w->args.len < argbytes) {
+        if (w->args.len > 1) g_puts(&w->args, ",");
+        g_string(&w->args, 0, 200);
+    }
+    g_puts(&w->args, "]");
+    g_add(g, w->args.p, w->args.len);
+    w->ack = (int)rnd(2);
+    g_puts(g, w->ack ? ",\"ack\":true" : ",\"ack\":false");
+    g_puts(g, ",\"socket\":{\"id\":");
+    g_string(g, &w->id, 6);
+    g_puts(g, ",\"role\":");
+    g_string(g, &w->role, 6);
+    g_puts(g, ",\"userId\":");
+    g_string(g, &w->uid, 3);
+    g_puts(g, ",\"rooms\":");
+    g_puts(&w->rooms, "[");
+    for (n = rnd(6), i = 0; i < n; i++) {
+        if (i) g_puts(&w->rooms, ",");
+        g_string(&w->rooms, 0, 8);
+    }
+    g_puts(&w->rooms, "]");
+    g_add(g, w->rooms.p, w->rooms.len);
+    g_puts(g, ",\"user\":");
+    if (rnd(2)) {
+        g_puts(&w->user, "null");
+    } else {
+        g_puts(&w->user, "{\"exp\":1700003600,\"id\":7,\"name\":");
+        g_string(&w->user, 0, 6);
+        g_puts(&w->user, ",\"x\":");
+        g_value(&w->user, 3);
+        g_puts(&w->user, "}");
+    }
+    g_add(g, w->user.p, w->user.len);
+    g_puts(g, "},\"reason\":");
+    g_string(g, &w->reason, 5);
+    w->ts = (long long)rnd(2000000000) * 1000;
+    w->ts += rnd(1000);
+    snprintf(num, sizeof num, ",\"ts\":%lld}", w->ts);
+    g_puts(g, num);
+    free(tmp.p);
+    /* empty decoded strings still need a buffer */
+    g_puts(&w->event, ""), g_puts(&w->id, ""), g_puts(&w->role, ""), g_puts(&w->uid, ""), g_puts(&w->reason, "");
+}
+
+#define SAME_STR(a, b) ((a).len == (b).len && memcmp((a).ptr, (b).ptr, (a).len) == 0 && (a).ptr[(a).len] == 0)
+
+static int same_event(const iohub_event *a, const iohub_event *b) {
+    return a->v == b->v && a->kind_id == b->kind_id && a->ack == b->ack && a->ts == b->ts && SAME_STR(a->kind, b->kind) &&
+           SAME_STR(a->event, b->event) && SAME_STR(a->args, b->args) && SAME_STR(a->socket_id, b->socket_id) &&
+           SAME_STR(a->role, b->role) && SAME_STR(a->user_id, b->user_id) && SAME_STR(a->rooms, b->rooms) &&
+           SAME_STR(a->user, b->user) && SAME_STR(a->reason, b->reason);
+}
+
+static int want_matches(const iohub_event *ev, const want_env *w) {
+    return str_is(ev->event, w->event.p, w->event.len) && str_is(ev->args, w->args.p, w->args.len) &&
+           str_is(ev->socket_id, w->id.p, w->id.len) && str_is(ev->role, w->role.p, w->role.len) &&
+           str_is(ev->user_id, w->uid.p, w->uid.len) && str_is(ev->rooms, w->rooms.p, w->rooms.len) &&
+           str_is(ev->user, w->user.p, w->user.len) && str_is(ev->reason, w->reason.p, w->reason.len) &&
+           ev->ack == w->ack && ev->ts == w->ts && ev->v == 1;
+}
+
+/* Differential: the fast reader (full and lazy) against the general one, on
+ * generated envelopes in the exact encoding and on variants of them that
+ * leave it (whitespace, an extra key), with a fixed seed. */
+static void test_envelope_differential(void) {
+    int i;
+    for (i = 0; i < 20000; i++) {
+        gen g = {0, 0, 0};
+        want_env w;
+        iohub_event fast, slow, lazy;
+        char *a, *b, *c;
+        int variant = (int)rnd(8), ra, rb, rc, head;
+        g_envelope(&g, &w, i % 97 == 0 ? 70000 : 0);
+        if (variant == 1) { /* a key a newer hub adds inside socket */
+            char *at = strstr(g.p, "},\"reason\":");
+            gen h = {0, 0, 0};
+            g_add(&h, g.p, (size_t)(at - g.p));
+            g_puts(&h, ",\"extra\":{\"id\":\"no\"}");
+            g_puts(&h, at);
+            free(g.p);
+            g = h;
+        } else if (variant == 2) { /* ... or after ts */
+            g.len--;
+            g_puts(&g, ",\"more\":[\"ts\",1]}");
+        } else if (variant == 3) { /* whitespace first: the general reader only */
+            gen h = {0, 0, 0};
+            g_puts(&h, " ");
+            g_add(&h, g.p, g.len);
+            free(g.p);
+            g = h;
+        } else if (variant == 4) { /* whitespace last: the general reader for the rest */
+            g_puts(&g, "\n");
+        }
+        a = dup_exact(g.p, g.len), b = dup_exact(g.p, g.len), c = dup_exact(g.p, g.len);
+        ra = iohub_parse_event(a, g.len, &fast);
+        rb = iohub__parse_slow(b, g.len, &slow);
+        rc = iohub_parse_event_lazy(c, g.len, &lazy);
+        CHECK(ra == 0 && rb == 0 && rc == 0, "envelope %d: %d %d %d: %s", i, ra, rb, rc, g.p);
+        if (ra == 0 && rb == 0 && rc == 0) {
+            head = lazy.iohub_state_ == 1;
+            CHECK(head == (variant != 3), "envelope %d (variant %d): fast path %d", i, variant, head);
+            if (head) /* not read yet */
+                CHECK(lazy.socket_id.len == 0 && lazy.ts == 0 && strcmp(lazy.rooms.ptr, "[]") == 0,
+                      "envelope %d: lazy read too much", i);
+            CHECK(iohub_ts(&lazy) == w.ts && iohub_event_load(&lazy) == 0, "envelope %d lazy ts", i);
+            CHECK(same_event(&fast, &slow), "envelope %d: fast and general readers differ: %s", i, g.p);
+            CHECK(same_event(&lazy, &slow), "envelope %d: lazy and general readers differ: %s", i, g.p);
+            CHECK(want_matches(&fast, &w), "envelope %d: not what was written: %s", i, g.p);
+        }
+        free(a), free(b), free(c);
+        want_free(&w);
+        free(g.p);
+    }
+}
+
+/* Table: escapes, unicode, missing optional keys, extra keys, a large args. */
+static void test_envelope_table(void) {
+    static const struct {
+        const char *env;
+        int rc, fast; /* parse result; 1 when the fast reader takes the head */
+        const char *event, *args, *id, *rooms, *reason;
+        long long ts;
+    } cases[] = {
+        {"{\"v\":1,\"kind\":\"event\",\"event\":\"a\\\"b\\\\c\",\"args\":[\"\\\\\\\"\",\"]}\"],\"ack\":true,"
+         "\"socket\":{\"id\":\"s\\\\1\",\"role\":\"r\",\"userId\":\"\",\"rooms\":[\"x\\\"]\",\"s\\\\1\"],\"user\":null},"
+         "\"reason\":\"\",\"ts\":12}",
+         0, 1, "a\"b\\c", "[\"\\\\\\\"\",\"]}\"]", "s\\1", "[\"x\\\"]\",\"s\\\\1\"]", "", 12},
+        {"{\"v\":1,\"kind\":\"event\",\"event\":\"\xc3\xa9v\\u00e9nt \xf0\x9f\x98\x80\\ud83d\\ude00\",\"args\":[],"
+         "\"ack\":false,\"socket\":{\"id\":\"i\",\"role\":\"\xe2\x82\xac\",\"userId\":\"7\",\"rooms\":[],\"user\":"
+         "{\"a\":{\"b\":[1,{}]}}},\"reason\":\"x\\ny\",\"ts\":0}",
+         0, 1, "\xc3\xa9v\xc3\xa9nt \xf0\x9f\x98\x80\xf0\x9f\x98\x80", "[]", "i", "[]", "x\ny", 0},
+        /* the socket part missing altogether, and ts */
+        {"{\"v\":1,\"kind\":\"event\",\"event\":\"e\",\"args\":[1],\"ack\":true}", 0, 1, "e", "[1]", "", "[]", "", 0},
+        /* reason/ts missing */
+        {"{\"v\":1,\"kind\":\"event\",\"event\":\"e\",\"args\":[1],\"ack\":true,\"socket\":{\"id\":\"i\",\"role\":\"r\","
+         "\"userId\":\"\",\"rooms\":[\"i\"],\"user\":null}}",
+         0, 1, "e", "[1]", "i", "[\"i\"]", "", 0},
+        /* v2 envelope, extra keys everywhere after ack */
+        {"{\"v\":2,\"kind\":\"event\",\"event\":\"e\",\"args\":[],\"ack\":true,\"socket\":{\"id\":\"i\",\"role\":\"r\","
+         "\"userId\":\"\",\"rooms\":[],\"user\":null,\"ns\":\"/\"},\"reason\":\"\",\"ts\":5,\"trace\":\"t\"}",
+         0, 1, "e", "[]", "i", "[]", "", 5},
+        /* a key before args (not the exact encoding): the general reader */
+        {"{\"v\":1,\"kind\":\"event\",\"event\":\"e\",\"new\":1,\"args\":[2],\"ack\":true}", 0, 0, "e", "[2]", "", "[]", "",
+         0},
+        /* escaped key name */
+        {"{\"v\":1,\"kind\":\"event\",\"\\u0065vent\":\"e\",\"args\":[2],\"ack\":true}", 0, 0, "e", "[2]", "", "[]", "", 0},
+        /* malformed: in the head, in the socket part, after the end */
+        {"{\"v\":1,\"kind\":\"event\",\"event\":\"e\\q\",\"args\":[],\"ack\":true}", IOHUB_E_INVALID, 0, 0, 0, 0, 0, 0, 0},
+        {"{\"v\":1,\"kind\":\"event\",\"event\":\"e\",\"args\":[}],\"ack\":true}", IOHUB_E_INVALID, 0, 0, 0, 0, 0, 0, 0},
+        {"{\"v\":1,\"kind\":\"event\",\"event\":\"e\",\"args\":[],\"ack\":true,\"socket\":{\"id\":\"i\",\"role\":\"r\","
+         "\"userId\":\"\",\"rooms\":[\"i],\"user\":null},\"reason\":\"\",\"ts\":5}",
+         IOHUB_E_INVALID, 1, 0, 0, 0, 0, 0, 0},
+        {"{\"v\":1,\"kind\":\"event\",\"event\":\"e\",\"args\":[],\"ack\":true,\"socket\":{\"id\":\"i\",\"role\":\"r\","
+         "\"userId\":\"\",\"rooms\":[],\"user\":null},\"reason\":\"\",\"ts\":5}}",
+         IOHUB_E_INVALID, 1, 0, 0, 0, 0, 0, 0},
+        {"{\"v\":1,\"kind\":\"event\",\"event\":\"e\",\"args\":[],\"ack\":true,}", IOHUB_E_INVALID, 1, 0, 0, 0, 0, 0, 0},
+    };
+    size_t i;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t len = strlen(cases[i].env);
+        char *p = dup_exact(cases[i].env, len), *q = dup_exact(cases[i].env, len);
+        iohub_event ev, lz;
+        int rc = iohub_parse_event(p, len, &ev), lrc;
+        CHECK(rc == cases[i].rc, "case %zu: rc %d", i, rc);
+        lrc = iohub_parse_event_lazy(q, len, &lz);
+        CHECK((lz.iohub_state_ == 1) == cases[i].fast, "case %zu: fast path %d", i, lz.iohub_state_);
+        if (cases[i].rc < 0) {
+            /* refused up front by the general reader, or by the lazy load */
+            CHECK(lrc < 0 || (iohub_event_load(&lz) == IOHUB_E_INVALID && lz.socket_id.len == 0 &&
+                              strcmp(iohub_rooms(&lz).ptr, "[]") == 0),
+                  "case %zu: lazy accepted", i);
+        } else if (rc == 0) {
+            CHECK(strcmp(ev.event.ptr, cases[i].event) == 0, "case %zu: event %s", i, ev.event.ptr);
+            CHECK(strcmp(ev.args.ptr, cases[i].args) == 0, "case %zu: args %s", i, ev.args.ptr);
+            CHECK(strcmp(ev.socket_id.ptr, cases[i].id) == 0, "case %zu: id %s", i, ev.socket_id.ptr);
+            CHECK(strcmp(ev.rooms.ptr, cases[i].rooms) == 0, "case %zu: rooms %s", i, ev.rooms.ptr);
+            CHECK(strcmp(ev.reason.ptr, cases[i].reason) == 0, "case %zu: reason %s", i, ev.reason.ptr);
+            CHECK(ev.ts == cases[i].ts, "case %zu: ts %lld", i, (long long)ev.ts);
+            CHECK(lrc == 0 && strcmp(iohub_socket_id(&lz).ptr, cases[i].id) == 0 && same_event(&ev, &lz),
+                  "case %zu: lazy differs", i);
+        }
+        free(p), free(q);
+    }
+
+    /* args of 1 MB (maxHttpBufferSize's default), escapes all along */
+    {
+        gen g = {0, 0, 0}, args = {0, 0, 0};
+        size_t k;
+        iohub_event ev;
+        char *p;
+        g_puts(&args, "[\"");
+        for (k = 0; k < 100000; k++) g_puts(&args, k % 7 ? "abcdefghi" : "\\\"]},\\\\\\n");
+        g_puts(&args, "\",{\"k\":[[[");
+        for (k = 0; k < 1000; k++) g_puts(&args, "{\"a\":[1,\"x\"]},");
+        g_puts(&args, "0]]]}]");
+        g_puts(&g, "{\"v\":1,\"kind\":\"event\",\"event\":\"big\",\"args\":");
+        g_add(&g, args.p, args.len);
+        g_puts(&g, ",\"ack\":true,\"socket\":{\"id\":\"i\",\"role\":\"r\",\"userId\":\"\",\"rooms\":[],\"user\":null},"
+                   "\"reason\":\"\",\"ts\":1}");
+        p = dup_exact(g.p, g.len);
+        CHECK(iohub_parse_event_lazy(p, g.len, &ev) == 0 && ev.iohub_state_ == 1 && str_is(ev.args, args.p, args.len),
+              "huge args (%zu bytes)", args.len);
+        CHECK(iohub_ts(&ev) == 1 && strcmp(ev.socket_id.ptr, "i") == 0, "huge args: rest");
+        free(p);
+        free(g.p), free(args.p);
+    }
+}
+
 int main(void) {
     test_skip();
     test_field();
@@ -759,6 +1209,10 @@ int main(void) {
     test_buf();
     test_envelope();
     test_mutations();
+    test_string_scanner();
+    test_fast_skip();
+    test_envelope_table();
+    test_envelope_differential();
     test_exports();
     test_wrappers();
     test_binary();
