@@ -3,12 +3,10 @@ package hub_test
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"strings"
@@ -18,41 +16,16 @@ import (
 
 	"github.com/gorilla/websocket"
 
-	"github.com/iohub/iohub/hub"
 	"github.com/iohub/iohub/hub/config"
+	"github.com/iohub/iohub/internal/hubtest"
 )
 
 // serveConfig runs a hub on src (a whole hub.toml) and returns its address;
 // log collects what it logs.
 func serveConfig(t *testing.T, src string, log io.Writer) string {
 	t.Helper()
-	cfg, err := config.Parse([]byte(src), "test.toml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if log == nil {
-		log = io.Discard
-	}
-	srv, err := hub.New(cfg, slog.New(slog.NewTextHandler(log, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(15 * time.Second):
-			t.Error("Serve did not return after shutdown")
-		}
-	})
-	return ln.Addr().String()
+	_, url, _ := hubtest.Start(t, src, log)
+	return strings.TrimPrefix(url, "http://")
 }
 
 // syncBuffer is a log sink that the test reads while the hub writes.

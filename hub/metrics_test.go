@@ -2,11 +2,8 @@ package hub_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -15,7 +12,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/iohub/iohub/hub"
-	"github.com/iohub/iohub/hub/config"
+	"github.com/iohub/iohub/internal/hubtest"
 	"github.com/iohub/iohub/internal/promtest"
 )
 
@@ -31,28 +28,8 @@ const (
 // config for dial and token.
 func metricsHub(t *testing.T) (*hub.Server, *testHub) {
 	t.Helper()
-	cfg, err := config.Parse([]byte(testConfig), "test.toml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := hub.New(cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Serve: %v", err)
-		}
-	})
-	return srv, &testHub{url: "http://" + ln.Addr().String(), cfg: cfg}
+	srv, url, cfg := hubtest.Start(t, testConfig, nil)
+	return srv, &testHub{url: url, cfg: cfg}
 }
 
 // send makes an API request with the test token and returns the status.

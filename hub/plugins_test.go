@@ -3,7 +3,6 @@ package hub_test
 import (
 	"context"
 	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/iohub/iohub/hub"
 	"github.com/iohub/iohub/hub/config"
+	"github.com/iohub/iohub/internal/hubtest"
 )
 
 // syncBuffer is in httpserver_test.go.
@@ -33,19 +33,7 @@ func serveWithPlugins(t *testing.T, dir string) (*hub.Server, *syncBuffer) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Error(err)
-		}
-	})
+	hubtest.Serve(t, srv)
 	return srv, logs
 }
 

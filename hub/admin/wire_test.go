@@ -1,11 +1,8 @@
 package admin_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
-	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -13,9 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/iohub/iohub/internal/hubtest"
+
 	"github.com/gorilla/websocket"
 
-	"github.com/iohub/iohub/hub"
 	"github.com/iohub/iohub/hub/auth"
 	"github.com/iohub/iohub/hub/config"
 )
@@ -32,36 +30,14 @@ type testHub struct {
 
 func startHub(t *testing.T, adminTOML string) *testHub {
 	t.Helper()
-	cfg, err := config.Parse([]byte(`
+	_, url, cfg := hubtest.Start(t, `
 listen = "127.0.0.1:0"
 [auth]
 jwtSecret = "admin-test-secret-0123456789abcdef"
 [api]
 tokens = ["t0ken"]
-`+adminTOML), "test.toml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := hub.New(cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(15 * time.Second):
-			t.Error("Serve did not return after shutdown")
-		}
-	})
-	return &testHub{url: "http://" + ln.Addr().String(), cfg: cfg}
+`+adminTOML, nil)
+	return &testHub{url: url, cfg: cfg}
 }
 
 func (h *testHub) token(t *testing.T, sub string) string {
