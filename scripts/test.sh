@@ -47,11 +47,16 @@ step "system packages (Wasm toolchains for the handler examples and test fixture
 #                             native tests (only recommended by clang-14)
 #   rustc cargo libstd-rust-dev-wasm32
 #                             Debian's rustc 1.63 and its wasm32 std: Rust guests
+#   llvm-14                   the LLVM tools rustc recommends (its wasm32 std
+#                             recommends lld-14 and clang-14: lld and clang)
 #   redis-server              the cluster and KV tests start their own servers
 #   chromium                  headless browser for the e2e Admin UI test
 #                             (e2e/test/admin.test.js, driven by playwright-core)
+#   fonts-liberation          the fonts chromium recommends, so the UI's
+#                             screenshot renders its text
+# clang-14's other recommends (llvm-14-dev, python3) are not used by any test.
 pkgs=(wabt clang lld wasi-libc libclang-rt-dev-wasm32 libclang-rt-14-dev
-  rustc cargo libstd-rust-dev-wasm32 redis-server chromium)
+  rustc cargo libstd-rust-dev-wasm32 llvm-14 redis-server chromium fonts-liberation)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
