@@ -2,12 +2,9 @@ package plugin
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"runtime"
 	"time"
-
-	"github.com/iohub/iohub/hub/plugin/internal/wasmguard"
 )
 
 // A budget is one guest call's allowance. The limit counts the guest's own
@@ -91,19 +88,6 @@ func tick(ctx context.Context) {
 	if b, _ := ctx.Value(budgetKey{}).(*budget); b != nil {
 		b.check()
 	}
-}
-
-// budgetReason says why a call stopped, when a budget or the stack bound
-// stopped it; "" otherwise.
-func budgetReason(err error) string {
-	var be *errBudget
-	switch {
-	case errors.As(err, &be):
-		return be.Error()
-	case errors.Is(err, wasmguard.ErrStackOverflow):
-		return fmt.Sprintf("stack overflow: the call stack passed its bound of %d KiB (estimated)", stackLimit>>10)
-	}
-	return ""
 }
 
 var processStart = time.Now()

@@ -45,7 +45,8 @@ func (in *jsInstance) call(lim limit, input []byte, cs *callState) verdict {
 		}
 	}
 	if err != nil {
-		return verdict{status: statusError, msg: clienterr.HandlerFailed, stopped: in.failed(lim, err, cs)}
+		reason, over := in.failed(lim, err, cs)
+		return verdict{status: statusError, msg: clienterr.HandlerFailed, stopped: reason, overLimit: over}
 	}
 	o, err := parseJSOutcome([]byte(out))
 	if err != nil {
@@ -135,14 +136,15 @@ func appendJSCall(buf []byte, c *handler.Call, ph []any, bins [][]byte) ([]byte,
 	return appendJSON(buf, c.Socket.Claims)
 }
 
-// failed says why a call failed, and logs what the handler logged before.
-func (in *jsInstance) failed(lim limit, err error, cs *callState) string {
-	reason := err.Error()
+// failed says why a call failed and whether it ran over its limit, and logs
+// what the handler logged before.
+func (in *jsInstance) failed(lim limit, err error, cs *callState) (reason string, overLimit bool) {
+	reason = err.Error()
 	switch { // killed first: a VM stuck in a builtin also passed the deadline
 	case errors.Is(err, jsvm.ErrKilled):
-		reason = fmt.Sprintf("cpu time limit: killed after %s of CPU inside code that does not check its limit", 2*lim.timeout)
+		reason, overLimit = fmt.Sprintf("cpu time limit: killed after %s of CPU inside code that does not check its limit", 2*lim.timeout), true
 	case in.vm.Interrupted():
-		reason = fmt.Sprintf("cpu time limit: used more than %s of CPU", lim.timeout)
+		reason, overLimit = fmt.Sprintf("cpu time limit: used more than %s of CPU", lim.timeout), true
 	}
 	var exc *jsvm.Exception
 	if errors.As(err, &exc) && strings.Contains(exc.Message, "out of memory") {
@@ -161,7 +163,7 @@ func (in *jsInstance) failed(lim limit, err error, cs *callState) string {
 			}
 		}
 	}
-	return reason
+	return reason, overLimit
 }
 
 // jsOutcome is what the prelude's dispatcher reports for one event.

@@ -2,7 +2,6 @@ package plugin
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/iohub/iohub/hub/clienterr"
@@ -31,6 +30,8 @@ type guest interface {
 type verdict struct {
 	status int32  // statusOK, statusReject or statusError
 	msg    string // what the client's ack gets when not statusOK
+	// overLimit: the hub stopped the guest for running over its limit.
+	overLimit bool
 	// stopped says why the hub stopped the guest (a timeout, a trap, an
 	// exit, a kill); empty when the guest returned by itself.
 	stopped string
@@ -97,8 +98,8 @@ func (h *Host) Handle(ctx context.Context, call *handler.Call) handler.Outcome {
 		}
 		ran = true
 		start := time.Now()
-		status, msg, stopped := h.run(ctx, g, ev, chain)
-		h.obs.HandlerCall(b.module, callOutcome(status, stopped), time.Since(start))
+		status, msg, overLimit := h.run(ctx, g, ev, chain)
+		h.obs.HandlerCall(b.module, callOutcome(status, overLimit), time.Since(start))
 		g.release()
 		if status != statusOK {
 			out.Error, out.Reject = msg, status == statusReject
@@ -113,37 +114,37 @@ func (h *Host) Handle(ctx context.Context, call *handler.Call) handler.Outcome {
 }
 
 // callOutcome classifies a call for the Observer.
-func callOutcome(status int32, stopped string) handler.CallOutcome {
+func callOutcome(status int32, overLimit bool) handler.CallOutcome {
 	switch {
 	case status == statusOK:
 		return handler.CallOK
 	case status == statusReject:
 		return handler.CallRejected
-	case strings.HasPrefix(stopped, "timeout") || strings.HasPrefix(stopped, "cpu time limit") || strings.HasPrefix(stopped, "wall-clock backstop"):
+	case overLimit:
 		return handler.CallTimeout
 	}
 	return handler.CallError
 }
 
 // run makes the one guest call of an event on one binding's generation. It
-// returns the status, the client's message and why the hub stopped the guest
-// ("" when it returned by itself).
-func (h *Host) run(ctx context.Context, g *generation, ev *eventInput, chain *chainState) (int32, string, string) {
+// returns the status, the client's message and whether the hub stopped the
+// guest for running over its limit.
+func (h *Host) run(ctx context.Context, g *generation, ev *eventInput, chain *chainState) (int32, string, bool) {
 	call := ev.call
 	p := g.pool
 	if !p.breaker.allow() {
-		return statusError, clienterr.HandlerPaused, ""
+		return statusError, clienterr.HandlerPaused, false
 	}
 	heavy, ok := h.slots.acquire(ctx, p)
 	if !ok {
-		return statusError, clienterr.HandlerFailed, ""
+		return statusError, clienterr.HandlerFailed, false
 	}
 	defer h.slots.release(heavy)
 
 	in, err := p.get(ctx)
 	if err != nil {
 		g.log.Error("no handler "+p.noun+" ready for the event", "err", err)
-		return statusError, clienterr.HandlerFailed, ""
+		return statusError, clienterr.HandlerFailed, false
 	}
 	cs := &callState{sid: call.Socket.ID, ack: call.Ack, chain: chain,
 		kv: h.kvFor(p.kvName), log: g.log, target: h.target, config: g.config}
@@ -151,7 +152,7 @@ func (h *Host) run(ctx context.Context, g *generation, ev *eventInput, chain *ch
 	if err != nil {
 		p.put(in)
 		h.log.Warn("event not passed to handlers: arguments are not JSON", "event", call.Event, "err", err)
-		return statusError, clienterr.HandlerFailed, ""
+		return statusError, clienterr.HandlerFailed, false
 	}
 	cctx := ctx
 	if p.hostCalls {
@@ -176,9 +177,9 @@ func (h *Host) run(ctx context.Context, g *generation, ev *eventInput, chain *ch
 	}
 	if v.status == statusOK {
 		cs.apply()
-		return statusOK, "", ""
+		return statusOK, "", false
 	}
-	return v.status, v.msg, v.stopped
+	return v.status, v.msg, v.overLimit
 }
 
 func orDefault(s, def string) string {

@@ -6,13 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"time"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/sys"
 
 	"github.com/iohub/iohub/hub/clienterr"
+	"github.com/iohub/iohub/hub/plugin/internal/wasmguard"
 )
 
 // wasmGuest is one instantiated, initialised Wasm module: the Wasm engine
@@ -36,7 +36,8 @@ func (in *wasmGuest) call(lim limit, input []byte, cs *callState) verdict {
 	defer in.stderr.during(context.Background(), nil)
 	in.stack[0] = uint64(len(input))
 	if err := in.onEvent.CallWithStack(lim.ctx, in.stack); err != nil {
-		return verdict{status: statusError, msg: clienterr.HandlerFailed, stopped: failureReason(err, lim.timeout)}
+		reason, over := failureReason(err)
+		return verdict{status: statusError, msg: clienterr.HandlerFailed, stopped: reason, overLimit: over}
 	}
 	switch status := int32(in.stack[0]); status {
 	case statusOK:
@@ -54,22 +55,24 @@ func (in *wasmGuest) call(lim limit, input []byte, cs *callState) verdict {
 
 func (in *wasmGuest) close() { _ = in.mod.Close(context.Background()) }
 
-// failureReason says in a log line why a guest call failed.
-func failureReason(err error, timeout time.Duration) string {
-	if r := budgetReason(err); r != "" {
-		return r
-	}
+// failureReason says in a log line why a guest call failed, and whether the
+// hub stopped it for running over its limit (its budget or the backstop).
+// Without close-on-context-done, what stops a guest is the guard: its tick
+// (errBudget, or the caller's context), its stack bound, or a trap.
+func failureReason(err error) (reason string, overLimit bool) {
+	var be *errBudget
 	var exit *sys.ExitError
-	if errors.As(err, &exit) {
-		switch exit.ExitCode() {
-		case sys.ExitCodeDeadlineExceeded:
-			return fmt.Sprintf("timeout: ran longer than %s", timeout)
-		case sys.ExitCodeContextCanceled:
-			return "canceled"
-		}
-		return fmt.Sprintf("exited with code %d", exit.ExitCode())
+	switch {
+	case errors.As(err, &be):
+		return be.Error(), true
+	case errors.Is(err, wasmguard.ErrStackOverflow):
+		return fmt.Sprintf("stack overflow: the call stack passed its bound of %d KiB (estimated)", stackLimit>>10), false
+	case errors.As(err, &exit):
+		return fmt.Sprintf("exited with code %d", exit.ExitCode()), false
+	case errors.Is(err, context.Canceled):
+		return "canceled", false
 	}
-	return "trap: " + err.Error()
+	return "trap: " + err.Error(), false
 }
 
 // newWasm instantiates the module and runs _initialize, hub_abi_version and
