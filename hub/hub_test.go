@@ -44,7 +44,14 @@ type testHub struct {
 // startHub runs a real hub (hub.New + Serve on a loopback listener) for one test.
 func startHub(t *testing.T) *testHub {
 	t.Helper()
-	cfg, err := config.Parse([]byte(testConfig), "test.toml")
+	return startHubConfig(t, testConfig)
+}
+
+// startHubConfig is startHub on src, a whole hub.toml. The hub stops when the
+// test ends, or at stop.
+func startHubConfig(t *testing.T, src string) *testHub {
+	t.Helper()
+	cfg, err := config.Parse([]byte(src), "test.toml")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,20 +1,14 @@
 package hub_test
 
 import (
-	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/iohub/iohub/hub"
-	"github.com/iohub/iohub/hub/config"
 )
 
 // strapiDouble answers the routes the hub reads with its API token like Strapi
@@ -161,7 +155,7 @@ func startStrapiHub(t *testing.T, d *strapiDouble) *testHub {
 	t.Helper()
 	strapiSrv := httptest.NewServer(d)
 	t.Cleanup(strapiSrv.Close)
-	cfg, err := config.Parse([]byte(`
+	return startHubConfig(t, `
 listen = "127.0.0.1:0"
 [auth]
 jwtSecret = "go-client-test-secret-0123456789abcdef"
@@ -172,23 +166,7 @@ url = "`+strapiSrv.URL+`"
 apiToken = "strapi-token"
 [roles.Public]
 permissions = ["api::message.message.create"]
-`), "test.toml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := hub.New(cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	h := &testHub{url: "http://" + ln.Addr().String(), cfg: cfg, cancel: cancel, done: make(chan error, 1)}
-	go func() { h.done <- srv.Serve(ctx, ln) }()
-	t.Cleanup(func() { h.stop(t) })
-	return h
+`)
 }
 
 // TestStrapiUserDeletedWithoutWebhook: a user deleted through DELETE

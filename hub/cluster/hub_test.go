@@ -2,17 +2,17 @@ package cluster_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"slices"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/iohub/iohub/internal/hubtest"
 
 	"github.com/zishang520/socket.io/clients/engine/v3/transports"
 	client "github.com/zishang520/socket.io/clients/socket/v3"
@@ -56,20 +56,7 @@ channelPrefix = "hubtest"
 		if err != nil {
 			t.Fatal(err)
 		}
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan error, 1)
-		go func() { done <- srv.Serve(ctx, ln) }()
-		t.Cleanup(func() {
-			cancel()
-			if err := <-done; err != nil {
-				t.Errorf("Serve: %v", err)
-			}
-		})
-		out = append(out, &node{srv: srv, url: "http://" + ln.Addr().String()})
+		out = append(out, &node{srv: srv, url: hubtest.Serve(t, srv)})
 	}
 	return out
 }
