@@ -5,7 +5,9 @@
 package handler
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"time"
 
 	"github.com/iohub/iohub/hub/access"
@@ -35,10 +37,15 @@ type Socket struct {
 
 // Call is one socket event on its way to the handlers bound to it.
 type Call struct {
-	Kind     Kind
-	Event    string // "connection", "disconnect", or the client's event name
-	Args     []any  // the client's arguments, without the ack callback; binary values are []byte
-	Ack      bool   // the client asked for an acknowledgement
+	Kind  Kind
+	Event string // "connection", "disconnect", or the client's event name
+	Args  []any  // the client's arguments, without the ack callback; binary values are []byte
+	// ArgsJSON, when not nil, holds the client's arguments instead of Args:
+	// a JSON array as the client sent it (valid JSON and UTF-8, no binary).
+	// The socket side's own WebSocket reader passes events this way, so they
+	// are never decoded into Go values.
+	ArgsJSON []byte
+	Ack      bool // the client asked for an acknowledgement
 	Socket   Socket
 	Reason   string // disconnect reason; "" otherwise
 	Received time.Time
@@ -46,15 +53,36 @@ type Call struct {
 
 // Outcome is what the socket side does after the handlers ran.
 type Outcome struct {
-	// Replied is set when a handler answered the ack; Reply holds its arguments.
+	// Replied is set when a handler answered the ack; Reply or ReplyJSON
+	// holds its arguments.
 	Replied bool
-	Reply   []any
+	// Reply holds the reply's arguments when they carry binary ([]byte
+	// values); nil otherwise.
+	Reply []any
+	// ReplyJSON holds the reply's arguments as a JSON array (valid JSON and
+	// UTF-8) when they carry no binary; nil otherwise.
+	ReplyJSON []byte
 	// Error, when not empty, is the message of a failed or rejecting handler;
 	// the client's ack gets {"error": Error}.
 	Error string
 	// Reject is set when a handler rejected the event (status 2). On a
 	// connection, the socket is disconnected.
 	Reject bool
+}
+
+// ReplyArgs returns the reply's arguments as Go values (JSON numbers as
+// json.Number): Reply, or ReplyJSON decoded.
+func (o Outcome) ReplyArgs() []any {
+	if o.Reply != nil || o.ReplyJSON == nil {
+		return o.Reply
+	}
+	dec := json.NewDecoder(bytes.NewReader(o.ReplyJSON))
+	dec.UseNumber()
+	var args []any
+	if dec.Decode(&args) != nil || args == nil {
+		return []any{} // cannot happen: ReplyJSON is a valid array
+	}
+	return args
 }
 
 // Dispatcher runs the handlers bound to socket events.

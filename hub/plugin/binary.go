@@ -144,10 +144,16 @@ func (cs *callState) binary(n int64) ([]byte, bool) {
 // they name; false when one names none. Only v1.1 guests' output is looked
 // at; raw with neither "placeholder" nor an escape cannot hold one.
 func (cs *callState) resolve(v any, raw []byte) (any, bool) {
-	if !cs.binaryOut || (!bytes.Contains(raw, []byte("placeholder")) && bytes.IndexByte(raw, '\\') < 0) {
+	if !cs.mayHoldBinary(raw) {
 		return v, true
 	}
 	return resolvePlaceholders(v, cs.binary)
+}
+
+// mayHoldBinary reports whether guest output raw may name binaries: only
+// v1.1 guests' may, and only with "placeholder" or an escape in it.
+func (cs *callState) mayHoldBinary(raw []byte) bool {
+	return cs.binaryOut && (bytes.Contains(raw, []byte("placeholder")) || bytes.IndexByte(raw, '\\') >= 0)
 }
 
 // resolveArgs is resolve for an argument list.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"unicode/utf8"
 
 	"github.com/iohub/iohub/hub/access"
 	"github.com/iohub/iohub/hub/handler"
@@ -38,8 +39,9 @@ type callState struct {
 
 // chainState is shared by the handlers bound to one event: the first reply wins.
 type chainState struct {
-	replied bool
-	reply   []any
+	replied   bool
+	reply     []any  // with binary
+	replyJSON []byte // without: as the guest wrote it
 }
 
 type callKey struct{}
@@ -76,8 +78,9 @@ type effect struct {
 	event  string
 	except bool
 	ev     access.ContentEvent
-	data   any   // emit, rawRooms
-	args   []any // reply, raw, send
+	data   any    // emit, rawRooms
+	args   []any  // reply, raw, send
+	raw    []byte // reply: the arguments as a JSON array, when args is nil
 }
 
 // add records an effect, enforcing the per-event limits.
@@ -114,7 +117,7 @@ func (cs *callState) apply() {
 	for _, e := range cs.effects {
 		switch e.op {
 		case opReply:
-			cs.chain.replied, cs.chain.reply = true, e.args
+			cs.chain.replied, cs.chain.reply, cs.chain.replyJSON = true, e.args, e.raw
 		case opEmit:
 			cs.target.EmitContent(e.ev, e.data)
 		case opRaw:
@@ -170,6 +173,30 @@ func decodeArgs(b []byte) ([]any, bool) {
 		arr = []any{}
 	}
 	return arr, true
+}
+
+// replyEffect reads a reply's argument list from guest output b. Without
+// binary (the common case) the JSON is checked and kept as written, to be
+// spliced into the client's ack; with binary it is decoded and its
+// placeholders resolved. false when b is not a JSON array.
+func (cs *callState) replyEffect(b []byte) (effect, bool) {
+	if !cs.mayHoldBinary(b) && utf8.Valid(b) {
+		if !isJSONArray(b) {
+			return effect{}, false
+		}
+		return effect{op: opReply, raw: bytes.Clone(b)}, true
+	}
+	args, ok := decodeArgs(b)
+	if ok {
+		args, ok = cs.resolveArgs(args, b)
+	}
+	return effect{op: opReply, args: args}, ok
+}
+
+// isJSONArray reports whether b is one valid JSON array.
+func isJSONArray(b []byte) bool {
+	t := bytes.TrimLeft(b, " \t\r\n")
+	return len(t) > 0 && t[0] == '[' && json.Valid(t)
 }
 
 // reservedEvents are Socket.IO's reserved event names, which cannot be emitted.

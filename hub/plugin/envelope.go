@@ -10,7 +10,8 @@ import (
 )
 
 // appendEnvelope appends the ABI v1 envelope of call to buf, with args as its
-// arguments (call.Args, or them with placeholders for binary). Keys are
+// arguments (call.Args, or them with placeholders for binary; nil with
+// call.ArgsJSON set: those bytes). Keys are
 // written in the documented order (sdk/ABI.md section 4) so guests can scan
 // for them.
 func appendEnvelope(buf []byte, c *handler.Call, args []any) ([]byte, error) {
@@ -19,7 +20,9 @@ func appendEnvelope(buf []byte, c *handler.Call, args []any) ([]byte, error) {
 	buf = append(buf, `,"event":`...)
 	buf = appendString(buf, c.Event)
 	buf = append(buf, `,"args":`...)
-	if len(args) == 0 {
+	if args == nil && c.ArgsJSON != nil {
+		buf = append(buf, c.ArgsJSON...) // spliced: valid JSON from the socket side
+	} else if len(args) == 0 {
 		buf = append(buf, "[]"...)
 	} else {
 		var err error

@@ -86,15 +86,12 @@ var hostFunctions = map[string]api.GoModuleFunc{
 			ret(s, codeState)
 			return
 		}
-		args, ok := decodeArgs(b)
-		if ok {
-			args, ok = cs.resolveArgs(args, b)
-		}
+		e, ok := cs.replyEffect(b)
 		if !ok {
 			ret(s, codeInvalid)
 			return
 		}
-		ret(s, cs.add(effect{op: opReply, args: args}, len(b)))
+		ret(s, cs.add(e, len(b)))
 	},
 	"emit": func(ctx context.Context, m api.Module, s []uint64) {
 		cs := mustCall(ctx)

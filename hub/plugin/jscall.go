@@ -117,7 +117,9 @@ func appendJSCall(buf []byte, c *handler.Call, ph []any, bins [][]byte) ([]byte,
 	}
 	buf = append(buf, "]\n"...)
 	var err error
-	if len(args) == 0 {
+	if args == nil && c.ArgsJSON != nil {
+		buf = append(buf, c.ArgsJSON...)
+	} else if len(args) == 0 {
 		buf = append(buf, "[]"...)
 	} else if buf, err = appendJSON(buf, args); err != nil {
 		return buf, err
@@ -218,10 +220,7 @@ func (cs *callState) addJS(raw json.RawMessage) error {
 		if len(parts) != 2 {
 			return errors.New("reply: want one argument list")
 		}
-		args, ok := decodeArgs(parts[1])
-		if ok {
-			args, ok = cs.resolveArgs(args, parts[1])
-		}
+		e, ok := cs.replyEffect(parts[1])
 		switch {
 		case !ok:
 			return errors.New("reply: the arguments are not a JSON array")
@@ -230,7 +229,7 @@ func (cs *callState) addJS(raw json.RawMessage) error {
 		case cs.chain.replied || cs.hasReply():
 			return nil // the first reply wins, as in Socket.IO
 		}
-		code = cs.add(effect{op: opReply, args: args}, size)
+		code = cs.add(e, size)
 	case "emit": // ["emit", "uid.action", data] or, for $io.emit({ schema }), [..., "singularName"]
 		s, err := strs(1)
 		if err != nil || (len(parts) != 3 && len(parts) != 4) {

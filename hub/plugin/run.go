@@ -109,7 +109,7 @@ func (h *Host) Handle(ctx context.Context, call *handler.Call) handler.Outcome {
 	if !ran {
 		return h.unavailableOutcome(call)
 	}
-	out.Replied, out.Reply = chain.replied, chain.reply
+	out.Replied, out.Reply, out.ReplyJSON = chain.replied, chain.reply, chain.replyJSON
 	return out
 }
 

@@ -61,7 +61,7 @@ func Try(ctx context.Context, o TryOptions) (*TryResult, error) {
 		return nil, fmt.Errorf("module not loaded: %s", loadErr)
 	}
 	out := h.Handle(ctx, &o.Call)
-	res := &TryResult{Status: "ok", Error: out.Error, Replied: out.Replied, Reply: out.Reply, Effects: rec.Effects()}
+	res := &TryResult{Status: "ok", Error: out.Error, Replied: out.Replied, Reply: out.ReplyArgs(), Effects: rec.Effects()}
 	switch {
 	case out.Reject:
 		res.Status = "reject"

@@ -26,6 +26,9 @@ type conn struct {
 	queue  serialQueue
 	events limit.Bucket // limits.eventsPerSecond
 	closed atomic.Bool  // set by the first disconnect report
+	// viaLibrary counts fast-path events waiting in the library's socket
+	// queue (fastpath.go): while one does, the next go there too.
+	viaLibrary atomic.Int32
 }
 
 // serialQueue runs its tasks one at a time, in order, on a goroutine that exists
@@ -53,6 +56,28 @@ func (q *serialQueue) push(f func(), force bool) bool {
 	q.running = true
 	q.mu.Unlock()
 	go q.drain()
+	return true
+}
+
+// runHere runs f on the calling goroutine when q is idle, then what was
+// queued meanwhile; otherwise it queues f as push does. The fast path's
+// events run so, on the goroutine that read them: no goroutine is started
+// (and grown) per event.
+func (q *serialQueue) runHere(f func()) bool {
+	q.mu.Lock()
+	if q.running {
+		if len(q.tasks) >= maxPending {
+			q.mu.Unlock()
+			return false
+		}
+		q.tasks = append(q.tasks, f)
+		q.mu.Unlock()
+		return true
+	}
+	q.running = true
+	q.mu.Unlock()
+	f()
+	q.drain()
 	return true
 }
 
@@ -105,31 +130,56 @@ func roomsOf(sock *socket.Socket) []string {
 	return rooms
 }
 
-// dispatch queues call for c's handlers and answers ack (if any) with the outcome.
-func (s *Server) dispatch(c *conn, call *handler.Call, ack socket.Ack, force bool) {
-	ok := c.queue.push(func() {
+// replier answers a client's ack with a call's outcome: through the library
+// (libraryReply) or as a frame of the hub's own (fastpath.go). nil: the client
+// asked for no ack.
+type replier func(out handler.Outcome)
+
+// libraryReply answers through the ack callback the library made.
+func libraryReply(ack socket.Ack) replier {
+	if ack == nil {
+		return nil
+	}
+	return func(out handler.Outcome) {
+		switch {
+		case out.Error != "":
+			ack([]any{map[string]any{"error": out.Error}}, nil)
+		case out.Replied:
+			ack(out.ReplyArgs(), nil)
+		default:
+			ack([]any{}, nil)
+		}
+	}
+}
+
+// dispatch queues call for c's handlers and answers reply (if any) with the
+// outcome.
+func (s *Server) dispatch(c *conn, call *handler.Call, reply replier, force bool) {
+	s.enqueue(c, call, reply, func(f func()) bool { return c.queue.push(f, force) })
+}
+
+// dispatchHere is dispatch running the call on the calling goroutine when c
+// has nothing queued (serialQueue.runHere).
+func (s *Server) dispatchHere(c *conn, call *handler.Call, reply replier) {
+	s.enqueue(c, call, reply, c.queue.runHere)
+}
+
+func (s *Server) enqueue(c *conn, call *handler.Call, reply replier, queue func(func()) bool) {
+	ok := queue(func() {
 		out := s.handlers.Handle(s.ctx, call)
 		if call.Kind == handler.Connection && out.Reject {
 			s.log.Debug("connection rejected by a handler", "socket", call.Socket.ID, "message", out.Error)
 			c.sock.Disconnect(true)
 		}
-		if ack == nil {
-			return
+		if reply != nil {
+			reply(out)
 		}
-		switch {
-		case out.Error != "":
-			ack([]any{map[string]any{"error": out.Error}}, nil)
-		case out.Replied:
-			ack(out.Reply, nil)
-		default:
-			ack([]any{}, nil)
-		}
-	}, force)
+	})
 	if !ok {
 		s.obs.EventDropped(DropQueueFull)
 		s.log.Warn("event dropped: too many events waiting for handlers", "socket", call.Socket.ID, "event", call.Event)
-		if ack != nil {
-			ack([]any{map[string]any{"error": clienterr.TooManyPending}}, nil)
+		if reply != nil {
+			reply(handler.Outcome{Error: clienterr.TooManyPending})
 		}
 	}
 }
@@ -156,13 +206,14 @@ func (s *Server) onClientEvent(c *conn, args []any) {
 			ack, args = a, args[:n-1]
 		}
 	}
-	if !s.allowEvent(c, event, ack) {
+	reply := libraryReply(ack)
+	if !s.allowEvent(c, event, reply) {
 		return
 	}
 	for i, a := range args {
 		args[i] = plainBinary(a)
 	}
-	s.dispatch(c, callFor(c, handler.Event, event, args, ack != nil, roomsOf(c.sock)), ack, false)
+	s.dispatch(c, callFor(c, handler.Event, event, args, ack != nil, roomsOf(c.sock)), reply, false)
 }
 
 // plainBinary returns v with the parser's binary attachments

@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/iohub/iohub/hub/clienterr"
+	"github.com/iohub/iohub/hub/handler"
 	"github.com/iohub/iohub/hub/limit"
 	"github.com/zishang520/socket.io/servers/engine/v3"
 	"github.com/zishang520/socket.io/servers/socket/v3"
@@ -125,14 +126,14 @@ func (e *engineSlots) releaseAll() {
 // allowEvent reports whether c may send one more event to its handlers. An
 // event over the rate is answered {"error": "rate limited"} when it asked for
 // an ack, and dropped either way; the limiter counts it.
-func (s *Server) allowEvent(c *conn, event string, ack socket.Ack) bool {
+func (s *Server) allowEvent(c *conn, event string, reply replier) bool {
 	if s.adm.l.AllowEvent(&c.events) {
 		return true
 	}
 	s.log.Debug("event dropped: over limits.eventsPerSecond", "socket", c.sock.Id(), "event", event)
 	s.obs.EventDropped(DropRateLimited)
-	if ack != nil {
-		ack([]any{map[string]any{"error": clienterr.RateLimited}}, nil)
+	if reply != nil {
+		reply(handler.Outcome{Error: clienterr.RateLimited})
 	}
 	return false
 }

@@ -66,8 +66,11 @@ type Server struct {
 	transports []string
 	adm        admission
 
-	handlers handler.Dispatcher // nil: no events[] handlers
-	conns    sync.Map           // socket id -> *conn
+	// maxMessage is maxHttpBufferSize: the fast path leaves larger messages
+	// to the library, which refuses them.
+	maxMessage int
+	handlers   handler.Dispatcher // nil: no events[] handlers
+	conns      sync.Map           // socket id -> *conn
 }
 
 // New builds the Socket.IO server. Mount Handler() at IO.Path + "/".
@@ -80,6 +83,7 @@ func New(opts Options) *Server {
 		obs:     opts.Observer,
 
 		transports: opts.IO.Transports,
+		maxMessage: int(min(opts.IO.MaxHTTPBufferSize, 1<<30)),
 	}
 	if s.obs == nil {
 		s.obs = nopObserver{}
@@ -251,6 +255,8 @@ func (s *Server) onConnection(sock *socket.Socket) {
 	})
 	// Every socket is listened to, handlers or not: client events are counted.
 	sock.OnAny(func(args ...any) { s.onClientEvent(c, args) })
+	s.readEvents(c)
+	_ = sock.Conn().On("upgrade", func(...any) { s.readEvents(c) })
 	if s.handlers != nil && s.handlers.Bound(string(handler.Connection)) {
 		s.dispatch(c, callFor(c, handler.Connection, string(handler.Connection), nil, false, roomsOf(sock)), nil, true)
 	}

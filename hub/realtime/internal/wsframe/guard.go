@@ -38,6 +38,8 @@ type guarded struct {
 	violation atomic.Int32 // the close code, once violated
 	err       error        // returned by the next Read
 	frameReader
+	icpt atomic.Pointer[interceptor] // nil: every byte goes to the library
+	is   interceptState
 }
 
 // Violation returns the close code the client's violation calls for, or 0.
@@ -54,6 +56,12 @@ func (g *guarded) SyscallConn() (syscall.RawConn, error) {
 func (g *guarded) Read(p []byte) (int, error) {
 	if g.err != nil {
 		return 0, g.err
+	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	if ic := g.icpt.Load(); ic != nil {
+		return g.readIntercepted(p, ic)
 	}
 	n, err := g.Conn.Read(p)
 	if n > 0 {
