@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"strconv"
+	"sync"
 
 	"github.com/iohub/iohub/hub/handler"
 )
@@ -60,9 +61,34 @@ func (ev *eventInput) wasm(abi int32) ([]byte, error) {
 	if i == 1 {
 		args = ev.ph
 	}
-	b, err := appendEnvelope(make([]byte, 0, 512), ev.call, args)
+	b, err := appendEnvelope(getInputBuf(), ev.call, args)
 	ev.env[i] = b
 	return b, err
+}
+
+// Input buffers are reused: an event's input is copied into the guest (or
+// into a JavaScript string) and not kept past its call.
+var inputBufs = sync.Pool{New: func() any { return new([]byte) }}
+
+const maxPooledInput = 64 << 10
+
+func getInputBuf() []byte {
+	b := *inputBufs.Get().(*[]byte)
+	if b == nil {
+		b = make([]byte, 0, 512)
+	}
+	return b[:0]
+}
+
+// release gives the event's inputs back once every handler has run.
+func (ev *eventInput) release() {
+	for i, b := range ev.env {
+		if b != nil && cap(b) <= maxPooledInput {
+			b = b[:0]
+			inputBufs.Put(&b)
+		}
+		ev.env[i] = nil
+	}
 }
 
 // jsInput returns the JavaScript dispatcher's input.

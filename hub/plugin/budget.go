@@ -17,9 +17,19 @@ import (
 // worst) plus one CPU clock read. A wall-clock backstop (backstopFactor
 // times the limit, at least 3 s) stops a call that blocks in a host
 // function instead of running, at its next tick.
+//
+// Reading the thread's CPU clock is a system call (a few microseconds on a
+// virtual machine, a tenth of a short call's cost), and most calls end
+// within microseconds. So the clock is first read at the first check after
+// unread(limit) of wall time, which bounds the CPU time used until then;
+// that first read credits the call with at most twice unread(limit) for the
+// time before it, within the slack above.
 type budget struct {
 	limit    time.Duration
-	cpuStart time.Duration
+	start    time.Duration // monotonic
+	unread   time.Duration // wall time before the first clock read
+	cpuBase  time.Duration // the thread's clock minus the CPU time used, once read
+	read     bool
 	wall     time.Time // the backstop
 	backstop time.Duration
 	ctx      context.Context
@@ -30,6 +40,7 @@ type budget struct {
 const (
 	backstopFactor = 10
 	minBackstop    = 3 * time.Second
+	maxUnread      = time.Millisecond
 )
 
 // errBudget is what the tick panics with; the call traps with it.
@@ -54,7 +65,8 @@ func startBudget(ctx context.Context, limit time.Duration) (context.Context, *bu
 	b := &budget{limit: limit}
 	runtime.LockOSThread()
 	b.locked = true
-	b.cpuStart = threadCPUTime()
+	b.start = monotonic()
+	b.unread = min(maxUnread, limit/4)
 	b.backstop = max(backstopFactor*limit, minBackstop)
 	b.wall = time.Now().Add(b.backstop)
 	b.ctx, b.cancel = context.WithDeadline(ctx, b.wall)
@@ -72,7 +84,7 @@ func (b *budget) end() {
 // check is the guard's tick: it traps the call (by panicking) once the CPU
 // time or the backstop is spent, or the caller's context ended.
 func (b *budget) check() {
-	if used := threadCPUTime() - b.cpuStart; used > b.limit {
+	if used := b.cpuUsed(); used > b.limit {
 		panic(&errBudget{limit: b.limit})
 	}
 	if err := b.ctx.Err(); err != nil {
@@ -81,6 +93,21 @@ func (b *budget) check() {
 		}
 		panic(&errBudget{wall: true, limit: b.backstop})
 	}
+}
+
+// cpuUsed is the CPU time the call has used (see budget): the wall time
+// since the start until unread has passed, the thread's clock from then on.
+// Call it on the call's goroutine.
+func (b *budget) cpuUsed() time.Duration {
+	wall := monotonic() - b.start
+	if !b.read {
+		if wall < b.unread {
+			return wall
+		}
+		b.read = true
+		b.cpuBase = threadCPUTime() - min(wall, 2*b.unread)
+	}
+	return threadCPUTime() - b.cpuBase
 }
 
 // tick is the guard import of Wasm guests.

@@ -32,7 +32,7 @@ import (
 func (in *jsInstance) call(lim limit, input []byte, cs *callState) verdict {
 	c := in.code
 	in.vm.SetDeadline(time.Time{})
-	in.vm.SetCPULimit(lim.timeout, threadCPUTime)
+	in.vm.SetCPULimit(lim.timeout, lim.cpu)
 	defer in.vm.SetCPULimit(0, nil)
 	args := []string{string(input)}
 	if len(cs.config) > 2 { // not "{}"

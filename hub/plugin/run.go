@@ -63,6 +63,7 @@ type limit struct {
 	soft    time.Time
 	ctx     context.Context
 	cancel  func()
+	cpu     func() time.Duration // the CPU time used so far; nil for a wall-clock limit
 }
 
 // startLimit starts the limit of one guest call: a CPU budget when cpu is
@@ -71,7 +72,7 @@ func (h *Host) startLimit(ctx context.Context, grace time.Duration, cpu bool) li
 	soft := time.Now().Add(h.timeout)
 	if cpu {
 		cctx, bud := startBudget(ctx, h.timeout)
-		return limit{timeout: h.timeout, soft: soft, ctx: cctx, cancel: bud.end}
+		return limit{timeout: h.timeout, soft: soft, ctx: cctx, cancel: bud.end, cpu: bud.cpuUsed}
 	}
 	cctx, cancel := context.WithDeadline(ctx, soft.Add(grace))
 	return limit{timeout: h.timeout, soft: soft, ctx: cctx, cancel: cancel}
@@ -90,6 +91,7 @@ func (h *Host) Handle(ctx context.Context, call *handler.Call) handler.Outcome {
 	// JavaScript handlers (jsCall), each made once, when a handler needing
 	// it runs.
 	ev := &eventInput{call: call}
+	defer ev.release()
 	chain := &chainState{}
 	for _, b := range bs {
 		g := acquire(&b.gen)

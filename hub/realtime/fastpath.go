@@ -54,9 +54,10 @@ func (s *Server) takeEvent(c *conn, payload []byte, afterLibrary bool) bool {
 		return false
 	}
 	if afterLibrary || c.viaLibrary.Load() > 0 {
+		queued := ev // only this copy lives on the heap
 		c.viaLibrary.Add(1)
 		c.sock.Enqueue(func() {
-			s.fastEvent(c, &ev)
+			s.fastEvent(c, &queued)
 			c.viaLibrary.Add(-1)
 		})
 		return true
@@ -101,24 +102,24 @@ func (s *Server) frameReply(c *conn, id uint64) replier {
 			c.sock.Client().WriteToEngine(encoded, &socket.WriteOptions{})
 			return
 		}
-		b := make([]byte, 0, 32+len(out.ReplyJSON))
-		b = append(b, '3')
-		b = strconv.AppendUint(b, id, 10)
+		body := out.ReplyJSON
 		switch {
 		case out.Error != "":
 			msg, _ := json.Marshal(out.Error)
-			b = append(b, `[{"error":`...)
-			b = append(b, msg...)
-			b = append(b, "}]"...)
-		case out.Replied:
-			b = append(b, out.ReplyJSON...)
-		default:
-			b = append(b, "[]"...)
+			body = append(append([]byte(`[{"error":`), msg...), "}]"...)
+		case !out.Replied:
+			body = []byte("[]")
 		}
+		var idText [20]byte
+		id10 := strconv.AppendUint(idText[:0], id, 10)
+		// The ACK packet, "3<id><args>", framed as an Engine.IO message.
+		frame := wsframe.AppendMessageHeader(make([]byte, 0, 16+len(id10)+len(body)), 1+len(id10)+len(body))
+		frame = append(append(append(frame, '3'), id10...), body...)
 		engine := c.sock.Conn()
-		if engine.ReadyState() == "open" && wsframe.Queue(engine.Transport(), wsframe.Message(b)) {
+		if engine.ReadyState() == "open" && wsframe.Reply(engine.Transport(), frame) {
 			return
 		}
-		c.sock.Client().WriteToEngine([]types.BufferInterface{types.NewStringBuffer(b)}, &socket.WriteOptions{})
+		packet := frame[len(frame)-1-len(id10)-len(body):]
+		c.sock.Client().WriteToEngine([]types.BufferInterface{types.NewStringBuffer(packet)}, &socket.WriteOptions{})
 	}
 }

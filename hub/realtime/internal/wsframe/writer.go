@@ -62,10 +62,27 @@ func release(b *[]byte) {
 
 // queue appends frames and makes sure a flusher will write them.
 func (o *outbox) queue(frames ...[]byte) {
+	if o.add(frames...) {
+		o.w.flushers.schedule(o)
+	}
+}
+
+// queueAndFlush appends frames and, when nothing was waiting, writes them on
+// the calling goroutine (one non-blocking write, as a flusher would): a
+// reply written where it was made costs no hand-off to a flusher.
+func (o *outbox) queueAndFlush(frames ...[]byte) {
+	if o.add(frames...) {
+		o.flush()
+	}
+}
+
+// add appends frames; it reports whether the caller must see to their
+// writing (nothing was pending).
+func (o *outbox) add(frames ...[]byte) bool {
 	o.mu.Lock()
 	if o.closed {
 		o.mu.Unlock()
-		return
+		return false
 	}
 	if o.buf == nil {
 		o.buf = buffers.Get().(*[]byte)
@@ -83,14 +100,12 @@ func (o *outbox) queue(frames ...[]byte) {
 		o.buf = nil
 		o.mu.Unlock()
 		go o.onFail(false, errTooFarBehind)
-		return
+		return false
 	}
 	schedule := !o.pending && len(*o.buf) > 0
 	o.pending = o.pending || schedule
 	o.mu.Unlock()
-	if schedule {
-		o.w.flushers.schedule(o)
-	}
+	return schedule
 }
 
 // take returns the queued bytes, or nil (and clears pending) when there are

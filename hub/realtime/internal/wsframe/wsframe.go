@@ -127,6 +127,12 @@ func Message(encoded []byte) []byte {
 	return append(f, encoded...)
 }
 
+// AppendMessageHeader appends the header of a Message frame for an encoded
+// Socket.IO packet of n bytes (its "4" included): append the packet after it.
+func AppendMessageHeader(b []byte, n int) []byte {
+	return append(appendHeader(b, ws.TextMessage, n+1), '4')
+}
+
 // Queue queues a finished frame (from Message) on t without going through the
 // engine's socket, and reports whether it did: false when t is not this
 // package's transport or cannot take frames directly yet, and the caller must
@@ -142,6 +148,18 @@ func Queue(t transports.Transport, frame []byte) bool {
 		return false
 	}
 	c.out.queue(frame)
+	return true
+}
+
+// Reply is Queue for a frame answering the client (an ack): when the
+// connection has nothing waiting, the frame is written on the calling
+// goroutine instead of by a flusher.
+func Reply(t transports.Transport, frame []byte) bool {
+	c, ok := t.(*conn)
+	if !ok || !c.direct.Load() {
+		return false
+	}
+	c.out.queueAndFlush(frame)
 	return true
 }
 
