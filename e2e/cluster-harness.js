@@ -87,6 +87,9 @@ export function pluginsDir() {
   const dir = mkdtempSync(join(tmpdir(), 'iohub-cluster-plugins-'));
   for (const f of readdirSync(built)) if (f.endsWith('.wasm')) copyFileSync(join(built, f), join(dir, f));
   execFileSync(join(repo, 'sdk', 'c', 'build.sh'), [join(here, 'cluster-fixtures', 'ops'), join(dir, 'ops.wasm')]);
+  // The host's ABI v1.1 fixture: echoes a binary argument and raw-emits part
+  // of it to every socket.
+  execFileSync('wat2wasm', [join(repo, 'hub', 'plugin', 'testdata', 'binary.wat'), '-o', join(dir, 'binary.wasm')]);
   return dir;
 }
 
@@ -94,6 +97,9 @@ export const handlers = `
 [[events]]
 name = "op"
 handler = "ops"
+[[events]]
+name = "bin"
+handler = "binary"
 [[events]]
 name = "chat:send"
 handler = "chat"

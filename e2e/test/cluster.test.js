@@ -129,6 +129,24 @@ describe('cluster of three hubs', () => {
     assert.equal(z.connected && x.connected, true);
   });
 
+  it('carries a Wasm handler\'s binary raw emit to sockets of every node, bytes intact', async () => {
+    const x = await conn(0);
+    const y = await conn(1);
+    const z = await conn(2);
+    await fence([x, y, z]);
+    const buf = Buffer.from([0x42, 0, 1, 2, 0x7f, 0x80, 0xfe, 0xff]);
+    const reply = await ackOf(x, 'bin', buf);
+    assert.deepEqual(Buffer.from(reply), buf, 'the ack carries the argument back');
+    await fence([x, y, z]);
+    for (const s of [x, y, z]) {
+      const got = s.received.filter((m) => m.event === 'bin');
+      assert.equal(got.length, 1, `${s.id}: ${JSON.stringify(s.received.map((m) => m.event))}`);
+      const [data] = got[0].args;
+      assert.ok(Buffer.isBuffer(data) || data instanceof ArrayBuffer, `not binary: ${JSON.stringify(data)}`);
+      assert.deepEqual(Buffer.from(data), buf.subarray(1));
+    }
+  });
+
   it('delivers a Wasm handler\'s content emit to the permitted roles on every node, once, sanitised', async () => {
     const actor = await conn(1);
     const users = [await conn(0, { token: mintJWT({ id: 50 }) }), await conn(2, { token: mintJWT({ id: 51 }) })];
