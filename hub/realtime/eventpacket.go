@@ -62,12 +62,37 @@ func parseEventPacket(payload []byte) (ev eventPacket, ok bool) {
 	args := make([]byte, 0, len(rest)-k+1)
 	args = append(args, '[')
 	if rest[k] == ',' {
-		args = append(args, bytes.TrimRight(rest[k+1:], " \t\r\n")...)
+		args = append(args, rest[k+1:]...)
 	} else {
 		args = append(args, ']')
 	}
+	if spaceOutsideStrings(args) {
+		// Handlers are promised compact JSON (sdk/ABI.md section 4).
+		var compact bytes.Buffer
+		if json.Compact(&compact, args) != nil {
+			return ev, false
+		}
+		args = compact.Bytes()
+	}
 	ev.args = args
 	return ev, true
+}
+
+// spaceOutsideStrings reports whether JSON text b has whitespace between its
+// tokens (JSON.stringify, what socket.io-client sends, writes none).
+func spaceOutsideStrings(b []byte) bool {
+	inString := false
+	for i := 0; i < len(b); i++ {
+		switch c := b[i]; {
+		case inString && c == '\\':
+			i++
+		case c == '"':
+			inString = !inString
+		case !inString && (c == ' ' || c == '\t' || c == '\r' || c == '\n'):
+			return true
+		}
+	}
+	return false
 }
 
 // spaces counts the JSON whitespace starting b.

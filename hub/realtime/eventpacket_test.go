@@ -21,7 +21,9 @@ func TestParseEventPacket(t *testing.T) {
 		{in: `42["ping",1,"two",{"a":[3]}]`, ok: true, name: "ping", args: `[1,"two",{"a":[3]}]`},
 		{in: `4217["echo",{"x":null}]`, ok: true, name: "echo", id: 17, hasID: true, args: `[{"x":null}]`},
 		{in: `420["e"]`, ok: true, name: "e", id: 0, hasID: true, args: `[]`},
-		{in: `42[ "sp" , 1 ] `, ok: true, name: "sp", args: `[ 1 ]`},
+		{in: `42[ "sp" , 1 ] `, ok: true, name: "sp", args: `[1]`},
+		{in: "42[\"sp\",{ \"a b\" :\n[1, \"c d\"]}\t]", ok: true, name: "sp", args: `[{"a b":[1,"c d"]}]`},
+		{in: `42["s",{"k":"v w\" x"}]`, ok: true, name: "s", args: `[{"k":"v w\" x"}]`},
 		{in: `42["a\"b\u00e9\n",true]`, ok: true, name: "a\"bé\n", args: `[true]`},
 		{in: `42["h\u00e9llo €"]`, ok: true, name: "héllo €", args: `[]`},
 		{in: `4218446744073709551615["max"]`, ok: true, name: "max", id: 18446744073709551615, hasID: true, args: `[]`},
@@ -86,6 +88,9 @@ func FuzzParseEventPacket(f *testing.F) {
 		}
 		if name, isString := all[0].(string); !isString || name != ev.name {
 			t.Fatalf("name %q, the packet's first value %#v", ev.name, all[0])
+		}
+		if spaceOutsideStrings(ev.args) {
+			t.Fatalf("args not compact: %q", ev.args)
 		}
 		var args []any
 		if err := json.Unmarshal(ev.args, &args); err != nil {
