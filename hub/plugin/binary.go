@@ -31,6 +31,7 @@ type eventInput struct {
 	bins  [][]byte // the event's binary arguments, by placeholder num
 	ph    []any    // call.Args with placeholders; nil when there is no binary
 	env   [2][]byte
+	pool  [2]*[]byte // env's buffers, from inputBufs
 	js    []byte
 }
 
@@ -61,33 +62,26 @@ func (ev *eventInput) wasm(abi int32) ([]byte, error) {
 	if i == 1 {
 		args = ev.ph
 	}
-	b, err := appendEnvelope(getInputBuf(), ev.call, args)
+	ev.pool[i] = inputBufs.Get().(*[]byte)
+	b, err := appendEnvelope((*ev.pool[i])[:0], ev.call, args)
 	ev.env[i] = b
 	return b, err
 }
 
 // Input buffers are reused: an event's input is copied into the guest (or
 // into a JavaScript string) and not kept past its call.
-var inputBufs = sync.Pool{New: func() any { return new([]byte) }}
+var inputBufs = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
 
 const maxPooledInput = 64 << 10
 
-func getInputBuf() []byte {
-	b := *inputBufs.Get().(*[]byte)
-	if b == nil {
-		b = make([]byte, 0, 512)
-	}
-	return b[:0]
-}
-
 // release gives the event's inputs back once every handler has run.
 func (ev *eventInput) release() {
-	for i, b := range ev.env {
-		if b != nil && cap(b) <= maxPooledInput {
-			b = b[:0]
-			inputBufs.Put(&b)
+	for i, p := range ev.pool {
+		if p != nil && cap(ev.env[i]) <= maxPooledInput {
+			*p = ev.env[i][:0] // the grown buffer
+			inputBufs.Put(p)
 		}
-		ev.env[i] = nil
+		ev.pool[i], ev.env[i] = nil, nil
 	}
 }
 

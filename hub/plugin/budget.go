@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -32,8 +34,7 @@ type budget struct {
 	read     bool
 	wall     time.Time // the backstop
 	backstop time.Duration
-	ctx      context.Context
-	cancel   context.CancelFunc
+	ctx      *callCtx
 	locked   bool
 }
 
@@ -69,12 +70,12 @@ func startBudget(ctx context.Context, limit time.Duration) (context.Context, *bu
 	b.unread = min(maxUnread, limit/4)
 	b.backstop = max(backstopFactor*limit, minBackstop)
 	b.wall = time.Now().Add(b.backstop)
-	b.ctx, b.cancel = context.WithDeadline(ctx, b.wall)
-	return context.WithValue(b.ctx, budgetKey{}, b), b
+	b.ctx = &callCtx{Context: ctx, b: b}
+	return b.ctx, b
 }
 
 func (b *budget) end() {
-	b.cancel()
+	b.ctx.end()
 	if b.locked {
 		b.locked = false
 		runtime.UnlockOSThread()
@@ -108,6 +109,86 @@ func (b *budget) cpuUsed() time.Duration {
 		b.cpuBase = threadCPUTime() - min(wall, 2*b.unread)
 	}
 	return threadCPUTime() - b.cpuBase
+}
+
+// callCtx is a guest call's context: the caller's, with the budget (which
+// tick finds) and the backstop as its deadline. Unlike context.WithDeadline
+// it arms no timer for every call: Done makes its channel, and the timer and
+// the watch on the caller's context that close it, only when something
+// waits on it (a host call that blocks). Err is correct either way.
+type callCtx struct {
+	context.Context // the caller's
+	b               *budget
+	ended           atomic.Bool
+
+	mu     sync.Mutex
+	done   chan struct{} // nil until Done
+	closed bool
+	stop   func()
+}
+
+func (c *callCtx) Deadline() (time.Time, bool) {
+	if d, ok := c.Context.Deadline(); ok && d.Before(c.b.wall) {
+		return d, true
+	}
+	return c.b.wall, true
+}
+
+func (c *callCtx) Value(key any) any {
+	if _, ok := key.(budgetKey); ok {
+		return c.b
+	}
+	return c.Context.Value(key)
+}
+
+func (c *callCtx) Err() error {
+	switch {
+	case c.Context.Err() != nil:
+		return c.Context.Err()
+	case c.ended.Load():
+		return context.Canceled
+	case !time.Now().Before(c.b.wall):
+		return context.DeadlineExceeded
+	}
+	return nil
+}
+
+func (c *callCtx) Done() <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.done == nil {
+		c.done = make(chan struct{})
+		if c.ended.Load() {
+			c.closed = true
+			close(c.done)
+			return c.done
+		}
+		t := time.AfterFunc(time.Until(c.b.wall), c.close)
+		stopWatch := context.AfterFunc(c.Context, c.close)
+		c.stop = func() { t.Stop(); stopWatch() }
+	}
+	return c.done
+}
+
+func (c *callCtx) close() {
+	c.mu.Lock()
+	if c.done != nil && !c.closed {
+		c.closed = true
+		close(c.done)
+	}
+	c.mu.Unlock()
+}
+
+// end ends the call: the context reports Canceled from now on.
+func (c *callCtx) end() {
+	c.ended.Store(true)
+	c.mu.Lock()
+	stop := c.stop
+	c.mu.Unlock()
+	if stop != nil {
+		stop()
+	}
+	c.close()
 }
 
 // tick is the guard import of Wasm guests.

@@ -26,6 +26,7 @@ type callState struct {
 	target  handler.Target
 	errMsg  string
 	effects []effect
+	effBuf  [2]effect // effects' first backing array: most calls have one or two
 	bytes   int // payload bytes of effects so far
 	logs    logBudget
 
@@ -92,6 +93,9 @@ func (cs *callState) add(e effect, payload int) int32 {
 		return codeLimit
 	}
 	cs.bytes += payload
+	if cs.effects == nil {
+		cs.effects = cs.effBuf[:0]
+	}
 	cs.effects = append(cs.effects, e)
 	return 0
 }

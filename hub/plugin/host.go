@@ -72,6 +72,7 @@ type Host struct {
 	log         *slog.Logger
 	target      handler.Target
 	kv          kv.Store
+	kvByModule  sync.Map // module name -> its kv.Namespace
 	dir         string
 	timeout     time.Duration
 	initTimeout time.Duration
@@ -230,7 +231,14 @@ func compilationCache(dir string) (wazero.CompilationCache, string, error) {
 	return c, dir, err
 }
 
-func (h *Host) kvFor(module string) kv.Store { return kv.Namespace(h.kv, module) }
+// kvFor returns module's part of the KV store, made once per module.
+func (h *Host) kvFor(module string) kv.Store {
+	if s, ok := h.kvByModule.Load(module); ok {
+		return s.(kv.Store)
+	}
+	s, _ := h.kvByModule.LoadOrStore(module, kv.Namespace(h.kv, module))
+	return s.(kv.Store)
+}
 
 // Bound implements handler.Dispatcher: a loaded handler is bound to event,
 // or was until its file was removed (its events then get an error ack).
