@@ -27,7 +27,7 @@ type callState struct {
 	errMsg  string
 	effects []effect
 	effBuf  [2]effect // effects' first backing array: most calls have one or two
-	bytes   int // payload bytes of effects so far
+	bytes   int       // payload bytes of effects so far
 	logs    logBudget
 
 	// Binary (binary.go): the event's binary arguments, those the guest
