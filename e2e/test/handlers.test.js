@@ -225,6 +225,19 @@ permissions = ["api::message.message.*"]
     assert.deepEqual(acks.map(Number), Array.from({ length: 30 }, (_, i) => first + 1 + i));
   });
 
+  // Over a WebSocket the hub reads small text events itself and leaves
+  // binary and large ones to the library: the handler still sees them in
+  // the order sent.
+  for (const transport of ['websocket', 'polling']) {
+    it(`keeps one socket's events in order across binary and large events over ${transport}`, async () => {
+      const s = await conn({ transport });
+      const first = Number(await ackOf(s, 'tick'));
+      const arg = (i) => [Buffer.from([i]), 'x'.repeat(70000), { i }][i % 3];
+      const acks = await Promise.all(Array.from({ length: 30 }, (_, i) => ackOf(s, 'tick', arg(i))));
+      assert.deepEqual(acks.map(Number), Array.from({ length: 30 }, (_, i) => first + 1 + i));
+    });
+  }
+
   it('contains a trapping handler: an error ack, the socket stays, the next event works', async () => {
     const s = await conn();
     assert.deepEqual(await ackOf(s, 'risky', 'x'.repeat(400)), { error: 'handler failed' });

@@ -140,6 +140,7 @@ func (h *Host) reloadAuto(ctx context.Context) {
 		}
 	}
 	var retired []*autoJS
+	var announce []func() // the loaded lines, logged once the files serve
 	for _, name := range sortedKeys(h.auto) {
 		if !files[name] {
 			a := h.auto[name]
@@ -208,7 +209,9 @@ func (h *Host) reloadAuto(ctx context.Context) {
 		if prev != nil {
 			verb = "handler file reloaded"
 		}
-		log.Info(verb, "file", name, "events", strings.Join(c.names, ","), "size", c.size, "sha256", c.hash[:16], "load", c.took.Round(time.Microsecond))
+		announce = append(announce, func() {
+			log.Info(verb, "file", name, "events", strings.Join(c.names, ","), "size", c.size, "sha256", c.hash[:16], "load", c.took.Round(time.Microsecond))
+		})
 	}
 	for name := range h.problems { // problems of files that are gone
 		if strings.HasSuffix(name, ".js") && !files[name] && !h.named(name) && !h.named(strings.TrimSuffix(name, ".js")) {
@@ -220,6 +223,10 @@ func (h *Host) reloadAuto(ctx context.Context) {
 		return
 	}
 	h.rebuildEvents()
+	// Said once the new versions serve: the next event gets them.
+	for _, f := range announce {
+		f()
+	}
 	for _, a := range retired {
 		// The binding stays reachable for events that looked it up before the
 		// new map; a retired generation still serves them, then closes.
