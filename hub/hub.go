@@ -1,7 +1,7 @@
 // Package hub assembles iohub: configuration in, one HTTP listener out, serving
 // Socket.IO at IOServerOptions.path and the HTTP API under /hub/.
 //
-// Data flows one way: sources (HTTP API, Strapi webhooks; later plugins and other
+// Data flows one way: sources (HTTP API, Strapi webhooks, event handlers, other
 // nodes) go through the permission rules of package access into the emitter of
 // package realtime, and out to sockets. Sources never depend on each other.
 package hub

@@ -1,6 +1,7 @@
 // Package realtime is the hub's Socket.IO side: the handshake (token -> identity ->
-// rooms), and the emitter that content events, raw emits and (later) plugins and
-// other nodes all go through.
+// rooms), client events on their way to the handlers (read by the hub itself
+// over WebSockets: fastpath.go), and the emitter that content events, raw
+// emits, handlers and other nodes all go through.
 package realtime
 
 import (
