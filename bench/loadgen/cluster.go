@@ -266,7 +266,7 @@ func startClusterHub(ctx context.Context, h *hubLauncher, redisPort, i int) (*se
 		return nil, err
 	}
 	cfg := filepath.Join(h.dir, fmt.Sprintf("hub-cluster-%d.toml", i))
-	body := fmt.Sprintf(hubConfig, port, emitEvent, apiToken, h.pluginsDir) + fmt.Sprintf(clusterSection, redisPort, i)
+	body := h.config(port) + fmt.Sprintf(clusterSection, redisPort, i)
 	if err := os.WriteFile(cfg, []byte(body), 0o644); err != nil {
 		return nil, err
 	}

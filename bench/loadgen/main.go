@@ -8,7 +8,8 @@
 //	    stalled the same with a client that never reads beside them
 //	    rate    the same at a fixed event rate (latency under a steady load)
 //	(b) idle    many idle connections: RSS and connect CPU per connection
-//	(c) acks    sequential emit-with-ack: Wasm echo handler vs a JS function
+//	(c) acks    sequential emit-with-ack: the hub's echo handlers (C and Go SDK
+//	    Wasm, JavaScript on QuickJS) vs a JS function
 //	(d) reload  (c) on the hub while its handler module is replaced repeatedly
 //	(e) cluster (a) over several hub nodes joined through redis-server, against
 //	    one node (iohub only)
@@ -46,6 +47,8 @@ type options struct {
 	rateEvents         int
 	idle               idleConfig
 	ack                ackConfig
+	ackHandlers        []string
+	jsRuntime          string
 	reloadFor          time.Duration
 	reloadEvery        time.Duration
 	clusterNodes       int
@@ -66,7 +69,7 @@ var shortDefaults = map[string]string{
 
 func parseFlags() (*options, error) {
 	o := &options{}
-	var scen, servers string
+	var scen, servers, ackHandlersFlag string
 	flag.StringVar(&scen, "scenarios", strings.Join(allScenarios, ","), "scenarios to run, comma-separated: "+strings.Join(allScenarios, ","))
 	flag.StringVar(&servers, "servers", hubName+","+nodeName, "servers to run: iohub,node")
 	flag.IntVar(&o.rounds, "rounds", 2, "runs per scenario and server (alternating); tables show the median")
@@ -83,6 +86,8 @@ func parseFlags() (*options, error) {
 	flag.IntVar(&o.ack.clients, "ack-clients", 100, "(c, d) clients doing sequential acks")
 	flag.DurationVar(&o.ack.duration, "ack-duration", 10*time.Second, "(c) time per run")
 	flag.DurationVar(&o.ack.timeout, "ack-timeout", 5*time.Second, "(c, d) an ack later than this fails")
+	flag.StringVar(&ackHandlersFlag, "ack-handlers", strings.Join(ackHandlers, ","), "(c) the hub's echo handlers, one row each: c (C SDK), go (Go SDK), js (JavaScript)")
+	flag.StringVar(&o.jsRuntime, "js-runtime", "", "(c) quickjs.wasm for the js row (default: node_modules/quickjs-wasi/quickjs.wasm of the repository)")
 	flag.DurationVar(&o.reloadFor, "reload-duration", 10*time.Second, "(d) time per phase (steady, then reloading)")
 	flag.DurationVar(&o.reloadEvery, "reload-every", 300*time.Millisecond, "(d) module rewrite interval (the hub debounces 150ms)")
 	flag.IntVar(&o.clusterNodes, "cluster-nodes", 3, "(e) hub nodes in the cluster scenario (2..5); clients, events, size and posters as in (a)")
@@ -124,6 +129,12 @@ func parseFlags() (*options, error) {
 	for _, s := range o.servers {
 		if s != hubName && s != nodeName {
 			return nil, fmt.Errorf("unknown server %q (have iohub,node)", s)
+		}
+	}
+	o.ackHandlers = splitList(ackHandlersFlag)
+	for _, h := range o.ackHandlers {
+		if !slices.Contains(ackHandlers, h) {
+			return nil, fmt.Errorf("unknown ack handler %q (have %s)", h, strings.Join(ackHandlers, ","))
 		}
 	}
 	// Bounded load, whatever the flags say: this runs on shared machines.
@@ -280,6 +291,17 @@ func run(ctx context.Context, o *options) (*results, error) {
 		launchers[nodeName] = n
 	}
 	res := &results{Started: time.Now().UTC(), Machine: describeMachine(repo, limit), Settings: settings(o)}
+	var ackTargets []ackTarget
+	if slices.Contains(o.scenarios, "acks") {
+		var skipped []string
+		if ackTargets, skipped, err = prepareAckTargets(ctx, repo, tmp, hub, launchers[nodeName], o.ackHandlers, o.jsRuntime); err != nil {
+			return nil, err
+		}
+		for _, s := range skipped {
+			logf("%s; skipped", s)
+		}
+		res.Skipped = append(res.Skipped, skipped...)
+	}
 	logf("machine: %d CPUs, %s, %s, node %s, socket.io %s, load %s",
 		res.Machine.CPUs, res.Machine.CPUModel, res.Machine.Go, res.Machine.Node, res.Machine.SocketIO, res.Machine.LoadAvg)
 
@@ -315,6 +337,12 @@ func run(ctx context.Context, o *options) (*results, error) {
 					if a.Failed > 0 {
 						fail("reload round %d (%s): %d failed acks (first: %s)", round, a.Phase, a.Failed, a.FirstErr)
 					}
+				}
+				continue
+			}
+			if sc == "acks" {
+				if err := runAckRound(ctx, o, ackTargets, round, res, fail); err != nil {
+					return res, fmt.Errorf("acks: %w", err)
 				}
 				continue
 			}
@@ -410,21 +438,6 @@ func runOne(ctx context.Context, o *options, sc string, l launcher, round int, r
 		}
 		logf("  %.1f KiB/conn, %.1f us CPU/conn, %.0f conns/s", r.BytesPerConn/1024, r.CPUPerConnUs, r.ConnsPerSec)
 		res.Idle = append(res.Idle, r)
-	case "acks":
-		cfg := o.ack
-		if o.perfDir != "" {
-			cfg.profile = perfRecorder(o.perfDir, sc)
-		}
-		logf("acks round %d: %s, %d clients for %v", round, l.name(), cfg.clients, cfg.duration)
-		r, err := runAcks(ctx, l, cfg, round)
-		if err != nil {
-			return err
-		}
-		logf("  %.0f round trips/s, p50 %.2f ms, p99 %.2f ms, failed %d", r.PerSec, r.P50Ms, r.P99Ms, r.Failed)
-		if r.Failed > 0 {
-			fail("acks round %d on %s: %d failed acks (first: %s)", round, r.Server, r.Failed, r.FirstErr)
-		}
-		res.Acks = append(res.Acks, r)
 	}
 	return nil
 }
@@ -435,7 +448,7 @@ func settings(o *options) map[string]any {
 		"clients": o.fan.clients, "events": o.fan.events, "size": o.fan.size, "posters": o.fan.posters,
 		"rate": o.fan.rate, "rateEvents": o.rateEvents,
 		"idle": o.idle.conns, "idleParallel": o.idle.parallel,
-		"ackClients": o.ack.clients, "ackDuration": o.ack.duration.String(),
+		"ackClients": o.ack.clients, "ackDuration": o.ack.duration.String(), "ackHandlers": o.ackHandlers,
 		"reloadDuration": o.reloadFor.String(), "reloadEvery": o.reloadEvery.String(),
 		"clusterNodes": o.clusterNodes,
 	}
@@ -460,7 +473,7 @@ func printTables(o *options, res *results) {
 		idleTable(fmt.Sprintf("(b) idle connections: %d (%s)", o.idle.conns, rounds), res.Idle).write(w)
 	}
 	if len(res.Acks) > 0 {
-		ackTable(fmt.Sprintf("(c) ack round trips: %d clients, sequential, %v per run; iohub: C echo Wasm handler, node: JS function (%s)",
+		ackTable(fmt.Sprintf("(c) ack round trips: %d clients, sequential, %v per run; iohub: an echo handler per column, the C SDK's (Wasm, event \"ping\"), the Go SDK's (Wasm, \"ping-go\"), JavaScript (QuickJS, \"ping-js\"); node: a JS function (\"ping\") (%s)",
 			o.ack.clients, o.ack.duration, rounds), res.Acks).write(w)
 	}
 	if len(res.Reload) > 0 {

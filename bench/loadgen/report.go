@@ -122,17 +122,40 @@ func (t *table) compare(label string, u unit, a, b []float64) {
 
 // total adds a row of sums with no ratio (correctness counts).
 func (t *table) total(label string, a, b []float64) {
-	sum := func(xs []float64) string {
-		if len(xs) == 0 {
-			return "-"
-		}
-		s := 0.0
-		for _, x := range xs {
-			s += x
-		}
-		return count(s)
-	}
 	t.rows = append(t.rows, []string{label, sum(a), sum(b), ""})
+}
+
+// sum formats the total of xs ("-" for none).
+func sum(xs []float64) string {
+	if len(xs) == 0 {
+		return "-"
+	}
+	s := 0.0
+	for _, x := range xs {
+		s += x
+	}
+	return count(s)
+}
+
+// against adds a row: the median of base, then for each of others its median
+// and its ratio to base's.
+func (t *table) against(label string, u unit, base []float64, others ...[]float64) {
+	mb := median(base)
+	row := []string{label, u(mb)}
+	for _, xs := range others {
+		m := median(xs)
+		row = append(row, u(m), ratio(m, mb))
+	}
+	t.rows = append(t.rows, row)
+}
+
+// totals adds a row of sums laid out as against's (ratio cells empty).
+func (t *table) totals(label string, base []float64, others ...[]float64) {
+	row := []string{label, sum(base)}
+	for _, xs := range others {
+		row = append(row, sum(xs), "")
+	}
+	t.rows = append(t.rows, row)
 }
 
 // write renders the table as aligned text (also valid Markdown).
@@ -235,19 +258,45 @@ func idleTable(title string, rs []*idleResult) *table {
 	return t
 }
 
+// ackTable has node's column first, then per hub handler run (C, Go, JS) its
+// column and its ratio to node.
 func ackTable(title string, rs []*ackResult) *table {
-	t := &table{title: title, cols: []string{hubName, nodeName, "iohub/node"}}
-	srv := func(r *ackResult) string { return r.Server }
+	t := &table{title: title, cols: []string{nodeName}}
+	// handlerOf names a run's row: node's, or the hub's handler ("c" before
+	// the hub had several).
+	handlerOf := func(r *ackResult) string {
+		switch {
+		case r.Server == nodeName:
+			return nodeName
+		case r.Handler == "":
+			return "c"
+		}
+		return r.Handler
+	}
+	var kinds []string
+	for _, k := range ackHandlers {
+		if slices.ContainsFunc(rs, func(r *ackResult) bool { return handlerOf(r) == k }) {
+			kinds = append(kinds, k)
+			t.cols = append(t.cols, ackHandlerLabels[k], map[string]string{"c": "C", "go": "Go", "js": "JS"}[k]+"/node")
+		}
+	}
+	cols := func(f func(*ackResult) float64) (base []float64, others [][]float64) {
+		base = pick(rs, handlerOf, nodeName, f)
+		for _, k := range kinds {
+			others = append(others, pick(rs, handlerOf, k, f))
+		}
+		return base, others
+	}
 	row := func(label string, u unit, f func(*ackResult) float64) {
-		t.compare(label, u, pick(rs, srv, hubName, f), pick(rs, srv, nodeName, f))
+		base, others := cols(f)
+		t.against(label, u, base, others...)
 	}
 	row("round trips/s", rate, func(r *ackResult) float64 { return r.PerSec })
 	row("latency p50 (ms)", fixed(2), func(r *ackResult) float64 { return r.P50Ms })
 	row("latency p99 (ms)", fixed(2), func(r *ackResult) float64 { return r.P99Ms })
 	row("server CPU per round trip (us)", fixed(1), func(r *ackResult) float64 { return r.CPUPerRTUs })
-	t.total("failed acks (all rounds)",
-		pick(rs, srv, hubName, func(r *ackResult) float64 { return float64(r.Failed) }),
-		pick(rs, srv, nodeName, func(r *ackResult) float64 { return float64(r.Failed) }))
+	base, others := cols(func(r *ackResult) float64 { return float64(r.Failed) })
+	t.totals("failed acks (all rounds)", base, others...)
 	return t
 }
 

@@ -77,3 +77,31 @@ func TestTables(t *testing.T) {
 		t.Errorf("reload table:\n%s", out)
 	}
 }
+
+func TestAckTable(t *testing.T) {
+	rs := []*ackResult{
+		{Server: nodeName, PerSec: 10e3, CPUPerRTUs: 100},
+		{Server: hubName, Handler: "c", PerSec: 30e3, CPUPerRTUs: 20, Failed: 2},
+		{Server: hubName, Handler: "js", PerSec: 15e3, CPUPerRTUs: 50},
+		{Server: nodeName, PerSec: 12e3, CPUPerRTUs: 100},
+	}
+	var b strings.Builder
+	ackTable("c", rs).write(&b)
+	out := b.String()
+	for _, want := range []string{
+		"node | iohub (C SDK) | C/node | iohub (JS) | JS/node |", // no Go column: no Go run
+		"11.0k", "30.0k", "2.73x", "15.0k", "1.36x", // medians and ratios against node
+		"0.20x", "0.50x", // CPU
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("ack table lacks %q:\n%s", want, out)
+		}
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(line, "| failed") {
+			if f := strings.Fields(strings.ReplaceAll(line, "|", " ")); len(f) != 7 || f[4] != "0" || f[5] != "2" || f[6] != "0" {
+				t.Errorf("failed row %q, want 0, 2, 0", line)
+			}
+		}
+	}
+}

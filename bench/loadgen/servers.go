@@ -75,22 +75,27 @@ func (s *server) alive() error {
 type hubLauncher struct {
 	bin        string // built binary
 	dir        string // holds hub.toml
-	pluginsDir string // holds echo.wasm (the ack handler)
+	pluginsDir string // holds echo.wasm (the ack handler), or scenario (c)'s row's
+	// event is bound to handler by an [[events]] entry ("ping" to "echo" when
+	// empty); handlerKind ("c", "go", "js": scenario (c)'s row) names the config.
+	event, handler, handlerKind string
+	jsRuntime                   string // quickjs.wasm, for a .js handler
 }
 
 func (h *hubLauncher) name() string { return hubName }
 
 // hubConfig is the hub's benchmark config: anonymous sockets in Public, which
-// may receive the posted content event; "ping" goes to the echo handler; the
-// rest (transports websocket+polling, heartbeat, limits) are the defaults.
+// may receive the posted content event; one client event ("ping" by default)
+// goes to the echo handler; the rest (transports websocket+polling, heartbeat,
+// limits) are the defaults.
 const hubConfig = `# Written by bench/loadgen for one run.
 listen = "127.0.0.1:%d"
 logLevel = "warn"
 publicRoleName = "Public"
 
 [[events]]
-name = "ping"
-handler = "echo"
+name = %q
+handler = %q
 
 [auth]
 jwtSecret = "bench-jwt-secret-0123456789abcdef0123"
@@ -105,13 +110,30 @@ tokens = ["%s"]
 dir = %q
 `
 
+// config renders hubConfig for a hub on port.
+func (h *hubLauncher) config(port int) string {
+	event, handler := h.event, h.handler
+	if event == "" {
+		event, handler = "ping", "echo"
+	}
+	s := fmt.Sprintf(hubConfig, port, event, handler, emitEvent, apiToken, h.pluginsDir)
+	if h.jsRuntime != "" {
+		s += fmt.Sprintf("jsRuntime = %q\n", h.jsRuntime)
+	}
+	return s
+}
+
 func (h *hubLauncher) start(ctx context.Context) (*server, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
 	}
-	cfg := filepath.Join(h.dir, "hub.toml")
-	if err := os.WriteFile(cfg, fmt.Appendf(nil, hubConfig, port, emitEvent, apiToken, h.pluginsDir), 0o644); err != nil {
+	name := "hub.toml"
+	if h.handlerKind != "" && h.handlerKind != "c" {
+		name = "hub-" + h.handlerKind + ".toml"
+	}
+	cfg := filepath.Join(h.dir, name)
+	if err := os.WriteFile(cfg, []byte(h.config(port)), 0o644); err != nil {
 		return nil, err
 	}
 	cmd := exec.Command(h.bin, "serve", "-config", cfg)
@@ -267,7 +289,7 @@ func runIn(ctx context.Context, dir, name string, args ...string) error {
 	if err := cmd.Run(); err != nil {
 		var ee *exec.ExitError
 		if errors.As(err, &ee) {
-			return fmt.Errorf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out.String())
+			return fmt.Errorf("%s %s: %w\n%s", name, strings.Join(args, " "), err, out.String())
 		}
 		return err
 	}

@@ -58,7 +58,7 @@ func runSoak(ctx context.Context, h *hubLauncher, cfg soakConfig, round int) (*s
 		return nil, err
 	}
 	path := filepath.Join(h.dir, "hub-soak.toml")
-	body := fmt.Sprintf(hubConfig, port, emitEvent, apiToken, h.pluginsDir) +
+	body := h.config(port) +
 		fmt.Sprintf(soakSection, cfg.pingInterval.Milliseconds(), cfg.pingTimeout.Milliseconds())
 	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
 		return nil, err
