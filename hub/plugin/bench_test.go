@@ -144,3 +144,14 @@ func BenchmarkHandleJSEmit(b *testing.B) {
 func benchHandleJS(b *testing.B, dir, module string) {
 	benchHandle(b, dir, module, Options{JSRuntime: jsRuntime(b)})
 }
+
+// BenchmarkHandleJSEcho: the ack scenario's JavaScript echo (bench/loadgen),
+// rest parameters and the arguments sent back.
+func BenchmarkHandleJSEcho(b *testing.B) {
+	dir := b.TempDir()
+	writeJS(b, dir, "echo.js", `module.exports = { name: 'e', handler: (ctx, socket, ...args) => {
+  const ack = typeof args[args.length - 1] === 'function' ? args.pop() : null;
+  if (ack) ack({ lang: 'js', event: 'e', args });
+} };`)
+	benchHandleJS(b, dir, "echo")
+}
