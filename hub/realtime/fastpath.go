@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strconv"
 
+	"github.com/iohub/iohub/hub/clienterr"
 	"github.com/iohub/iohub/hub/handler"
 	"github.com/iohub/iohub/hub/realtime/internal/wsframe"
 	"github.com/zishang520/socket.io/parsers/socket/v3/parser"
@@ -39,6 +40,7 @@ const maxFastEvent = 64 << 10
 func (s *Server) readEvents(c *conn) {
 	engine := c.sock.Conn()
 	if engine.Protocol() != 4 || s.handlers == nil {
+		wsframe.Connected(engine.Transport())
 		return
 	}
 	wsframe.Intercept(engine.Transport(), func(payload []byte, afterLibrary bool) bool {
@@ -54,6 +56,16 @@ func (s *Server) takeEvent(c *conn, payload []byte, afterLibrary bool) bool {
 		return false
 	}
 	if afterLibrary || c.viaLibrary.Load() > 0 {
+		if c.viaLibrary.Load() >= maxPending {
+			// The library's queue is unbounded: a client flooding while it
+			// is behind gets what the hub's own queue answers.
+			s.obs.EventReceived()
+			s.obs.EventDropped(DropQueueFull)
+			if ev.hasID {
+				s.frameReply(c, ev.id)(handler.Outcome{Error: clienterr.TooManyPending})
+			}
+			return true
+		}
 		queued := ev // only this copy lives on the heap
 		c.viaLibrary.Add(1)
 		c.sock.Enqueue(func() {

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"net"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"unicode/utf8"
@@ -40,6 +41,10 @@ type guarded struct {
 	frameReader
 	icpt atomic.Pointer[interceptor] // nil: every byte goes to the library
 	is   interceptState
+	// gate, when not nil, holds client events until the socket is
+	// registered (Connected).
+	gate     chan struct{}
+	gateOnce sync.Once
 }
 
 // Violation returns the close code the client's violation calls for, or 0.
@@ -60,7 +65,8 @@ func (g *guarded) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	if ic := g.icpt.Load(); ic != nil {
+	// With an interceptor, or bytes it left (it may have been removed since).
+	if ic := g.icpt.Load(); ic != nil || g.is.r < g.is.w || g.is.readErr != nil {
 		return g.readIntercepted(p, ic)
 	}
 	n, err := g.Conn.Read(p)

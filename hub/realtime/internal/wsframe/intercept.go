@@ -3,6 +3,7 @@ package wsframe
 import (
 	"encoding/binary"
 	"sync"
+	"time"
 	"unicode/utf8"
 
 	"github.com/zishang520/socket.io/servers/engine/v3/transports"
@@ -25,6 +26,8 @@ type Interceptor func(payload []byte, afterLibrary bool) bool
 // (realtime/fastpath.go). It reports false when t is not this package's
 // transport or its connection has no guard. The first message offered
 // reports afterLibrary.
+//
+// It also opens the connection's gate (see Connected). A nil f only opens it.
 func Intercept(t transports.Transport, f Interceptor, maxPayload int) bool {
 	c, ok := t.(*conn)
 	if !ok {
@@ -34,8 +37,63 @@ func Intercept(t transports.Transport, f Interceptor, maxPayload int) bool {
 	if !ok {
 		return false
 	}
-	g.icpt.Store(&interceptor{take: f, max: uint64(max(maxPayload, 0))})
+	if f == nil {
+		g.icpt.Store(nil)
+	} else {
+		g.icpt.Store(&interceptor{take: f, max: uint64(max(maxPayload, 0))})
+	}
+	g.openGate()
 	return true
+}
+
+// Connected tells t's connection that its main namespace's socket is
+// registered with the library: client events that arrived before wait for
+// it (up to gateWait) instead of reaching the library first.
+//
+// The library sends a socket's CONNECT packet and only then registers the
+// socket with its client (socket.go _doConnect: _onconnect, then the
+// callback that stores it); an event read in between is an "invalid state"
+// to the library, which closes the connection. Node's single thread cannot
+// interleave there; a client that emits as soon as it is connected (what
+// socket.io-client does with what it buffered) hit it here.
+func Connected(t transports.Transport) { Intercept(t, nil, 0) }
+
+// gateWait bounds the wait of an event that came before Connected: the
+// window is microseconds; a client that sends events without having
+// connected gets the library's answer a second later.
+const gateWait = time.Second
+
+// armGate makes the connection's client events wait for openGate.
+func (g *guarded) armGate() {
+	g.gate = make(chan struct{})
+	g.icpt.Store(&interceptor{take: g.waitGate, max: 1 << 16})
+}
+
+func (g *guarded) openGate() {
+	g.gateOnce.Do(func() {
+		if g.gate != nil {
+			close(g.gate)
+		}
+	})
+}
+
+// waitGate is the interceptor until the socket is registered: it takes
+// nothing, but holds the main namespace's events until the gate opens.
+func (g *guarded) waitGate(payload []byte, _ bool) bool {
+	if len(payload) < 3 || payload[0] != '4' || (payload[1] != '2' && payload[1] != '5') || payload[2] == '/' {
+		return false
+	}
+	select {
+	case <-g.gate:
+	default:
+		t := time.NewTimer(gateWait)
+		select {
+		case <-g.gate:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+	return false
 }
 
 type interceptor struct {
@@ -58,7 +116,8 @@ type interceptState struct {
 // waits for the network in gorilla's buffer).
 var stashPool = sync.Pool{New: func() any { b := make([]byte, 4096); return &b }}
 
-// readIntercepted is Read with an interceptor: the client's complete text
+// readIntercepted is Read with an interceptor (ic; nil when it was removed
+// while the stash held bytes, which are then handed on): the client's complete text
 // messages are offered to it, everything else goes to the library in order.
 // The stream is taken frame by frame. A frame the interceptor may take is
 // held until it is complete, and never offered in the same Read that hands
@@ -171,7 +230,7 @@ func (g *guarded) drain(p []byte, ic *interceptor) int {
 			return out // whether it may be offered shows in the first two bytes
 		}
 		hlen, plen, complete := peekHeader(stash)
-		takeable := g.takeable(stash) && plen <= ic.max
+		takeable := ic != nil && g.takeable(stash) && plen <= ic.max
 		if takeable {
 			if out > 0 {
 				return out // the library takes what came before first

@@ -256,3 +256,49 @@ func endsInTextFrame(stream []byte) bool {
 	}
 	return false
 }
+
+// Until the socket is registered (Connected), its events wait at the gate;
+// other packets (CONNECT, other namespaces) pass at once.
+func TestGate(t *testing.T) {
+	stream := frames(clientFrame(finText, []byte(`40`)), clientFrame(finText, []byte(`42/admin,["a"]`)), clientFrame(finText, []byte(`42["x"]`)))
+	g := &guarded{Conn: &chunkConn{stream: stream, step: func() int { return len(stream) }}}
+	g.armGate()
+	got := make(chan []string, 1)
+	go func() {
+		b, _ := readAll(g, func() int { return 4096 })
+		got <- dataMessagesOf(b)
+	}()
+	select {
+	case m := <-got:
+		t.Fatalf("read past the gate before it opened: %q", m)
+	case <-time.After(100 * time.Millisecond):
+	}
+	g.icpt.Store(nil) // as Connected
+	g.openGate()
+	select {
+	case m := <-got:
+		if fmt.Sprint(m) != `[40 42/admin,["a"] 42["x"]]` {
+			t.Fatalf("handed on %q", m)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the gate did not open")
+	}
+}
+
+// dataMessagesOf is dataMessages without a test to fail.
+func dataMessagesOf(b []byte) []string {
+	var out []string
+	for len(b) > 0 {
+		hlen, plen, ok := peekHeader(b)
+		if !ok || uint64(len(b)) < uint64(hlen)+plen {
+			return append(out, "(incomplete)")
+		}
+		p := append([]byte(nil), b[hlen:hlen+int(plen)]...)
+		var mask [4]byte
+		copy(mask[:], b[hlen-4:hlen])
+		maskBytes(p, mask)
+		out = append(out, string(p))
+		b = b[hlen+int(plen):]
+	}
+	return out
+}

@@ -65,6 +65,9 @@ func (b *Builder) New(ctx *types.HttpContext) transports.Transport {
 	// start; one that upgrades a polling session must first receive what the
 	// engine buffered during the upgrade (see Queue).
 	c.direct.Store(!ctx.Query().Has("sid"))
+	if g, ok := ctx.Websocket.UnderlyingConn().(*guarded); ok && c.direct.Load() {
+		g.armGate() // a new session: its socket is not registered yet
+	}
 	// The base transport calls DoClose through its prototype: make that this
 	// conn, so queued frames are written before the connection closes.
 	c.Prototype(c)
