@@ -30,7 +30,7 @@ func connected(t *testing.T, url string) *rawClient {
 // recorder is a handler.Dispatcher for "rec": it answers with what it was
 // given, and can be held (every call waits for release).
 type recorder struct {
-	holding atomic.Bool   // calls wait for hold to close
+	holding atomic.Bool // calls wait for hold to close
 	hold    chan struct{}
 	calls   atomic.Int64
 	viaJSON atomic.Int64 // calls whose arguments came as JSON (the fast path)
