@@ -55,15 +55,6 @@ func IsBcrypt(password string) bool {
 	return err == nil
 }
 
-func (d *decoder) decodeAdmin(m map[string]any, p keyPath, a *Admin) {
-	d.unknownKeys(p, m, "enabled", "username", "password", "readonly", "uiDir")
-	field(m, p, "enabled", d.boolean, &a.Enabled)
-	field(m, p, "username", d.str, &a.Username)
-	field(m, p, "password", d.str, &a.Password)
-	field(m, p, "readonly", d.boolean, &a.ReadOnly)
-	field(m, p, "uiDir", d.str, &a.UIDir)
-}
-
 func (d *decoder) validateAdmin(p keyPath, a *Admin) {
 	if !a.Enabled {
 		return

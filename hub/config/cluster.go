@@ -49,15 +49,6 @@ const DefaultChannelPrefix = "iohub"
 
 const maxClusterName = 64
 
-func (d *decoder) decodeCluster(m map[string]any, p keyPath, c *Cluster) {
-	d.unknownKeys(p, m, "redis", "nodeId", "channelPrefix", "tlsCAFile", "tlsInsecureSkipVerify")
-	field(m, p, "redis", d.str, &c.Redis)
-	field(m, p, "nodeId", d.str, &c.NodeID)
-	field(m, p, "channelPrefix", d.str, &c.ChannelPrefix)
-	field(m, p, "tlsCAFile", d.str, &c.TLSCAFile)
-	field(m, p, "tlsInsecureSkipVerify", d.boolean, &c.TLSInsecureSkipVerify)
-}
-
 func (d *decoder) validateCluster(p keyPath, c *Cluster) {
 	rp := p.key("redis")
 	// A password from an unset variable would silently connect without one.

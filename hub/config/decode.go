@@ -2,6 +2,7 @@ package config
 
 import (
 	"math"
+	"reflect"
 	"slices"
 	"sort"
 	"strconv"
@@ -10,11 +11,18 @@ import (
 	"github.com/BurntSushi/toml"
 )
 
-// decoder turns the generic tree from the TOML parser into a Config, collecting
-// every problem instead of stopping at the first.
+// decoder collects every problem of a config instead of stopping at the first,
+// and what later steps need to word theirs.
+//
+// Parse hands the parsed TOML tree to check before the TOML library decodes it
+// into the Config structs: check reports, in hub check's words, each value
+// that does not fit its field and drops it (the library would stop at the
+// first, in its own words), and turns strings from ${VAR}s into the booleans
+// and numbers they stand for.
 type decoder struct {
 	lookup func(string) (string, bool)
 	probs  []problem
+	tables []table // struct tables met by check, in the order it met them
 
 	// Keyed by rendered path:
 	unset   map[string][]string // strings that used unset ${VAR}s without default
@@ -22,8 +30,15 @@ type decoder struct {
 	bad     map[string]bool     // malformed ${...}: already reported
 	failed  map[string]bool     // values that could not be decoded (reported)
 	single  map[string]bool     // lists written as a single string
+}
 
-	algorithmsSet bool // auth.algorithms was present
+// table is a TOML table checked against a struct, kept to report its unknown
+// keys once the library has decoded the file.
+type table struct {
+	path   keyPath
+	keys   []string // the table's keys, sorted
+	fields []string // the struct's keys, in declaration order
+	at     int      // where its unknown keys go among the problems
 }
 
 func newDecoder(lookup func(string) (string, bool)) *decoder {
@@ -53,6 +68,12 @@ func (d *decoder) fail(p keyPath, msg string) {
 	d.add(p, msg)
 }
 
+// mismatch fails the value v at p: "want, got v".
+func (d *decoder) mismatch(p keyPath, want string, v any) (any, bool) {
+	d.fail(p, want+", got "+describe(v))
+	return nil, false
+}
+
 // skip reports whether the value at p was already reported as malformed.
 func (d *decoder) skip(p keyPath) bool {
 	if d.bad[p.String()] {
@@ -74,329 +95,307 @@ func (d *decoder) elem(p keyPath, i int) keyPath {
 	return p.at(i)
 }
 
-// field decodes m[key], if present, into *dst with conv.
-func field[T any](m map[string]any, parent keyPath, key string, conv func(keyPath, any) (T, bool), dst *T) {
-	v, ok := m[key]
-	if !ok {
+// decode decodes the parsed file root into a Config: it expands the parsed
+// tree and checks it in place, then has the library decode it.
+func (d *decoder) decode(md toml.MetaData, root toml.Primitive) *Config {
+	c := Default()
+	// Decoding into an empty interface hands back the parsed tree itself, so
+	// the changes made to it reach the decoding of root.
+	var tree any
+	if err := md.PrimitiveDecode(root, &tree); err != nil {
+		d.addRaw(nil, "cannot decode: "+err.Error())
+		return c
+	}
+	algorithmsSet := md.IsDefined("auth", "algorithms") // even if dropped below
+	d.expandTree(nil, tree)
+	d.check(nil, tree, configType)
+
+	// The library would start an [IOServerOptions.connectionStateRecovery]
+	// from a zero Recovery; even an empty table means the defaults.
+	if io, ok := tree.(map[string]any)["IOServerOptions"].(map[string]any); ok {
+		if _, ok := io["connectionStateRecovery"]; ok {
+			c.IO.ConnectionStateRecovery = defaultRecovery()
+		}
+	}
+	doc := document{Config: c, ContentTypes: contentTypesShape(c.ContentTypes)}
+	if err := md.PrimitiveDecode(root, &doc); err != nil {
+		d.addRaw(nil, "cannot decode: "+err.Error()) // check let through a value that does not fit
+	}
+	c.ContentTypes = ContentTypes(doc.ContentTypes)
+	d.unknownKeys(md.Undecoded())
+
+	// A default that depends on other keys.
+	if !algorithmsSet && c.Auth.JWTSecret != "" && c.Auth.PublicKeyFile == "" {
+		c.Auth.Algorithms = []string{"HS256"}
+	}
+	return c
+}
+
+// document is what the library decodes a file into: the Config, with
+// contentTypes read by shape only, since Parse reports unknown actions from
+// validate (with their paths and suggestions) rather than as the decoding
+// error of ContentTypes.UnmarshalTOML.
+type document struct {
+	*Config
+	ContentTypes contentTypesShape `toml:"contentTypes"`
+}
+
+var (
+	configType       = reflect.TypeFor[Config]()
+	durationType     = reflect.TypeFor[Duration]()
+	byteSizeType     = reflect.TypeFor[ByteSize]()
+	stringListType   = reflect.TypeFor[StringList]()
+	contentTypesType = reflect.TypeFor[ContentTypes]()
+)
+
+// checkIn checks m[k], the value at p.key(k), against t: it stores what the
+// library is to decode, or drops a value that does not fit (reported), so
+// that the field keeps its default.
+func (d *decoder) checkIn(m map[string]any, p keyPath, k string, t reflect.Type) {
+	kp := p.key(k)
+	if v, ok := d.check(kp, m[k], t); ok {
+		m[k] = v
 		return
 	}
-	if x, ok := conv(parent.key(key), v); ok {
-		*dst = x
-	}
+	delete(m, k)
+	d.failed[kp.String()] = true
 }
 
-// unknownKeys reports the keys of m (at p) that are not in known.
-func (d *decoder) unknownKeys(p keyPath, m map[string]any, known ...string) {
-	for _, k := range sortedKeys(m) {
-		if !slices.Contains(known, k) {
-			d.add(p.key(k), "unknown key"+didYouMean(k, known))
+// check returns v, the value at p, as the library is to decode it into a t, or
+// false after reporting why it does not fit.
+func (d *decoder) check(p keyPath, v any, t reflect.Type) (any, bool) {
+	switch k := t.Kind(); {
+	case k == reflect.Pointer:
+		return d.check(p, v, t.Elem())
+	case t == contentTypesType: // a value, below
+	case k == reflect.Struct:
+		return d.table(p, v, t)
+	case k == reflect.Map:
+		return d.dict(p, v, t.Elem())
+	case k == reflect.Slice && t.Elem().Kind() == reflect.Struct:
+		return d.tableArray(p, v, t.Elem())
+	}
+	if d.skip(p) {
+		return nil, false
+	}
+	s, isStr := v.(string)
+	env := isStr && d.fromEnv[p.String()] // may stand for a boolean or a number
+	s = strings.TrimSpace(s)
+	switch t {
+	case durationType:
+		x, msg := parseDuration(v, env)
+		if msg != "" {
+			d.fail(p, msg)
+			return nil, false
 		}
+		// Duration.UnmarshalTOML reads this back; it would not take
+		// milliseconds from the environment ("25000").
+		return x.String(), true
+	case byteSizeType:
+		if _, msg := parseByteSize(v); msg != "" {
+			d.fail(p, msg)
+			return nil, false
+		}
+		return v, true
+	case stringListType:
+		if isStr {
+			d.single[p.String()] = true
+			return v, true
+		}
+		if arr, ok := v.([]any); ok {
+			return d.strings(p, arr)
+		}
+		return d.mismatch(p, stringListExpected, v)
+	case contentTypesType:
+		return d.contentTypes(p, v)
 	}
-}
-
-// table returns m[key] as a table; ok is false if absent or not a table (which
-// is reported).
-func (d *decoder) table(m map[string]any, parent keyPath, key string) (map[string]any, keyPath, bool) {
-	p := parent.key(key)
-	v, present := m[key]
-	if !present {
-		return nil, p, false
-	}
-	t, ok := v.(map[string]any)
-	if !ok {
-		d.fail(p, "expected a table, got "+describe(v))
-	}
-	return t, p, ok
-}
-
-func (d *decoder) str(p keyPath, v any) (string, bool) {
-	if d.skip(p) {
-		return "", false
-	}
-	s, ok := v.(string)
-	if !ok {
-		d.fail(p, "expected a string, got "+describe(v))
-	}
-	return s, ok
-}
-
-func (d *decoder) boolean(p keyPath, v any) (bool, bool) {
-	if d.skip(p) {
-		return false, false
-	}
-	switch x := v.(type) {
-	case bool:
-		return x, true
-	case string:
-		if d.fromEnv[p.String()] {
-			if b, err := strconv.ParseBool(strings.TrimSpace(x)); err == nil {
-				return b, true
+	switch t.Kind() {
+	case reflect.String:
+		if isStr {
+			return v, true
+		}
+		return d.mismatch(p, "expected a string", v)
+	case reflect.Bool:
+		if _, ok := v.(bool); ok {
+			return v, true
+		}
+		if b, err := strconv.ParseBool(s); env && err == nil {
+			return b, true
+		}
+		return d.mismatch(p, "expected true or false", v)
+	case reflect.Int:
+		if x, ok := v.(int64); ok && x >= math.MinInt && x <= math.MaxInt {
+			return v, true
+		}
+		if n, err := strconv.Atoi(s); env && err == nil {
+			return int64(n), true
+		}
+		return d.mismatch(p, "expected an integer", v)
+	case reflect.Float64:
+		switch x := v.(type) {
+		case int64:
+			return float64(x), true
+		case float64:
+			if !math.IsNaN(x) && !math.IsInf(x, 0) {
+				return x, true
 			}
 		}
-	}
-	d.fail(p, "expected true or false, got "+describe(v))
-	return false, false
-}
-
-func (d *decoder) integer(p keyPath, v any) (int, bool) {
-	if d.skip(p) {
-		return 0, false
-	}
-	switch x := v.(type) {
-	case int64:
-		if x >= math.MinInt && x <= math.MaxInt {
-			return int(x), true
+		if f, err := strconv.ParseFloat(s, 64); env && err == nil && !math.IsNaN(f) && !math.IsInf(f, 0) {
+			return f, true
 		}
-	case string:
-		if d.fromEnv[p.String()] {
-			if n, err := strconv.Atoi(strings.TrimSpace(x)); err == nil {
-				return n, true
-			}
+		return d.mismatch(p, "expected a number like 10 or 0.5", v)
+	case reflect.Slice:
+		if t.Elem().Kind() != reflect.String {
+			break
 		}
+		if arr, ok := v.([]any); ok { // a single string is not accepted
+			return d.strings(p, arr)
+		}
+		return d.mismatch(p, "expected an array of strings", v)
 	}
-	d.fail(p, "expected an integer, got "+describe(v))
-	return 0, false
+	return v, true // a type without a check here: the library checks it (see decode)
 }
 
-func (d *decoder) duration(p keyPath, v any) (Duration, bool) {
-	if d.skip(p) {
-		return 0, false
-	}
-	x, msg := parseDuration(v, d.fromEnv[p.String()])
-	if msg != "" {
-		d.fail(p, msg)
-		return 0, false
-	}
-	return x, true
-}
-
-func (d *decoder) size(p keyPath, v any) (ByteSize, bool) {
-	if d.skip(p) {
-		return 0, false
-	}
-	x, msg := parseByteSize(v)
-	if msg != "" {
-		d.fail(p, msg)
-		return 0, false
-	}
-	return x, true
-}
-
-// strings decodes an array of strings (a single string is not accepted).
-func (d *decoder) strings(p keyPath, v any) ([]string, bool) {
-	if d.skip(p) {
-		return nil, false
-	}
-	arr, ok := v.([]any)
-	if !ok {
-		d.fail(p, "expected an array of strings, got "+describe(v))
-		return nil, false
-	}
-	return d.stringElems(p, arr)
-}
-
-// stringList decodes a string or an array of strings.
-func (d *decoder) stringList(p keyPath, v any) (StringList, bool) {
-	if d.skip(p) {
-		return nil, false
-	}
-	switch x := v.(type) {
-	case string:
-		d.single[p.String()] = true
-		return StringList{x}, true
-	case []any:
-		return d.stringElems(p, x)
-	}
-	d.fail(p, stringListExpected+", got "+describe(v))
-	return nil, false
-}
-
-func (d *decoder) stringElems(p keyPath, arr []any) ([]string, bool) {
-	out, ok := make([]string, 0, len(arr)), true
+// strings checks the elements of an array of strings.
+func (d *decoder) strings(p keyPath, arr []any) (any, bool) {
+	ok := true
 	for i, e := range arr {
-		s, isStr := d.str(p.at(i), e)
-		ok = ok && isStr
-		out = append(out, s)
+		if ep := p.at(i); d.skip(ep) {
+			ok = false
+		} else if _, isStr := e.(string); !isStr {
+			d.mismatch(ep, "expected a string", e)
+			ok = false
+		}
 	}
+	return arr, ok
+}
+
+// contentTypes checks the shape of `contentTypes`; validate checks the actions.
+func (d *decoder) contentTypes(p keyPath, v any) (any, bool) {
+	m, ok := v.(map[string]any)
 	if !ok {
-		d.failed[p.String()] = true
-	}
-	return out, ok
-}
-
-func (d *decoder) anyTable(p keyPath, v any) (map[string]any, bool) {
-	t, ok := v.(map[string]any)
-	if !ok {
-		d.fail(p, "expected a table, got "+describe(v))
-	}
-	return t, ok
-}
-
-// decode fills c (prefilled with defaults) from the expanded tree m.
-func (d *decoder) decode(m map[string]any, c *Config) {
-	var root keyPath
-	d.unknownKeys(root, m, "listen", "publicRoleName", "permissionMode", "privateFields",
-		"logLevel", "logFormat", "IOServerOptions", "contentTypes", "events", "auth",
-		"strapi", "roles", "api", "plugins", "cluster", "http", "limits", "admin")
-	field(m, root, "listen", d.str, &c.Listen)
-	field(m, root, "publicRoleName", d.str, &c.PublicRoleName)
-	field(m, root, "permissionMode", d.str, &c.PermissionMode)
-	field(m, root, "privateFields", d.strings, &c.PrivateFields)
-	field(m, root, "logLevel", d.str, &c.LogLevel)
-	field(m, root, "logFormat", d.str, &c.LogFormat)
-	if t, p, ok := d.table(m, root, "IOServerOptions"); ok {
-		d.decodeIO(t, p, &c.IO)
-	}
-	if v, ok := m["contentTypes"]; ok {
-		d.decodeContentTypes(root.key("contentTypes"), v, &c.ContentTypes)
-	}
-	if v, ok := m["events"]; ok {
-		d.decodeEvents(root.key("events"), v, &c.Events)
-	}
-	if t, p, ok := d.table(m, root, "auth"); ok {
-		d.decodeAuth(t, p, &c.Auth)
-	}
-	if t, p, ok := d.table(m, root, "strapi"); ok {
-		d.decodeStrapi(t, p, &c.Strapi)
-	}
-	if t, p, ok := d.table(m, root, "roles"); ok {
-		d.decodeRoles(t, p, c.Roles)
-	}
-	if t, p, ok := d.table(m, root, "api"); ok {
-		d.unknownKeys(p, t, "tokens", "maxBodySize")
-		field(t, p, "tokens", d.strings, &c.API.Tokens)
-		field(t, p, "maxBodySize", d.size, &c.API.MaxBodySize)
-	}
-	if t, p, ok := d.table(m, root, "plugins"); ok {
-		d.unknownKeys(p, t, "dir", "watch", "timeout", "memoryLimit", "jsRuntime")
-		field(t, p, "dir", d.str, &c.Plugins.Dir)
-		field(t, p, "watch", d.boolean, &c.Plugins.Watch)
-		field(t, p, "timeout", d.duration, &c.Plugins.Timeout)
-		field(t, p, "memoryLimit", d.size, &c.Plugins.MemoryLimit)
-		field(t, p, "jsRuntime", d.str, &c.Plugins.JSRuntime)
-	}
-	if t, p, ok := d.table(m, root, "cluster"); ok {
-		d.decodeCluster(t, p, &c.Cluster)
-	}
-	if t, p, ok := d.table(m, root, "http"); ok {
-		d.decodeHTTP(t, p, &c.HTTP)
-	}
-	if t, p, ok := d.table(m, root, "limits"); ok {
-		d.decodeLimits(t, p, &c.Limits)
-	}
-	if t, p, ok := d.table(m, root, "admin"); ok {
-		d.decodeAdmin(t, p, &c.Admin)
-	}
-}
-
-func (d *decoder) decodeIO(m map[string]any, p keyPath, io *IOServerOptions) {
-	d.unknownKeys(p, m, "path", "pingInterval", "pingTimeout", "connectTimeout",
-		"upgradeTimeout", "maxHttpBufferSize", "transports", "cors", "connectionStateRecovery")
-	field(m, p, "path", d.str, &io.Path)
-	field(m, p, "pingInterval", d.duration, &io.PingInterval)
-	field(m, p, "pingTimeout", d.duration, &io.PingTimeout)
-	field(m, p, "connectTimeout", d.duration, &io.ConnectTimeout)
-	field(m, p, "upgradeTimeout", d.duration, &io.UpgradeTimeout)
-	field(m, p, "maxHttpBufferSize", d.size, &io.MaxHTTPBufferSize)
-	field(m, p, "transports", d.strings, &io.Transports)
-	if t, cp, ok := d.table(m, p, "cors"); ok {
-		d.unknownKeys(cp, t, "origin", "methods", "allowedHeaders", "credentials")
-		field(t, cp, "origin", d.stringList, &io.Cors.Origin)
-		field(t, cp, "methods", d.stringList, &io.Cors.Methods)
-		field(t, cp, "allowedHeaders", d.stringList, &io.Cors.AllowedHeaders)
-		field(t, cp, "credentials", d.boolean, &io.Cors.Credentials)
-	}
-	if t, rp, ok := d.table(m, p, "connectionStateRecovery"); ok {
-		r := defaultRecovery()
-		d.unknownKeys(rp, t, "maxDisconnectionDuration", "skipMiddlewares")
-		field(t, rp, "maxDisconnectionDuration", d.duration, &r.MaxDisconnectionDuration)
-		field(t, rp, "skipMiddlewares", d.boolean, &r.SkipMiddlewares)
-		io.ConnectionStateRecovery = r
-	}
-}
-
-func (d *decoder) decodeContentTypes(p keyPath, v any, ct *ContentTypes) {
-	if d.skip(p) {
-		return
-	}
-	t, isTable := v.(map[string]any)
-	if !isTable {
-		c, probs := parseContentTypes(v)
-		if len(probs) > 0 {
+		if _, probs := parseContentTypes(v); len(probs) > 0 {
 			d.fail(p, probs[0])
-			return
+			return nil, false
 		}
-		*ct = c
-		return
+		return v, true
 	}
-	c := ContentTypes{Types: make(map[string][]string, len(t))}
-	for _, api := range sortedKeys(t) {
-		if acts, ok := d.stringList(p.key(api), t[api]); ok {
-			c.Types[api] = acts
-		}
+	for _, api := range sortedKeys(m) {
+		d.checkIn(m, p, api, stringListType)
 	}
-	*ct = c
+	return m, true
 }
 
-func (d *decoder) decodeEvents(p keyPath, v any, events *[]Event) {
+// table checks a table against the struct t, field by field in declaration
+// order. Keys that name no field are left undecoded by the library and
+// reported from its MetaData.Undecoded (see unknownKeys).
+func (d *decoder) table(p keyPath, v any, t reflect.Type) (any, bool) {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return d.mismatch(p, "expected a table", v)
+	}
+	tab := table{path: p, keys: sortedKeys(m), at: len(d.probs)}
+	var types []reflect.Type
+	for f := range t.Fields() {
+		if name, _, _ := strings.Cut(f.Tag.Get("toml"), ","); name != "" && name != "-" {
+			tab.fields = append(tab.fields, name)
+			types = append(types, f.Type)
+		}
+	}
+	d.tables = append(d.tables, tab) // before the tables inside: see unknownKeys
+	for i, name := range tab.fields {
+		if _, present := m[name]; present {
+			d.checkIn(m, p, name, types[i])
+		}
+	}
+	// The library matches keys to fields ignoring case when it finds no exact
+	// match; hub.toml's keys are case-sensitive, so it is not shown them.
+	for k := range m {
+		if !slices.Contains(tab.fields, k) {
+			delete(m, k)
+		}
+	}
+	return m, true
+}
+
+// dict checks a table whose keys are names (roles) against its values' type;
+// `any` values (an event's config) are free-form.
+func (d *decoder) dict(p keyPath, v any, elem reflect.Type) (any, bool) {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return d.mismatch(p, "expected a table", v)
+	}
+	if elem.Kind() != reflect.Interface {
+		for _, k := range sortedKeys(m) {
+			d.checkIn(m, p, k, elem)
+		}
+	}
+	return m, true
+}
+
+// tableArray checks an array of tables, which [[events]] is the only one of:
+// unless every element is a table, none is decoded.
+func (d *decoder) tableArray(p keyPath, v any, elem reflect.Type) (any, bool) {
 	var list []map[string]any
 	switch x := v.(type) {
 	case []map[string]any:
 		list = x
 	case []any:
 		for i, e := range x {
-			t, ok := e.(map[string]any)
-			if !ok {
-				d.fail(p.at(i), "expected a table with name and handler, got "+describe(e))
-				continue
+			if t, ok := e.(map[string]any); ok {
+				list = append(list, t)
+			} else {
+				d.mismatch(p.at(i), "expected a table with name and handler", e)
 			}
-			list = append(list, t)
 		}
 		if len(list) != len(x) {
-			return
+			return nil, false
 		}
 	default:
-		d.fail(p, "expected an array of tables ([[events]]), got "+describe(v))
-		return
+		return d.mismatch(p, "expected an array of tables ([[events]])", v)
 	}
-	out := make([]Event, len(list))
 	for i, t := range list {
-		ep := p.at(i)
-		d.unknownKeys(ep, t, "name", "handler", "config")
-		field(t, ep, "name", d.str, &out[i].Name)
-		field(t, ep, "handler", d.str, &out[i].Handler)
-		field(t, ep, "config", d.anyTable, &out[i].Config)
+		d.table(p.at(i), t, elem)
 	}
-	*events = out
+	return v, true
 }
 
-func (d *decoder) decodeAuth(m map[string]any, p keyPath, a *Auth) {
-	d.unknownKeys(p, m, "jwtSecret", "publicKeyFile", "algorithms", "roleClaim",
-		"authenticatedRole", "requireConfirmed", "issuer", "audience", "leeway", "requireExp")
-	field(m, p, "jwtSecret", d.str, &a.JWTSecret)
-	field(m, p, "publicKeyFile", d.str, &a.PublicKeyFile)
-	_, d.algorithmsSet = m["algorithms"]
-	field(m, p, "algorithms", d.strings, &a.Algorithms)
-	field(m, p, "roleClaim", d.str, &a.RoleClaim)
-	field(m, p, "authenticatedRole", d.str, &a.AuthenticatedRole)
-	field(m, p, "requireConfirmed", d.boolean, &a.RequireConfirmed)
-	field(m, p, "issuer", d.str, &a.Issuer)
-	field(m, p, "audience", d.str, &a.Audience)
-	field(m, p, "leeway", d.duration, &a.Leeway)
-	field(m, p, "requireExp", d.boolean, &a.RequireExp)
-}
-
-func (d *decoder) decodeRoles(m map[string]any, p keyPath, roles map[string]Role) {
-	for _, name := range sortedKeys(m) {
-		rp := p.key(name)
-		t, ok := d.anyTable(rp, m[name])
-		if !ok {
-			continue
+// unknownKeys reports the keys of the checked tables that the library left
+// undecoded: a key it lists, or the first one above it that names no field
+// (a table named only by [a.b] is not listed). Keys that name a field are
+// values already reported, or inside an event's free-form config. Undecoded
+// keys carry no array index, so the tables name the place
+// (events[1].handlr); each table's unknown keys come before the problems of
+// its values.
+func (d *decoder) unknownKeys(undecoded []toml.Key) {
+	byKey := map[string][]int{} // table tomlKey -> indices in d.tables
+	for i, t := range d.tables {
+		k := t.path.tomlKey().String()
+		byKey[k] = append(byKey[k], i)
+	}
+	unknown := make([]map[string]bool, len(d.tables))
+	for _, k := range undecoded {
+		for n := range k {
+			for _, i := range byKey[k[:n].String()] {
+				if t := d.tables[i]; slices.Contains(t.keys, k[n]) && !slices.Contains(t.fields, k[n]) {
+					if unknown[i] == nil {
+						unknown[i] = map[string]bool{}
+					}
+					unknown[i][k[n]] = true
+				}
+			}
 		}
-		var r Role
-		d.unknownKeys(rp, t, "permissions")
-		field(t, rp, "permissions", d.strings, &r.Permissions)
-		roles[name] = r
+	}
+	// Backwards, so that inserting does not move the places still to fill.
+	for i := len(d.tables) - 1; i >= 0; i-- {
+		t := d.tables[i]
+		var probs []problem
+		for _, k := range t.keys {
+			if p := t.path.key(k); unknown[i][k] {
+				probs = append(probs, problem{path: p, msg: "unknown key" + didYouMean(k, t.fields) + d.unsetNote(p)})
+			}
+		}
+		d.probs = slices.Insert(d.probs, t.at, probs...)
 	}
 }
 

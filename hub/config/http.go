@@ -57,15 +57,6 @@ func defaultHTTP() HTTP {
 	}
 }
 
-func (d *decoder) decodeHTTP(m map[string]any, p keyPath, h *HTTP) {
-	d.unknownKeys(p, m, "readHeaderTimeout", "readTimeout", "writeTimeout", "idleTimeout", "maxHeaderBytes")
-	field(m, p, "readHeaderTimeout", d.duration, &h.ReadHeaderTimeout)
-	field(m, p, "readTimeout", d.duration, &h.ReadTimeout)
-	field(m, p, "writeTimeout", d.duration, &h.WriteTimeout)
-	field(m, p, "idleTimeout", d.duration, &h.IdleTimeout)
-	field(m, p, "maxHeaderBytes", d.size, &h.MaxHeaderBytes)
-}
-
 // minHeaderBytes keeps maxHeaderBytes above what a browser's handshake with a
 // token in a cookie needs.
 const minHeaderBytes = 4 * KiB

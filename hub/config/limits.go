@@ -2,7 +2,6 @@ package config
 
 import (
 	"fmt"
-	"math"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -52,40 +51,6 @@ type Limits struct {
 // Enabled reports whether any limit is on.
 func (l Limits) Enabled() bool {
 	return l.MaxConnections > 0 || l.MaxConnectionsPerIP > 0 || l.HandshakesPerSecondPerIP > 0 || l.EventsPerSecond > 0
-}
-
-func (d *decoder) decodeLimits(m map[string]any, p keyPath, l *Limits) {
-	d.unknownKeys(p, m, "maxConnections", "maxConnectionsPerIP", "handshakesPerSecondPerIP",
-		"eventsPerSecond", "eventsBurst", "trustedProxies")
-	field(m, p, "maxConnections", d.integer, &l.MaxConnections)
-	field(m, p, "maxConnectionsPerIP", d.integer, &l.MaxConnectionsPerIP)
-	field(m, p, "handshakesPerSecondPerIP", d.number, &l.HandshakesPerSecondPerIP)
-	field(m, p, "eventsPerSecond", d.number, &l.EventsPerSecond)
-	field(m, p, "eventsBurst", d.integer, &l.EventsBurst)
-	field(m, p, "trustedProxies", d.strings, &l.TrustedProxies)
-}
-
-// number decodes an integer or a float (a rate).
-func (d *decoder) number(p keyPath, v any) (float64, bool) {
-	if d.skip(p) {
-		return 0, false
-	}
-	switch x := v.(type) {
-	case int64:
-		return float64(x), true
-	case float64:
-		if !math.IsNaN(x) && !math.IsInf(x, 0) {
-			return x, true
-		}
-	case string:
-		if d.fromEnv[p.String()] {
-			if f, err := strconv.ParseFloat(strings.TrimSpace(x), 64); err == nil && !math.IsNaN(f) && !math.IsInf(f, 0) {
-				return f, true
-			}
-		}
-	}
-	d.fail(p, "expected a number like 10 or 0.5, got "+describe(v))
-	return 0, false
 }
 
 func (d *decoder) validateLimits(p keyPath, l *Limits) {

@@ -43,20 +43,15 @@ func Parse(data []byte, name string) (*Config, error) {
 
 // parse is Parse and, when base is not empty, Load's path handling.
 func parse(data []byte, name, base string, lookup func(string) (string, bool)) (*Config, error) {
-	var raw map[string]any
-	md, err := toml.Decode(string(data), &raw)
+	var root toml.Primitive // the whole file, parsed and not yet decoded
+	md, err := toml.Decode(string(data), &root)
 	if err != nil {
 		return nil, &Problems{File: name, List: []Problem{syntaxProblem(err, data)}}
 	}
 	d := newDecoder(lookup)
-	d.expandTree(nil, raw)
-	c := Default()
-	d.decode(raw, c)
+	c := d.decode(md, root)
 
-	// Defaults that depend on other keys, and normalisation.
-	if !d.algorithmsSet && c.Auth.JWTSecret != "" && c.Auth.PublicKeyFile == "" {
-		c.Auth.Algorithms = []string{"HS256"}
-	}
+	// Normalisation.
 	c.Strapi.URL = strings.TrimRight(c.Strapi.URL, "/")
 
 	if base != "" {

@@ -4,6 +4,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/BurntSushi/toml"
 )
 
 // Problem is one thing wrong with a config.
@@ -65,6 +67,17 @@ func (p keyPath) key(name string) keyPath {
 
 func (p keyPath) at(i int) keyPath {
 	return append(p[:len(p):len(p)], pathSeg{index: i})
+}
+
+// tomlKey is p without its array indices, as the TOML library names keys.
+func (p keyPath) tomlKey() toml.Key {
+	k := make(toml.Key, 0, len(p))
+	for _, s := range p {
+		if s.index < 0 {
+			k = append(k, s.name)
+		}
+	}
+	return k
 }
 
 func (p keyPath) String() string {

@@ -92,20 +92,6 @@ const (
 // Sync reports whether roles and permissions come from Strapi.
 func (s Strapi) Sync() bool { return s.URL != "" && s.APIToken != "" }
 
-func (d *decoder) decodeStrapi(m map[string]any, p keyPath, s *Strapi) {
-	d.unknownKeys(p, m, "url", "apiToken", "version", "syncInterval", "payload",
-		"userCacheTTL", "cacheSize", "timeout", "jwtManagement")
-	field(m, p, "url", d.str, &s.URL)
-	field(m, p, "apiToken", d.str, &s.APIToken)
-	field(m, p, "version", d.integer, &s.Version)
-	field(m, p, "syncInterval", d.duration, &s.SyncInterval)
-	field(m, p, "payload", d.str, &s.Payload)
-	field(m, p, "userCacheTTL", d.duration, &s.UserCacheTTL)
-	field(m, p, "cacheSize", d.integer, &s.CacheSize)
-	field(m, p, "timeout", d.duration, &s.Timeout)
-	field(m, p, "jwtManagement", d.str, &s.JWTManagement)
-}
-
 func (d *decoder) validateStrapi(p keyPath, s *Strapi) {
 	if s.URL != "" {
 		u, err := url.Parse(s.URL)

@@ -305,9 +305,9 @@ func (c ContentTypes) Allows(apiName, action string) bool {
 
 // UnmarshalTOML implements toml.Unmarshaler. Unknown actions are errors.
 func (c *ContentTypes) UnmarshalTOML(data any) error {
-	v, probs := parseContentTypes(data)
-	if len(probs) > 0 {
-		return errors.New(probs[0])
+	var v contentTypesShape
+	if err := v.UnmarshalTOML(data); err != nil {
+		return err
 	}
 	for api, acts := range v.Types {
 		for _, a := range acts {
@@ -316,7 +316,20 @@ func (c *ContentTypes) UnmarshalTOML(data any) error {
 			}
 		}
 	}
-	*c = v
+	*c = ContentTypes(v)
+	return nil
+}
+
+// contentTypesShape is ContentTypes read without checking the actions.
+type contentTypesShape ContentTypes
+
+// UnmarshalTOML implements toml.Unmarshaler.
+func (c *contentTypesShape) UnmarshalTOML(data any) error {
+	v, probs := parseContentTypes(data)
+	if len(probs) > 0 {
+		return errors.New(probs[0])
+	}
+	*c = contentTypesShape(v)
 	return nil
 }
 
