@@ -449,8 +449,7 @@ func TestBadOps(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	good, _ := encodeOp(&op{Node: "other", Kind: kindEmit, Event: "ok"}, 1)
-	_ = rdb.Publish(ctx, "test:ops", good).Err()
+	_ = rdb.Publish(ctx, "test:ops", `{"n":"other","k":"emit","e":"ok","d":1}`).Err()
 	eventually(t, func() bool { return len(n.local.got()) == 1 })
 	if got := n.local.got(); got[0] != "raw ok 1 []" {
 		t.Errorf("got %q", got)
