@@ -10,10 +10,11 @@ import (
 	"github.com/iohub/iohub/hub/cluster/internal/wire"
 )
 
-// The methods below are the HTTP API's Emitter and handler.Target for the
-// whole cluster: each applies the delivery to this node's sockets, then
-// publishes it for the others. Socket operations on a socket connected here
-// stay here (a socket id names one socket on one node).
+// The methods below are the hub's Emitter (the HTTP API's, handler.Target,
+// Strapi user changes) for the whole cluster: each applies the delivery to
+// this node's sockets, then publishes it for the others. Socket operations on
+// a socket connected here stay here (a socket id names one socket on one
+// node).
 
 // EmitContent is the permission-checked emit. The rules and the sanitiser run
 // here, once; other nodes get the resulting rooms and data of each distinct
@@ -163,8 +164,8 @@ func (n *Node) receive(payload string) {
 			n.local.Disconnect(o.SID)
 		}
 	case wire.KindUser:
-		if h := n.userHook.Load(); h != nil && o.User != "" {
-			(*h)(o.User, o.Gone)
+		if o.User != "" {
+			n.local.UserChanged(o.User, o.Gone)
 		}
 	default:
 		n.log.Debug("cluster: ignoring an op of unknown kind", "kind", string(o.Kind), "from", o.Node)
@@ -180,16 +181,13 @@ func (n *Node) Pace(ctx context.Context) {
 	}
 }
 
-// SetUserHook sets what this node does when another node reports a Strapi user
-// change (UserChanged): forget the cached user, and drop their sockets when
-// gone. A Strapi webhook reaches one node; every node holds sockets and caches.
-func (n *Node) SetUserHook(f func(id string, gone bool)) { n.userHook.Store(&f) }
-
-// UserChanged tells the other nodes that user id changed in Strapi (gone: was
-// blocked or deleted). The caller has already applied it on this node.
+// UserChanged applies a Strapi user change (gone: blocked or deleted) on
+// every node: a Strapi webhook reaches one node, and every node caches users
+// and holds sockets.
 func (n *Node) UserChanged(id string, gone bool) {
-	if id == "" || n.closing.Load() || !n.pubOK.Load() {
+	if id == "" {
 		return
 	}
+	n.local.UserChanged(id, gone)
 	n.publish(&wire.Op{Kind: wire.KindUser, User: id, Gone: gone}, nil)
 }
