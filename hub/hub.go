@@ -77,12 +77,15 @@ type Server struct {
 	closed   bool
 }
 
-// Emitter is what the HTTP API and handlers deliver through: the realtime
-// server alone, or, with [cluster], a cluster node around it that delivers on
-// every node.
+// Emitter is what the HTTP API, handlers and Strapi deliver through: the
+// realtime server alone, or, with [cluster], a cluster node around it that
+// delivers on every node.
 type Emitter interface {
 	ingress.Emitter
 	handler.Target
+	// UserChanged applies a Strapi user change: cached answers about user id
+	// are forgotten, and when gone (blocked or deleted) their sockets close.
+	UserChanged(id string, gone bool)
 }
 
 // New builds a hub from a validated configuration. It does not listen yet.
@@ -138,7 +141,6 @@ func New(cfg *config.Config, logger *slog.Logger) (*Server, error) {
 			return nil, err
 		}
 		s.cluster, em, s.store = node, node, node.KV()
-		node.SetUserHook(s.forgetUser)
 	}
 	s.em = em
 	s.api = ingress.New(cfg.API, cfg.ContentTypes, em, logger.With("component", "api"))

@@ -9,6 +9,7 @@ import (
 	"github.com/iohub/iohub/hub/config"
 	"github.com/iohub/iohub/hub/ingress"
 	"github.com/iohub/iohub/hub/metrics"
+	"github.com/iohub/iohub/hub/realtime"
 	"github.com/iohub/iohub/hub/sanitize"
 	"github.com/iohub/iohub/hub/strapi"
 	strapiclient "github.com/iohub/iohub/hub/strapi/client"
@@ -149,20 +150,11 @@ func (s *Server) wireStrapi(cfg *config.Config, ss *strapiSync) {
 	s.api.SetStrapi(opts)
 }
 
-// userChanged: the next handshake asks Strapi again (a role change applies
-// from the user's next connection); a blocked or deleted user also loses the
-// sockets already open. With [cluster], on every node.
-func (s *Server) userChanged(id string, blocked, deleted bool) {
-	s.forgetUser(id, blocked || deleted)
-	if s.cluster != nil {
-		s.cluster.UserChanged(id, blocked || deleted)
-	}
-}
+// The realtime server's user changes reach the authenticator's cache.
+var _ realtime.UserForgetter = (*auth.Authenticator)(nil)
 
-func (s *Server) forgetUser(id string, gone bool) {
-	s.authn.Load().ForgetUser(id)
-	if gone {
-		n := s.rt.DisconnectUser(id)
-		s.log.Info("strapi: user blocked or deleted; their sockets here were disconnected", "user", id, "sockets", n)
-	}
+// userChanged is a users-permissions webhook or a user the sync no longer
+// finds: an op of the emitter, so with [cluster] it applies on every node.
+func (s *Server) userChanged(id string, blocked, deleted bool) {
+	s.em.UserChanged(id, blocked || deleted)
 }

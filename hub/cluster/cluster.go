@@ -59,6 +59,9 @@ type Local interface {
 	Leave(sid, room string) bool
 	Disconnect(sid string) bool
 	HasSocket(sid string) bool
+	// UserChanged applies a Strapi user change here: forget the cached
+	// user, and drop their sockets when gone (blocked or deleted).
+	UserChanged(id string, gone bool)
 }
 
 // Options configure a Node.
@@ -103,8 +106,6 @@ type Node struct {
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 	closing atomic.Bool
-	// userHook applies other nodes' user changes (SetUserHook).
-	userHook atomic.Pointer[func(id string, gone bool)]
 
 	up          atomic.Bool  // ops are published and received: healthy
 	pubOK       atomic.Bool  // the last check (or publish) reached Redis

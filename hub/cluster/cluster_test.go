@@ -98,6 +98,10 @@ func (l *local) Disconnect(sid string) bool {
 	return l.HasSocket(sid)
 }
 
+func (l *local) UserChanged(id string, gone bool) {
+	l.record("user %s gone=%v", id, gone)
+}
+
 func (l *local) HasSocket(sid string) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -449,8 +453,7 @@ func TestBadOps(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	good, _ := encodeOp(&op{Node: "other", Kind: kindEmit, Event: "ok"}, 1)
-	_ = rdb.Publish(ctx, "test:ops", good).Err()
+	_ = rdb.Publish(ctx, "test:ops", `{"n":"other","k":"emit","e":"ok","d":1}`).Err()
 	eventually(t, func() bool { return len(n.local.got()) == 1 })
 	if got := n.local.got(); got[0] != "raw ok 1 []" {
 		t.Errorf("got %q", got)
@@ -492,32 +495,17 @@ func TestNodeForwardsPace(t *testing.T) {
 	}
 }
 
-// A Strapi user change reported on one node reaches every other node's hook
-// once; the reporting node applied it itself.
+// A Strapi user change is an op like the others: applied on the node it was
+// reported to, and once on every other node.
 func TestUserChangedReachesOtherNodes(t *testing.T) {
 	_, nodes := threeNodes(t)
-	var mu sync.Mutex
-	seen := map[string][]string{}
-	for _, n := range nodes {
-		n.SetUserHook(func(id string, gone bool) {
-			mu.Lock()
-			defer mu.Unlock()
-			seen[n.id] = append(seen[n.id], fmt.Sprintf("%s gone=%v", id, gone))
-		})
-	}
 	nodes[0].UserChanged("7", true)
 	nodes[0].UserChanged("8", false)
-	nodes[0].UserChanged("", true) // nobody: not sent
-	settle(t, nodes, 0, 2, 2)
-	mu.Lock()
-	defer mu.Unlock()
-	want := []string{"7 gone=true", "8 gone=false"}
-	for _, id := range []string{"b", "c"} {
-		if !reflect.DeepEqual(seen[id], want) {
-			t.Errorf("node %s saw %q, want %q", id, seen[id], want)
+	nodes[0].UserChanged("", true) // nobody: neither applied nor sent
+	want := []string{"user 7 gone=true", "user 8 gone=false"}
+	for i, got := range settle(t, nodes, 0, 2, 2) {
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("node %s: %q, want %q", nodes[i].id, got, want)
 		}
-	}
-	if len(seen["a"]) != 0 {
-		t.Errorf("the reporting node got its own change back: %q", seen["a"])
 	}
 }

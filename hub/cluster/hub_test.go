@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -32,7 +33,8 @@ type node struct {
 	url string
 }
 
-func startNodes(t *testing.T, redisURL string, count int) []*node {
+// startNodes starts count nodes; extra is TOML appended to each one's config.
+func startNodes(t *testing.T, redisURL string, count int, extra ...string) []*node {
 	t.Helper()
 	var out []*node
 	for i := range count {
@@ -48,7 +50,7 @@ permissions = ["api::message.message.create"]
 redis = %q
 nodeId = "hub-%d"
 channelPrefix = "hubtest"
-`, redisURL, i), "test.toml")
+%s`, redisURL, i, strings.Join(extra, "\n")), "test.toml")
 		if err != nil {
 			t.Fatal(err)
 		}

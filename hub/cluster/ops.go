@@ -7,26 +7,28 @@ import (
 	"strings"
 
 	"github.com/iohub/iohub/hub/access"
+	"github.com/iohub/iohub/hub/cluster/internal/wire"
 )
 
-// The methods below are the HTTP API's Emitter and handler.Target for the
-// whole cluster: each applies the delivery to this node's sockets, then
-// publishes it for the others. Socket operations on a socket connected here
-// stay here (a socket id names one socket on one node).
+// The methods below are the hub's Emitter (the HTTP API's, handler.Target,
+// Strapi user changes) for the whole cluster: each applies the delivery to
+// this node's sockets, then publishes it for the others. Socket operations on
+// a socket connected here stay here (a socket id names one socket on one
+// node).
 
 // EmitContent is the permission-checked emit. The rules and the sanitiser run
 // here, once; other nodes get the resulting rooms and data of each distinct
 // payload (one op per shape), so they deliver exactly what this node decided,
 // whatever their own config says.
 func (n *Node) EmitContent(ev access.ContentEvent, data any) []string {
-	data = n.clean.Load().Clean(prepare(data))
+	data = n.clean.Load().Clean(wire.Prepare(data))
 	rooms := []string{}
 	for _, d := range n.local.PlanContent(ev, data) {
 		if len(d.Rooms) == 0 { // no rooms means nobody; never send that as "everyone"
 			continue
 		}
 		_ = n.local.EmitRaw(ev.Name(), d.Data, d.Rooms) // content event names are never reserved
-		n.publish(&op{Kind: kindEmit, Event: ev.Name(), Rooms: d.Rooms}, d.Data)
+		n.publish(&wire.Op{Kind: wire.KindEmit, Event: ev.Name(), Rooms: d.Rooms}, d.Data)
 		rooms = append(rooms, d.Rooms...)
 	}
 	slices.Sort(rooms)
@@ -36,28 +38,28 @@ func (n *Node) EmitContent(ev access.ContentEvent, data any) []string {
 // EmitRaw sends event with data, unchecked, to the union of rooms (every
 // socket when there are none) on every node.
 func (n *Node) EmitRaw(event string, data any, rooms []string) error {
-	data = prepare(data)
+	data = wire.Prepare(data)
 	if err := n.local.EmitRaw(event, data, rooms); err != nil {
 		return err // a reserved name: refused everywhere
 	}
 	if len(rooms) == 1 && n.local.HasSocket(rooms[0]) {
 		return nil // a socket id room of a socket here: nobody else has it
 	}
-	n.publish(&op{Kind: kindEmit, Event: event, Rooms: rooms}, data)
+	n.publish(&wire.Op{Kind: wire.KindEmit, Event: event, Rooms: rooms}, data)
 	return nil
 }
 
 // Broadcast emits event with args to every socket (room "") or to room, on
 // every node, except the socket exceptSID.
 func (n *Node) Broadcast(event string, args []any, room, exceptSID string) error {
-	args = prepareArgs(args)
+	args = wire.PrepareArgs(args)
 	if err := n.local.Broadcast(event, args, room, exceptSID); err != nil {
 		return err
 	}
 	if room != "" && n.local.HasSocket(room) {
 		return nil
 	}
-	n.publish(&op{Kind: kindBroadcast, Event: event, Room: room, Except: exceptSID}, args)
+	n.publish(&wire.Op{Kind: wire.KindBroadcast, Event: event, Room: room, Except: exceptSID}, args)
 	return nil
 }
 
@@ -71,7 +73,7 @@ func (n *Node) Send(sid, event string, args []any) bool {
 	if !n.remote(sid) {
 		return false
 	}
-	n.publish(&op{Kind: kindSend, Event: event, SID: sid}, prepareArgs(args))
+	n.publish(&wire.Op{Kind: wire.KindSend, Event: event, SID: sid}, wire.PrepareArgs(args))
 	return true
 }
 
@@ -80,7 +82,7 @@ func (n *Node) Join(sid, room string) bool {
 	if n.local.HasSocket(sid) {
 		return n.local.Join(sid, room)
 	}
-	return n.remoteOp(&op{Kind: kindJoin, SID: sid, Room: room})
+	return n.remoteOp(&wire.Op{Kind: wire.KindJoin, SID: sid, Room: room})
 }
 
 // Leave removes a socket, here or on another node, from a room.
@@ -88,7 +90,7 @@ func (n *Node) Leave(sid, room string) bool {
 	if n.local.HasSocket(sid) {
 		return n.local.Leave(sid, room)
 	}
-	return n.remoteOp(&op{Kind: kindLeave, SID: sid, Room: room})
+	return n.remoteOp(&wire.Op{Kind: wire.KindLeave, SID: sid, Room: room})
 }
 
 // Disconnect closes a socket, here or on another node.
@@ -96,7 +98,7 @@ func (n *Node) Disconnect(sid string) bool {
 	if n.local.HasSocket(sid) {
 		return n.local.Disconnect(sid)
 	}
-	return n.remoteOp(&op{Kind: kindDisconnect, SID: sid})
+	return n.remoteOp(&wire.Op{Kind: wire.KindDisconnect, SID: sid})
 }
 
 // HasSocket reports whether sid may be acted on: connected here, or possibly
@@ -111,19 +113,12 @@ func (n *Node) remote(sid string) bool {
 	return sid != "" && !n.closing.Load() && n.pubOK.Load()
 }
 
-func (n *Node) remoteOp(o *op) bool {
+func (n *Node) remoteOp(o *wire.Op) bool {
 	if !n.remote(o.SID) {
 		return false
 	}
 	n.publish(o, nil)
 	return true
-}
-
-func prepareArgs(args []any) []any {
-	if out, changed := prep(args); changed {
-		return out.([]any)
-	}
-	return args
 }
 
 // receive applies an op published by any node; this node's own are skipped
@@ -132,7 +127,7 @@ func (n *Node) receive(payload string) {
 	if strings.HasPrefix(payload, n.self) {
 		return
 	}
-	o, v, err := decodeOp([]byte(payload))
+	o, v, err := wire.Decode([]byte(payload))
 	if err != nil {
 		// Once at warn level: a node of another version would repeat it per op.
 		level := slog.LevelDebug
@@ -148,29 +143,29 @@ func (n *Node) receive(payload string) {
 	n.applied.Add(1)
 	args, _ := v.([]any)
 	switch o.Kind {
-	case kindEmit:
+	case wire.KindEmit:
 		_ = n.local.EmitRaw(o.Event, v, o.Rooms)
-	case kindBroadcast:
+	case wire.KindBroadcast:
 		_ = n.local.Broadcast(o.Event, args, o.Room, o.Except)
-	case kindSend:
+	case wire.KindSend:
 		if n.local.HasSocket(o.SID) {
 			n.local.Send(o.SID, o.Event, args)
 		}
-	case kindJoin:
+	case wire.KindJoin:
 		if n.local.HasSocket(o.SID) {
 			n.local.Join(o.SID, o.Room)
 		}
-	case kindLeave:
+	case wire.KindLeave:
 		if n.local.HasSocket(o.SID) {
 			n.local.Leave(o.SID, o.Room)
 		}
-	case kindDisconnect:
+	case wire.KindDisconnect:
 		if n.local.HasSocket(o.SID) {
 			n.local.Disconnect(o.SID)
 		}
-	case kindUser:
-		if h := n.userHook.Load(); h != nil && o.User != "" {
-			(*h)(o.User, o.Gone)
+	case wire.KindUser:
+		if o.User != "" {
+			n.local.UserChanged(o.User, o.Gone)
 		}
 	default:
 		n.log.Debug("cluster: ignoring an op of unknown kind", "kind", string(o.Kind), "from", o.Node)
@@ -186,16 +181,13 @@ func (n *Node) Pace(ctx context.Context) {
 	}
 }
 
-// SetUserHook sets what this node does when another node reports a Strapi user
-// change (UserChanged): forget the cached user, and drop their sockets when
-// gone. A Strapi webhook reaches one node; every node holds sockets and caches.
-func (n *Node) SetUserHook(f func(id string, gone bool)) { n.userHook.Store(&f) }
-
-// UserChanged tells the other nodes that user id changed in Strapi (gone: was
-// blocked or deleted). The caller has already applied it on this node.
+// UserChanged applies a Strapi user change (gone: blocked or deleted) on
+// every node: a Strapi webhook reaches one node, and every node caches users
+// and holds sockets.
 func (n *Node) UserChanged(id string, gone bool) {
-	if id == "" || n.closing.Load() || !n.pubOK.Load() {
+	if id == "" {
 		return
 	}
-	n.publish(&op{Kind: kindUser, User: id, Gone: gone}, nil)
+	n.local.UserChanged(id, gone)
+	n.publish(&wire.Op{Kind: wire.KindUser, User: id, Gone: gone}, nil)
 }

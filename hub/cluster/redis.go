@@ -14,6 +14,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/iohub/iohub/hub/cluster/internal/wire"
 	"github.com/iohub/iohub/hub/config"
 )
 
@@ -108,13 +109,13 @@ func setRedisLogger(log *slog.Logger) {
 // the PUBLISH), dropped (certainly not published: never written to Redis, or
 // refused by it) or unconfirmed (written, but no answer came: other nodes may
 // or may not have it).
-func (n *Node) publish(o *op, v any) {
+func (n *Node) publish(o *wire.Op, v any) {
 	if n.closing.Load() || !n.pubOK.Load() {
 		n.dropped.Add(1)
 		return
 	}
 	o.Node = n.id
-	b, err := encodeOp(o, v)
+	b, err := wire.Encode(o, v)
 	if err != nil {
 		// Data JSON cannot represent (a channel, a function): local sockets
 		// got it, other nodes cannot.

@@ -1,17 +1,38 @@
 package realtime
 
-// DisconnectUser closes every socket of this hub authenticated as user id (the
-// sockets in room "user:<id>"), and returns how many it closed. The hub calls it
-// when Strapi says the user was blocked or deleted: the handshake refuses the
-// user's next connections, and this ends the ones already open.
+// UserForgetter is implemented by authenticators that cache what Strapi said
+// about users (*auth.Authenticator): a user change must reach the next
+// handshake, not wait for the cache to expire.
+type UserForgetter interface {
+	ForgetUser(id string)
+}
+
+// UserChanged applies a Strapi user change (a users-permissions webhook, or a
+// user the periodic re-check no longer finds) to this hub: the authenticator
+// forgets the user, so their next handshake asks Strapi again (a role change
+// applies from the next connection), and a user that is gone (blocked or
+// deleted) loses the sockets open here. A cluster node calls it on every node.
+func (s *Server) UserChanged(id string, gone bool) {
+	if id == "" {
+		return
+	}
+	if f, ok := s.auth.Load().Authenticator.(UserForgetter); ok {
+		f.ForgetUser(id)
+	}
+	if gone {
+		n := s.disconnectUser(id)
+		s.log.Info("strapi: user blocked or deleted; their sockets here were disconnected", "user", id, "sockets", n)
+	}
+}
+
+// disconnectUser closes every socket of this hub authenticated as user id, and
+// returns how many it closed.
 //
 // It walks the hub's own connection table instead of broadcasting a disconnect
-// to the room, so it does not depend on the adapter supporting remote
-// disconnects, and it reaches exactly the sockets whose identity names the user.
-func (s *Server) DisconnectUser(id string) int {
-	if id == "" {
-		return 0
-	}
+// to the room "user:<id>", so it does not depend on the adapter supporting
+// remote disconnects, and it reaches exactly the sockets whose identity names
+// the user.
+func (s *Server) disconnectUser(id string) int {
 	n := 0
 	s.conns.Range(func(_, v any) bool {
 		if c, ok := v.(*conn); ok && c.id != nil && !c.id.Anonymous && c.id.UserID == id {

@@ -1,4 +1,4 @@
-package cluster
+package wire
 
 import (
 	"bytes"
@@ -13,18 +13,43 @@ import (
 
 func roundTrip(t *testing.T, v any) any {
 	t.Helper()
-	b, err := encodeOp(&op{Node: "a", Kind: kindEmit, Event: "e"}, prepare(v))
+	b, err := Encode(&Op{Node: "a", Kind: KindEmit, Event: "e"}, Prepare(v))
 	if err != nil {
 		t.Fatal(err)
 	}
-	o, got, err := decodeOp(b)
+	o, got, err := Decode(b)
 	if err != nil {
 		t.Fatalf("decode %s: %v", b, err)
 	}
-	if o.Node != "a" || o.Kind != kindEmit || o.Event != "e" {
+	if o.Node != "a" || o.Kind != KindEmit || o.Event != "e" {
 		t.Fatalf("header: %+v", o)
 	}
 	return got
+}
+
+// The bytes are the protocol between nodes of different versions: these must
+// not change. The origin's id comes first (a node skips its own ops by that
+// prefix).
+func TestWireBytes(t *testing.T) {
+	for _, c := range []struct {
+		o    *Op
+		v    any
+		want string
+	}{
+		{&Op{Node: "n1", Kind: KindEmit, Event: "e", Rooms: []string{"a", "b"}},
+			map[string]any{"k": []any{1.5, "x", []byte{1, 2}}, "z": nil},
+			`{"n":"n1","k":"emit","e":"e","d":{"k":[1.5,"x","AQI="],"z":null},"r":["a","b"],"b":[["k",2]]}`},
+		{&Op{Node: "n1", Kind: KindBroadcast, Event: "e", Room: "r", Except: "s1"}, []any{"a", []byte{0xff}},
+			`{"n":"n1","k":"broadcast","e":"e","d":["a","/w=="],"m":"r","x":"s1","b":[[1]]}`},
+		{&Op{Node: "n1", Kind: KindSend, Event: "e", SID: "s1"}, []any{}, `{"n":"n1","k":"send","e":"e","d":[],"s":"s1"}`},
+		{&Op{Node: "n1", Kind: KindJoin, SID: "s1", Room: "r"}, nil, `{"n":"n1","k":"join","d":null,"m":"r","s":"s1"}`},
+		{&Op{Node: "n1", Kind: KindUser, User: "7", Gone: true}, nil, `{"n":"n1","k":"user","d":null,"u":"7","g":true}`},
+	} {
+		b, err := Encode(c.o, Prepare(c.v))
+		if err != nil || string(b) != c.want {
+			t.Errorf("Encode: %s %v\nwant %s", b, err, c.want)
+		}
+	}
 }
 
 func TestWireKeepsJSON(t *testing.T) {
@@ -68,13 +93,13 @@ func TestWireBinary(t *testing.T) {
 	}
 	// The caller's data is not changed by encoding.
 	if _, ok := in["top"].([]byte); !ok {
-		t.Error("encodeOp changed the caller's map")
+		t.Error("Encode changed the caller's map")
 	}
 }
 
 func TestPrepare(t *testing.T) {
 	plain := map[string]any{"a": []any{"x", 1.0}}
-	if got := prepare(plain); reflect.ValueOf(got).Pointer() != reflect.ValueOf(plain).Pointer() {
+	if got := Prepare(plain); reflect.ValueOf(got).Pointer() != reflect.ValueOf(plain).Pointer() {
 		t.Error("prepare copied data without binary")
 	}
 	in := map[string]any{
@@ -84,7 +109,7 @@ func TestPrepare(t *testing.T) {
 		"sr":     strings.NewReader("string reader"),
 		"keep":   "as is",
 	}
-	got := prepare(in).(map[string]any)
+	got := Prepare(in).(map[string]any)
 	want := map[string]any{
 		"buf":    []byte("bytes"),
 		"str":    "text",
@@ -105,7 +130,7 @@ func TestPrepare(t *testing.T) {
 	}
 }
 
-func TestDecodeOpRejects(t *testing.T) {
+func TestDecodeRejects(t *testing.T) {
 	for _, b := range []string{
 		``, `{`, `[]`,
 		`{"n":"a","k":"emit","d":"x","b":[[0]]}`,            // index into a string
@@ -115,23 +140,23 @@ func TestDecodeOpRejects(t *testing.T) {
 		`{"n":"a","k":"emit","d":{"k":"aGk="},"b":[["j"]]}`, // missing key
 		`{"n":"a","k":"emit","d":["aGk="],"b":[["0"]]}`,     // key into an array
 	} {
-		if _, _, err := decodeOp([]byte(b)); err == nil {
-			t.Errorf("decodeOp(%s) succeeded", b)
+		if _, _, err := Decode([]byte(b)); err == nil {
+			t.Errorf("Decode(%s) succeeded", b)
 		}
 	}
 }
 
-func FuzzDecodeOp(f *testing.F) {
-	b, _ := encodeOp(&op{Node: "n", Kind: kindBroadcast, Event: "e", Room: "r"}, []any{[]byte{1}, map[string]any{"k": []byte{2}}})
+func FuzzDecode(f *testing.F) {
+	b, _ := Encode(&Op{Node: "n", Kind: KindBroadcast, Event: "e", Room: "r"}, []any{[]byte{1}, map[string]any{"k": []byte{2}}})
 	f.Add(b)
 	f.Add([]byte(`{"n":"a","k":"emit","d":[["aGk="]],"b":[[0,0]]}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		o, v, err := decodeOp(b) // never panics
+		o, v, err := Decode(b) // never panics
 		if err != nil {
 			return
 		}
 		// What decodes encodes again.
-		if _, err := encodeOp(o, v); err != nil {
+		if _, err := Encode(o, v); err != nil {
 			t.Fatalf("re-encode: %v", err)
 		}
 	})

@@ -1,4 +1,7 @@
-package cluster
+// Package wire is the cluster's op encoding: what one node publishes on Redis
+// and the others decode. Its bytes are the protocol between nodes, so a
+// change here must stay readable by nodes of the previous version.
+package wire
 
 import (
 	"bytes"
@@ -12,16 +15,16 @@ import (
 	"github.com/zishang520/socket.io/v3/pkg/types"
 )
 
-// An op is one delivery, carried over Redis from the node where it happened to
+// An Op is one delivery, carried over Redis from the node where it happened to
 // every other node, which applies it to its own sockets. Ops carry results,
 // not requests: a content event travels as the rooms its origin's rules chose
 // and the data its origin sanitised, so every node delivers exactly what the
 // origin decided.
-type op struct {
+type Op struct {
 	// Node is the origin's id. It is encoded first so a node can skip its own
 	// ops by comparing a prefix, without decoding them.
 	Node string `json:"n"`
-	Kind kind   `json:"k"`
+	Kind Kind   `json:"k"`
 	// Event is the Socket.IO event name (emit, broadcast, send).
 	Event string `json:"e,omitempty"`
 	// Data is the data of an emit, or the argument list of a broadcast or send.
@@ -45,21 +48,22 @@ type op struct {
 	Bin [][]any `json:"b,omitempty"`
 }
 
-type kind string
+// Kind says what an op does; a node ignores kinds it does not know.
+type Kind string
 
 const (
-	kindEmit       kind = "emit"       // EmitRaw semantics: Data to the union of Rooms, or all
-	kindBroadcast  kind = "broadcast"  // Broadcast: Data (args) to Room or all, except Except
-	kindSend       kind = "send"       // Data (args) to socket SID
-	kindJoin       kind = "join"       // socket SID joins Room
-	kindLeave      kind = "leave"      // socket SID leaves Room
-	kindDisconnect kind = "disconnect" // socket SID is disconnected
-	kindUser       kind = "user"       // user User changed in Strapi (Gone: blocked or deleted)
+	KindEmit       Kind = "emit"       // EmitRaw semantics: Data to the union of Rooms, or all
+	KindBroadcast  Kind = "broadcast"  // Broadcast: Data (args) to Room or all, except Except
+	KindSend       Kind = "send"       // Data (args) to socket SID
+	KindJoin       Kind = "join"       // socket SID joins Room
+	KindLeave      Kind = "leave"      // socket SID leaves Room
+	KindDisconnect Kind = "disconnect" // socket SID is disconnected
+	KindUser       Kind = "user"       // user User changed in Strapi (Gone: blocked or deleted)
 )
 
-// encodeOp encodes o with v (data or args) as its Data. v must have been
-// through prepare, so binary is []byte only.
-func encodeOp(o *op, v any) ([]byte, error) {
+// Encode encodes o with v (data or args) as its Data. v must have been
+// through Prepare, so binary is []byte only.
+func Encode(o *Op, v any) ([]byte, error) {
 	var paths [][]any
 	v = binaryToBase64(v, nil, &paths)
 	data, err := json.Marshal(v)
@@ -70,11 +74,11 @@ func encodeOp(o *op, v any) ([]byte, error) {
 	return json.Marshal(o)
 }
 
-// decodeOp decodes an op and its Data. Numbers stay json.Number, so they reach
+// Decode decodes an op and its Data. Numbers stay json.Number, so they reach
 // clients with the digits the origin got; binary values are []byte again, so
 // Socket.IO sends them as binary attachments.
-func decodeOp(b []byte) (*op, any, error) {
-	var o op
+func Decode(b []byte) (*Op, any, error) {
+	var o Op
 	if err := json.Unmarshal(b, &o); err != nil {
 		return nil, nil, err
 	}
@@ -96,14 +100,22 @@ func decodeOp(b []byte) (*op, any, error) {
 	return &o, v, nil
 }
 
-// prepare returns v with every value Socket.IO would send as binary turned
+// Prepare returns v with every value Socket.IO would send as binary turned
 // into []byte, and text readers into strings. Readers can be read once: the
 // local emit and the op sent to other nodes must both get the bytes, so they
 // are read here. v is copied only where something changes; the common case
 // (decoded JSON) comes back as is.
-func prepare(v any) any {
+func Prepare(v any) any {
 	out, _ := prep(v)
 	return out
+}
+
+// PrepareArgs is Prepare for an argument list.
+func PrepareArgs(args []any) []any {
+	if out, changed := prep(args); changed {
+		return out.([]any)
+	}
+	return args
 }
 
 func prep(v any) (any, bool) {
