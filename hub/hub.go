@@ -26,7 +26,6 @@ import (
 	"github.com/iohub/iohub/hub/handler"
 	"github.com/iohub/iohub/hub/ingress"
 	"github.com/iohub/iohub/hub/kv"
-	"github.com/iohub/iohub/hub/limit"
 	"github.com/iohub/iohub/hub/metrics"
 	"github.com/iohub/iohub/hub/realtime"
 	"github.com/iohub/iohub/hub/sanitize"
@@ -106,7 +105,7 @@ func New(cfg *config.Config, logger *slog.Logger) (*Server, error) {
 	if cfg.Strapi.JWTManagement != "" {
 		authn.SetJWTManagement(cfg.Strapi.JWTManagement)
 	}
-	limits, err := limit.FromConfig(cfg.Limits)
+	limits, err := limitsFromConfig(cfg.Limits)
 	if err != nil {
 		return nil, err
 	}

@@ -208,7 +208,7 @@ func (s *Server) build(ctx context.Context, old, cfg *config.Config, name string
 		n.clean = sanitize.New(cfg.PrivateFields)
 	}
 	if !same(func(c *config.Config) any { return c.Limits }) {
-		l, err := limit.FromConfig(cfg.Limits)
+		l, err := limitsFromConfig(cfg.Limits)
 		if err != nil {
 			fail(err)
 		}

@@ -1,0 +1,44 @@
+package hub
+
+import (
+	"net/netip"
+	"slices"
+	"testing"
+
+	"github.com/iohub/iohub/hub/config"
+	"github.com/iohub/iohub/hub/limit"
+)
+
+// [limits] becomes limit.Settings: rates with their bursts, proxies parsed.
+func TestLimitsFromConfig(t *testing.T) {
+	tests := []struct {
+		name string
+		in   config.Limits
+		hs   limit.Rate
+		ev   limit.Rate
+	}{
+		{"off", config.Limits{}, limit.Rate{}, limit.Rate{}},
+		{"burst defaults to a second's worth", config.Limits{HandshakesPerSecondPerIP: 2.5, EventsPerSecond: 10}, limit.Rate{PerSecond: 2.5, Burst: 3}, limit.Rate{PerSecond: 10, Burst: 10}},
+		{"slow rates still let one through", config.Limits{HandshakesPerSecondPerIP: 0.2, EventsPerSecond: 0.5}, limit.Rate{PerSecond: 0.2, Burst: 1}, limit.Rate{PerSecond: 0.5, Burst: 1}},
+		{"explicit burst", config.Limits{EventsPerSecond: 10, EventsBurst: 50}, limit.Rate{}, limit.Rate{PerSecond: 10, Burst: 50}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := limitsFromConfig(tt.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.Handshakes != tt.hs || s.Events != tt.ev {
+				t.Errorf("handshakes %+v events %+v, want %+v %+v", s.Handshakes, s.Events, tt.hs, tt.ev)
+			}
+		})
+	}
+	s, err := limitsFromConfig(config.Limits{MaxConnections: 3, MaxConnectionsPerIP: 2, TrustedProxies: []string{"10.0.0.0/8", "192.0.2.1"}})
+	want := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.0.2.1/32")}
+	if err != nil || s.MaxConnections != 3 || s.MaxConnectionsPerIP != 2 || !slices.Equal(s.TrustedProxies, want) {
+		t.Errorf("settings %+v, %v", s, err)
+	}
+	if _, err := limitsFromConfig(config.Limits{TrustedProxies: []string{"10.0.0.0/8", "nope"}}); err == nil {
+		t.Error("a bad trustedProxies entry was accepted")
+	}
+}
