@@ -5,7 +5,13 @@ import (
 
 	"github.com/iohub/iohub/hub/config"
 	"github.com/iohub/iohub/hub/limit"
+	strapiclient "github.com/iohub/iohub/hub/strapi/client"
 )
+
+// strapiClientOptions are the Strapi client's settings from [strapi].
+func strapiClientOptions(c config.Strapi) strapiclient.Options {
+	return strapiclient.Options{URL: c.URL, APIToken: c.APIToken, Timeout: c.Timeout.D()}
+}
 
 // limitsFromConfig turns [limits] into limit.Settings. It fails only on what
 // config's validation reports too (a bad trustedProxies entry).

@@ -96,7 +96,7 @@ func New(cfg *config.Config, logger *slog.Logger) (*Server, error) {
 	// One Strapi client for user lookups and the syncs: one set of limits.
 	var api *strapiclient.Client
 	if cfg.Strapi.URL != "" {
-		api = strapiclient.New(cfg.Strapi)
+		api = strapiclient.New(strapiClientOptions(cfg.Strapi))
 	}
 	authn, err := auth.New(cfg.Auth, cfg.Strapi, cfg.PublicRoleName, logger.With("component", "auth"), strapiAPI(api))
 	if err != nil {

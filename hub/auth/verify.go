@@ -127,7 +127,7 @@ func New(cfg config.Auth, strapi config.Strapi, publicRole string, logger *slog.
 	a.validator = jwt.NewValidator(opts...)
 
 	if strapi.URL != "" {
-		var c Strapi = client.New(strapi)
+		var c Strapi = client.New(client.Options{URL: strapi.URL, APIToken: strapi.APIToken, Timeout: strapi.Timeout.D()})
 		if len(api) > 0 && api[0] != nil {
 			c = api[0]
 		}

@@ -35,7 +35,7 @@ func TestDetectJWTManagement(t *testing.T) {
 				w.WriteHeader(tt.status)
 			}))
 			defer srv.Close()
-			api := client.New(config.Strapi{URL: srv.URL, APIToken: apiToken})
+			api := client.New(client.Options{URL: srv.URL, APIToken: apiToken})
 			got, err := DetectJWTManagement(context.Background(), api)
 			if got != tt.want || (err != nil) != tt.wantErr {
 				t.Fatalf("= %q, %v; want %q", got, err, tt.want)

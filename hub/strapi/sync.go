@@ -116,7 +116,7 @@ func New(opts Options) *Syncer {
 		opts.Apply = func(*access.Rules) {}
 	}
 	if opts.Client == nil {
-		opts.Client = client.New(opts.Config)
+		opts.Client = client.New(client.Options{URL: opts.Config.URL, APIToken: opts.Config.APIToken, Timeout: opts.Config.Timeout.D()})
 	}
 	s := &Syncer{opts: opts, log: opts.Logger, api: opts.Client}
 	if opts.JWTManagement != nil {
