@@ -2,7 +2,9 @@ package hub
 
 import (
 	"fmt"
+	"log/slog"
 
+	"github.com/iohub/iohub/hub/auth"
 	"github.com/iohub/iohub/hub/config"
 	"github.com/iohub/iohub/hub/limit"
 	strapiclient "github.com/iohub/iohub/hub/strapi/client"
@@ -27,4 +29,27 @@ func limitsFromConfig(c config.Limits) (limit.Settings, error) {
 		Events:              limit.NewRate(c.EventsPerSecond, c.EventsBurst),
 		TrustedProxies:      proxies,
 	}, nil
+}
+
+// authOptions are the authenticator's settings from [auth], [strapi] and
+// publicRoleName; api is the hub's Strapi client (nil without [strapi] url).
+func authOptions(cfg *config.Config, api auth.Strapi, logger *slog.Logger) auth.Options {
+	a := cfg.Auth
+	return auth.Options{
+		JWTSecret:         a.JWTSecret,
+		PublicKeyFile:     a.PublicKeyFile,
+		Algorithms:        a.Algorithms,
+		RoleClaim:         a.RoleClaim,
+		AuthenticatedRole: a.AuthenticatedRole,
+		PublicRole:        cfg.PublicRoleName,
+		RequireConfirmed:  a.RequireConfirmed,
+		Issuer:            a.Issuer,
+		Audience:          a.Audience,
+		Leeway:            a.Leeway.D(),
+		AllowNoExp:        !a.RequireExp,
+		Strapi:            api,
+		UserCacheTTL:      cfg.Strapi.UserCacheTTL.D(),
+		UserCacheSize:     cfg.Strapi.CacheSize,
+		Logger:            logger,
+	}
 }

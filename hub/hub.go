@@ -98,7 +98,7 @@ func New(cfg *config.Config, logger *slog.Logger) (*Server, error) {
 	if cfg.Strapi.URL != "" {
 		api = strapiclient.New(strapiClientOptions(cfg.Strapi))
 	}
-	authn, err := auth.New(cfg.Auth, cfg.Strapi, cfg.PublicRoleName, logger.With("component", "auth"), strapiAPI(api))
+	authn, err := auth.New(authOptions(cfg, strapiAPI(api), logger.With("component", "auth")))
 	if err != nil {
 		return nil, err
 	}

@@ -18,7 +18,6 @@ import (
 	"github.com/zishang520/socket.io/v3/pkg/types"
 
 	"github.com/iohub/iohub/hub"
-	"github.com/iohub/iohub/hub/auth"
 	"github.com/iohub/iohub/hub/config"
 )
 
@@ -87,7 +86,7 @@ func (h *testHub) stop(t *testing.T) {
 }
 
 func (h *testHub) token(t *testing.T, role, sub string) string {
-	a, err := auth.New(h.cfg.Auth, h.cfg.Strapi, h.cfg.PublicRoleName, nil)
+	a, err := hub.AuthenticatorFromConfig(h.cfg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -198,7 +198,7 @@ func (s *Server) build(ctx context.Context, old, cfg *config.Config, name string
 		n.rules = r
 	}
 	if !same(func(c *config.Config) any { return []any{c.Auth, c.Strapi, c.PublicRoleName} }) {
-		a, err := auth.New(cfg.Auth, cfg.Strapi, cfg.PublicRoleName, s.log.With("component", "auth"))
+		a, err := AuthenticatorFromConfig(cfg, s.log.With("component", "auth"))
 		if err != nil {
 			fail(err)
 		}

@@ -179,8 +179,7 @@ func (h *reloadHub) stillConnected(t *testing.T, c *goClient) {
 
 func mint(t *testing.T, secret, role, sub string) string {
 	t.Helper()
-	a, err := auth.New(config.Auth{JWTSecret: secret, Algorithms: []string{"HS256"}, RoleClaim: "role", AuthenticatedRole: "Authenticated"},
-		config.Strapi{}, "Public", nil)
+	a, err := auth.New(auth.Options{JWTSecret: secret, Algorithms: []string{"HS256"}, RoleClaim: "role", AuthenticatedRole: "Authenticated"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package hub
 
 import (
 	"context"
+	"log/slog"
 	"time"
 
 	"github.com/iohub/iohub/hub/access"
@@ -69,6 +70,17 @@ func (s *Server) newStrapiSync(cfg *config.Config, api *strapiclient.Client) *st
 	}
 	ss.Syncer = strapi.New(opts)
 	return ss
+}
+
+// AuthenticatorFromConfig builds the authenticator cfg describes, with a
+// Strapi client of its own when [strapi] url is set: what `hub token` mints
+// with. A nil logger discards.
+func AuthenticatorFromConfig(cfg *config.Config, logger *slog.Logger) (*auth.Authenticator, error) {
+	var api *strapiclient.Client
+	if cfg.Strapi.URL != "" {
+		api = strapiclient.New(strapiClientOptions(cfg.Strapi))
+	}
+	return auth.New(authOptions(cfg, strapiAPI(api), logger))
 }
 
 // strapiAPI is api as auth's interface: nil (no [strapi] url) stays nil, not

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/iohub/iohub/hub"
-	"github.com/iohub/iohub/hub/auth"
 	"github.com/iohub/iohub/hub/config"
 )
 
@@ -174,7 +173,7 @@ func token(cfgPath, role, sub string, ttl time.Duration, stdout, stderr io.Write
 		fmt.Fprintln(stderr, err)
 		return exitFail
 	}
-	a, err := auth.New(cfg.Auth, cfg.Strapi, cfg.PublicRoleName, slog.New(slog.DiscardHandler))
+	a, err := hub.AuthenticatorFromConfig(cfg, nil)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return exitFail
