@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/iohub/iohub/hub/access"
 	"github.com/iohub/iohub/hub/auth"
 	"github.com/iohub/iohub/hub/config"
 	"github.com/iohub/iohub/hub/limit"
+	"github.com/iohub/iohub/hub/strapi"
 	strapiclient "github.com/iohub/iohub/hub/strapi/client"
 )
 
@@ -51,5 +53,18 @@ func authOptions(cfg *config.Config, api auth.Strapi, logger *slog.Logger) auth.
 		UserCacheTTL:      cfg.Strapi.UserCacheTTL.D(),
 		UserCacheSize:     cfg.Strapi.CacheSize,
 		Logger:            logger,
+	}
+}
+
+// strapiSyncOptions are the roles sync's settings from [strapi],
+// publicRoleName, permissionMode and auth.requireConfirmed; the hub adds the
+// client and what the sync applies its tables to.
+func strapiSyncOptions(cfg *config.Config) strapi.Options {
+	return strapi.Options{
+		Version:          cfg.Strapi.Version,
+		SyncInterval:     cfg.Strapi.SyncInterval.D(),
+		PublicRole:       cfg.PublicRoleName,
+		Mode:             access.Mode(cfg.PermissionMode),
+		RequireConfirmed: cfg.Auth.RequireConfirmed,
 	}
 }

@@ -5,8 +5,10 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/iohub/iohub/hub/auth"
 	"github.com/iohub/iohub/hub/config"
 	"github.com/iohub/iohub/hub/limit"
+	"github.com/iohub/iohub/hub/strapi"
 )
 
 // [limits] becomes limit.Settings: rates with their bursts, proxies parsed.
@@ -40,5 +42,17 @@ func TestLimitsFromConfig(t *testing.T) {
 	}
 	if _, err := limitsFromConfig(config.Limits{TrustedProxies: []string{"10.0.0.0/8", "nope"}}); err == nil {
 		t.Error("a bad trustedProxies entry was accepted")
+	}
+}
+
+// Names the packages spell on their own must agree with hub.toml's.
+func TestSharedNames(t *testing.T) {
+	for _, c := range [][]string{
+		{config.JWTLegacy, auth.JWTLegacy, strapi.JWTLegacy},
+		{config.JWTRefresh, auth.JWTRefresh, strapi.JWTRefresh},
+	} {
+		if !slices.Equal(c, []string{c[0], c[0], c[0]}) {
+			t.Errorf("names differ: %q", c)
+		}
 	}
 }

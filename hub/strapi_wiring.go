@@ -43,31 +43,27 @@ func (s *Server) newStrapiSync(cfg *config.Config, api *strapiclient.Client) *st
 	if cfg.Strapi.JWTManagement == "" {
 		detectJWT = func(mode string) { s.authn.Load().SetJWTManagement(mode) }
 	}
-	opts := strapi.Options{
-		Config:     cfg.Strapi,
-		PublicRole: cfg.PublicRoleName,
-		Mode:       access.Mode(cfg.PermissionMode),
-		Apply: func(r *access.Rules) {
-			if s.syncer.Load() == ss {
-				s.rt.SetRules(r)
-			}
-		},
-		ApplySchemas: func(t *sanitize.Schemas) {
-			if s.syncer.Load() == ss {
-				s.rt.SetSchemas(t)
-			}
-		},
-		// Connected users are re-checked on every sync; one Strapi no longer
-		// has (or has blocked) is gone here and on every node.
-		Users:            s.rt.UserIDs,
-		UserGone:         func(id string) { s.userChanged(id, true, true) },
-		RequireConfirmed: cfg.Auth.RequireConfirmed,
-		JWTManagement:    detectJWT,
-		Logger:           s.log.With("component", "strapi"),
+	if api == nil {
+		api = strapiclient.New(strapiClientOptions(cfg.Strapi))
 	}
-	if api != nil {
-		opts.Client = api
+	opts := strapiSyncOptions(cfg)
+	opts.Client = api
+	opts.Apply = func(r *access.Rules) {
+		if s.syncer.Load() == ss {
+			s.rt.SetRules(r)
+		}
 	}
+	opts.ApplySchemas = func(t *sanitize.Schemas) {
+		if s.syncer.Load() == ss {
+			s.rt.SetSchemas(t)
+		}
+	}
+	// Connected users are re-checked on every sync; one Strapi no longer
+	// has (or has blocked) is gone here and on every node.
+	opts.Users = s.rt.UserIDs
+	opts.UserGone = func(id string) { s.userChanged(id, true, true) }
+	opts.JWTManagement = detectJWT
+	opts.Logger = s.log.With("component", "strapi")
 	ss.Syncer = strapi.New(opts)
 	return ss
 }
