@@ -7,6 +7,7 @@ import (
 	"github.com/iohub/iohub/hub/access"
 	"github.com/iohub/iohub/hub/auth"
 	"github.com/iohub/iohub/hub/config"
+	"github.com/iohub/iohub/hub/ingress"
 	"github.com/iohub/iohub/hub/limit"
 	"github.com/iohub/iohub/hub/strapi"
 	strapiclient "github.com/iohub/iohub/hub/strapi/client"
@@ -67,4 +68,16 @@ func strapiSyncOptions(cfg *config.Config) strapi.Options {
 		Mode:             access.Mode(cfg.PermissionMode),
 		RequireConfirmed: cfg.Auth.RequireConfirmed,
 	}
+}
+
+// apiOptions are the HTTP API's settings from [api] and contentTypes.
+func apiOptions(cfg *config.Config) ingress.Options {
+	ct := cfg.ContentTypes.Types
+	switch {
+	case cfg.ContentTypes.All:
+		ct = nil
+	case ct == nil: // no table: nothing is forwarded
+		ct = map[string][]string{}
+	}
+	return ingress.Options{Tokens: cfg.API.Tokens, MaxBodySize: int64(cfg.API.MaxBodySize), ContentTypes: ct}
 }

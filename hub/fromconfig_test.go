@@ -1,12 +1,14 @@
 package hub
 
 import (
+	"maps"
 	"net/netip"
 	"slices"
 	"testing"
 
 	"github.com/iohub/iohub/hub/auth"
 	"github.com/iohub/iohub/hub/config"
+	"github.com/iohub/iohub/hub/ingress"
 	"github.com/iohub/iohub/hub/limit"
 	"github.com/iohub/iohub/hub/strapi"
 )
@@ -50,9 +52,34 @@ func TestSharedNames(t *testing.T) {
 	for _, c := range [][]string{
 		{config.JWTLegacy, auth.JWTLegacy, strapi.JWTLegacy},
 		{config.JWTRefresh, auth.JWTRefresh, strapi.JWTRefresh},
+		{config.PayloadREST, ingress.PayloadREST, ingress.PayloadREST},
+		{config.PayloadFlat, ingress.PayloadFlat, ingress.PayloadFlat},
+		{config.PayloadEntry, ingress.PayloadEntry, ingress.PayloadEntry},
 	} {
 		if !slices.Equal(c, []string{c[0], c[0], c[0]}) {
 			t.Errorf("names differ: %q", c)
+		}
+	}
+}
+
+// contentTypes: "*" (or absent) forwards every api:: type, a table what it
+// names, an empty table nothing.
+func TestAPIOptionsContentTypes(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		in   config.ContentTypes
+		want map[string][]string
+	}{
+		{"all", config.ContentTypes{All: true}, nil},
+		{"table", config.ContentTypes{Types: map[string][]string{"chat": {"create"}}}, map[string][]string{"chat": {"create"}}},
+		{"empty table", config.ContentTypes{Types: map[string][]string{}}, map[string][]string{}},
+		{"none", config.ContentTypes{}, map[string][]string{}},
+	} {
+		cfg := config.Default()
+		cfg.ContentTypes = tt.in
+		got := apiOptions(cfg).ContentTypes
+		if (got == nil) != (tt.want == nil) || !maps.EqualFunc(got, tt.want, slices.Equal) {
+			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
 		}
 	}
 }

@@ -140,7 +140,7 @@ func New(cfg *config.Config, logger *slog.Logger) (*Server, error) {
 		node.SetUserHook(s.forgetUser)
 	}
 	s.em = em
-	s.api = ingress.New(cfg.API, cfg.ContentTypes, em, logger.With("component", "api"))
+	s.api = ingress.New(apiOptions(cfg), em, logger.With("component", "api"))
 	ss := s.newStrapiSync(cfg, api)
 	s.syncer.Store(ss)
 	if cfg.Strapi.JWTManagement == "" && api != nil && ss == nil {

@@ -272,8 +272,7 @@ func (s *Server) swap(n *pieces, cfg *config.Config) {
 	if n.level != nil {
 		s.level.Set(*n.level)
 	}
-	s.api.SetAPI(cfg.API)
-	s.api.SetContentTypes(cfg.ContentTypes)
+	s.api.SetOptions(apiOptions(cfg))
 	if n.newHost {
 		n.oldHost = s.handlers.cur.Swap(n.host)
 		if s.running {
