@@ -6,6 +6,7 @@ import (
 
 	"github.com/iohub/iohub/hub/access"
 	"github.com/iohub/iohub/hub/auth"
+	"github.com/iohub/iohub/hub/cluster"
 	"github.com/iohub/iohub/hub/config"
 	"github.com/iohub/iohub/hub/ingress"
 	"github.com/iohub/iohub/hub/limit"
@@ -80,4 +81,16 @@ func apiOptions(cfg *config.Config) ingress.Options {
 		ct = map[string][]string{}
 	}
 	return ingress.Options{Tokens: cfg.API.Tokens, MaxBodySize: int64(cfg.API.MaxBodySize), ContentTypes: ct}
+}
+
+// clusterOptions are the cluster node's settings from [cluster]; the hub
+// adds the node's Socket.IO server, sanitiser and logger.
+func clusterOptions(c config.Cluster) cluster.Options {
+	return cluster.Options{
+		Redis:                 c.Redis,
+		NodeID:                c.NodeID,
+		ChannelPrefix:         c.ChannelPrefix,
+		TLSCAFile:             c.TLSCAFile,
+		TLSInsecureSkipVerify: c.TLSInsecureSkipVerify,
+	}
 }

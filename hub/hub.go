@@ -126,12 +126,9 @@ func New(cfg *config.Config, logger *slog.Logger) (*Server, error) {
 	var em Emitter = s.rt
 	s.store = memoryStore()
 	if cfg.Cluster.Enabled() {
-		node, err := cluster.New(cluster.Options{
-			Config:    cfg.Cluster,
-			Local:     s.rt,
-			Sanitizer: clean,
-			Logger:    logger.With("component", "cluster"),
-		})
+		opts := clusterOptions(cfg.Cluster)
+		opts.Local, opts.Sanitizer, opts.Logger = s.rt, clean, logger.With("component", "cluster")
+		node, err := cluster.New(opts)
 		if err != nil {
 			s.cancel()
 			return nil, err
