@@ -85,7 +85,7 @@ type Options struct {
 	Sanitizer *sanitize.Sanitizer
 	// Logger gets the cluster's log lines. Nil discards them.
 	Logger *slog.Logger
-	// CheckInterval is how often Redis is checked. Zero means 1s.
+	// CheckInterval is how often Redis is checked. Zero means 500ms.
 	CheckInterval time.Duration
 	// StartTimeout bounds how long New waits for Redis before starting
 	// degraded. Zero means 3s.
@@ -97,7 +97,7 @@ type Options struct {
 type Node struct {
 	id string
 	// self is how this node's encoded ops start, {"n":"<id>", (ids need no
-	// JSON escaping: the config allows letters, digits and ".-_" only, and
+	// JSON escaping: New allows letters, digits and ".-_" only, and
 	// generated ids are made of those).
 	self    string
 	channel string
