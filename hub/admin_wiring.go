@@ -12,7 +12,9 @@ func (s *Server) wireAdmin() {
 		return
 	}
 	logger := s.log.With("component", "admin")
-	s.admin = admin.New(admin.Options{Config: cfg, IO: s.rt.IO(), Logger: logger})
+	opts := adminOptions(cfg)
+	opts.IO, opts.Logger = s.rt.IO(), logger
+	s.admin = admin.New(opts)
 	if cfg.UIDir != "" {
 		s.mux.Handle(admin.UIPath, admin.UIHandler(cfg.UIDir, logger))
 	}

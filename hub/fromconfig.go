@@ -5,6 +5,7 @@ import (
 	"log/slog"
 
 	"github.com/iohub/iohub/hub/access"
+	"github.com/iohub/iohub/hub/admin"
 	"github.com/iohub/iohub/hub/auth"
 	"github.com/iohub/iohub/hub/cluster"
 	"github.com/iohub/iohub/hub/config"
@@ -93,4 +94,10 @@ func clusterOptions(c config.Cluster) cluster.Options {
 		TLSCAFile:             c.TLSCAFile,
 		TLSInsecureSkipVerify: c.TLSInsecureSkipVerify,
 	}
+}
+
+// adminOptions are the Admin UI namespace's settings from [admin]; the hub
+// adds the Socket.IO server and logger.
+func adminOptions(c config.Admin) admin.Options {
+	return admin.Options{Username: c.Username, Password: c.Password, AllowActions: !c.ReadOnly}
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/iohub/iohub/hub/admin"
 	"github.com/iohub/iohub/hub/auth"
 	"github.com/iohub/iohub/hub/config"
 	"github.com/iohub/iohub/hub/ingress"
@@ -55,6 +56,7 @@ func TestSharedNames(t *testing.T) {
 		{config.PayloadREST, ingress.PayloadREST, ingress.PayloadREST},
 		{config.PayloadFlat, ingress.PayloadFlat, ingress.PayloadFlat},
 		{config.PayloadEntry, ingress.PayloadEntry, ingress.PayloadEntry},
+		{config.DefaultAdminUIDir, admin.DefaultUIDir, admin.DefaultUIDir},
 	} {
 		if !slices.Equal(c, []string{c[0], c[0], c[0]}) {
 			t.Errorf("names differ: %q", c)
