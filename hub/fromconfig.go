@@ -11,6 +11,7 @@ import (
 	"github.com/iohub/iohub/hub/config"
 	"github.com/iohub/iohub/hub/ingress"
 	"github.com/iohub/iohub/hub/limit"
+	"github.com/iohub/iohub/hub/plugin"
 	"github.com/iohub/iohub/hub/strapi"
 	strapiclient "github.com/iohub/iohub/hub/strapi/client"
 )
@@ -100,4 +101,16 @@ func clusterOptions(c config.Cluster) cluster.Options {
 // adds the Socket.IO server and logger.
 func adminOptions(c config.Admin) admin.Options {
 	return admin.Options{Username: c.Username, Password: c.Password, AllowActions: !c.ReadOnly}
+}
+
+// pluginEvents are the [[events]] bindings.
+func pluginEvents(evs []config.Event) []plugin.Event {
+	if evs == nil {
+		return nil
+	}
+	out := make([]plugin.Event, len(evs))
+	for i, e := range evs {
+		out[i] = plugin.Event{Name: e.Name, Handler: e.Handler, Config: e.Config}
+	}
+	return out
 }

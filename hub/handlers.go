@@ -86,7 +86,7 @@ func (s *Server) newHost(ctx context.Context, cfg *config.Config) (*hostRun, err
 	}
 	host, err := plugin.New(ctx, plugin.Options{
 		Dir:         cfg.Plugins.Dir,
-		Events:      cfg.Events,
+		Events:      pluginEvents(cfg.Events),
 		Timeout:     cfg.Plugins.Timeout.D(),
 		MemoryLimit: int64(cfg.Plugins.MemoryLimit),
 		JSRuntime:   cfg.Plugins.JSRuntime,
