@@ -12,6 +12,7 @@ import (
 	"github.com/iohub/iohub/hub/ingress"
 	"github.com/iohub/iohub/hub/limit"
 	"github.com/iohub/iohub/hub/plugin"
+	"github.com/iohub/iohub/hub/realtime"
 	"github.com/iohub/iohub/hub/strapi"
 	strapiclient "github.com/iohub/iohub/hub/strapi/client"
 )
@@ -113,4 +114,27 @@ func pluginEvents(evs []config.Event) []plugin.Event {
 		out[i] = plugin.Event{Name: e.Name, Handler: e.Handler, Config: e.Config}
 	}
 	return out
+}
+
+// ioOptions are the Socket.IO server's settings from [IOServerOptions].
+func ioOptions(c config.IOServerOptions) realtime.IOOptions {
+	o := realtime.IOOptions{
+		Path:              c.Path,
+		PingInterval:      c.PingInterval.D(),
+		PingTimeout:       c.PingTimeout.D(),
+		ConnectTimeout:    c.ConnectTimeout.D(),
+		UpgradeTimeout:    c.UpgradeTimeout.D(),
+		MaxHTTPBufferSize: int64(c.MaxHTTPBufferSize),
+		Transports:        c.Transports,
+		CORS: realtime.CORS{
+			Origins:        c.Cors.Origin,
+			Methods:        c.Cors.Methods,
+			AllowedHeaders: c.Cors.AllowedHeaders,
+			Credentials:    c.Cors.Credentials,
+		},
+	}
+	if r := c.ConnectionStateRecovery; r != nil {
+		o.Recovery = r.MaxDisconnectionDuration.D()
+	}
+	return o
 }

@@ -3,14 +3,17 @@ package hub
 import (
 	"maps"
 	"net/netip"
+	"reflect"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/iohub/iohub/hub/admin"
 	"github.com/iohub/iohub/hub/auth"
 	"github.com/iohub/iohub/hub/config"
 	"github.com/iohub/iohub/hub/ingress"
 	"github.com/iohub/iohub/hub/limit"
+	"github.com/iohub/iohub/hub/realtime"
 	"github.com/iohub/iohub/hub/strapi"
 )
 
@@ -83,5 +86,20 @@ func TestAPIOptionsContentTypes(t *testing.T) {
 		if (got == nil) != (tt.want == nil) || !maps.EqualFunc(got, tt.want, slices.Equal) {
 			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
 		}
+	}
+}
+
+// [IOServerOptions]' defaults are realtime's; set keys carry over.
+func TestIOOptions(t *testing.T) {
+	if got, want := ioOptions(config.Default().IO), (realtime.IOOptions{}).WithDefaults(); !reflect.DeepEqual(got, want) {
+		t.Errorf("defaults differ:\n%+v\n%+v", got, want)
+	}
+	c := config.Default().IO
+	c.Cors = config.Cors{Origin: config.StringList{"https://a.example"}, Methods: config.StringList{"GET"}, AllowedHeaders: config.StringList{"X-A"}, Credentials: true}
+	c.ConnectionStateRecovery = &config.Recovery{MaxDisconnectionDuration: config.Duration(time.Minute)}
+	got := ioOptions(c)
+	want := realtime.CORS{Origins: []string{"https://a.example"}, Methods: []string{"GET"}, AllowedHeaders: []string{"X-A"}, Credentials: true}
+	if !reflect.DeepEqual(got.CORS, want) || got.Recovery != time.Minute {
+		t.Errorf("cors %+v recovery %v", got.CORS, got.Recovery)
 	}
 }

@@ -114,7 +114,7 @@ func New(cfg *config.Config, logger *slog.Logger) (*Server, error) {
 	s.authn.Store(authn)
 	clean := sanitize.New(cfg.PrivateFields)
 	s.rt = realtime.New(realtime.Options{
-		IO:        cfg.IO,
+		IO:        ioOptions(cfg.IO).WithDefaults(),
 		Auth:      authn,
 		Rules:     rules,
 		Sanitizer: clean,

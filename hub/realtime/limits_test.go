@@ -15,7 +15,6 @@ import (
 	"github.com/iohub/iohub/hub/access"
 	"github.com/iohub/iohub/hub/auth"
 	"github.com/iohub/iohub/hub/clienterr"
-	"github.com/iohub/iohub/hub/config"
 	"github.com/iohub/iohub/hub/handler"
 	"github.com/iohub/iohub/hub/limit"
 	"github.com/iohub/iohub/hub/sanitize"
@@ -48,7 +47,7 @@ func startLimited(t *testing.T, l limit.Settings) (*Server, string, *testAuth) {
 	}
 	a := &testAuth{slowStarted: make(chan struct{}, 1), release: make(chan struct{})}
 	s := New(Options{
-		IO:        config.Default().IO,
+		IO:        IOOptions{}.WithDefaults(),
 		Auth:      a,
 		Rules:     rules,
 		Sanitizer: sanitize.New(nil),

@@ -14,7 +14,6 @@ import (
 	"github.com/iohub/iohub/hub/access"
 	"github.com/iohub/iohub/hub/auth"
 	"github.com/iohub/iohub/hub/clienterr"
-	"github.com/iohub/iohub/hub/config"
 	"github.com/iohub/iohub/hub/handler"
 	"github.com/iohub/iohub/hub/limit"
 	"github.com/iohub/iohub/hub/realtime/internal/wsframe"
@@ -30,7 +29,8 @@ type Authenticator interface {
 
 // Options configure a Server. Every field is required, except Limits.
 type Options struct {
-	IO        config.IOServerOptions
+	// IO are the Socket.IO settings, complete (IOOptions.WithDefaults).
+	IO        IOOptions
 	Auth      Authenticator
 	Rules     *access.Rules
 	Sanitizer *sanitize.Sanitizer
@@ -41,7 +41,7 @@ type Options struct {
 	// Observer is told about connections, events and deliveries (metrics).
 	// Nil: nobody.
 	Observer Observer
-	// Limits are [limits] (limit.FromConfig). The zero value limits nothing.
+	// Limits are [limits]. The zero value limits nothing.
 	Limits limit.Settings
 	// Context is the hub's root context: handshakes and handler calls run
 	// under it, so ending it stops them. Nil means context.Background().
