@@ -2,24 +2,110 @@ package hub
 
 import (
 	"fmt"
-	"log/slog"
+	"time"
 
 	"github.com/iohub/iohub/hub/access"
-	"github.com/iohub/iohub/hub/admin"
-	"github.com/iohub/iohub/hub/auth"
-	"github.com/iohub/iohub/hub/cluster"
 	"github.com/iohub/iohub/hub/config"
 	"github.com/iohub/iohub/hub/ingress"
 	"github.com/iohub/iohub/hub/limit"
 	"github.com/iohub/iohub/hub/plugin"
 	"github.com/iohub/iohub/hub/realtime"
-	"github.com/iohub/iohub/hub/strapi"
-	strapiclient "github.com/iohub/iohub/hub/strapi/client"
 )
 
-// strapiClientOptions are the Strapi client's settings from [strapi].
-func strapiClientOptions(c config.Strapi) strapiclient.Options {
-	return strapiclient.Options{URL: c.URL, APIToken: c.APIToken, Timeout: c.Timeout.D()}
+// OptionsFromConfig turns a hub.toml into Options: the one place that reads
+// config for the hub (NewFromConfig and reloads go through it). Logger stays
+// nil. It fails only on what config's validation reports too.
+func OptionsFromConfig(cfg *config.Config) (Options, error) {
+	limits, err := limitsFromConfig(cfg.Limits)
+	if err != nil {
+		return Options{}, err
+	}
+	a, s, p, c, h, ad := cfg.Auth, cfg.Strapi, cfg.Plugins, cfg.Cluster, cfg.HTTP, cfg.Admin
+	return Options{
+		Listen:         cfg.Listen,
+		PublicRole:     cfg.PublicRoleName,
+		PermissionMode: access.Mode(cfg.PermissionMode),
+		Roles:          rolePermissions(cfg.Roles),
+		PrivateFields:  nonNil(cfg.PrivateFields), // config's nil is an explicit empty list
+		IO:             ioOptions(cfg.IO),
+		Auth: AuthOptions{
+			JWTSecret:         a.JWTSecret,
+			PublicKeyFile:     a.PublicKeyFile,
+			Algorithms:        a.Algorithms,
+			RoleClaim:         a.RoleClaim,
+			AuthenticatedRole: a.AuthenticatedRole,
+			RequireConfirmed:  a.RequireConfirmed,
+			Issuer:            a.Issuer,
+			Audience:          a.Audience,
+			Leeway:            a.Leeway.D(),
+			AllowNoExp:        !a.RequireExp,
+		},
+		Strapi: StrapiOptions{
+			URL:           s.URL,
+			APIToken:      s.APIToken,
+			Version:       s.Version,
+			SyncInterval:  s.SyncInterval.D(),
+			Payload:       s.Payload,
+			UserCacheTTL:  s.UserCacheTTL.D(),
+			CacheSize:     s.CacheSize,
+			Timeout:       s.Timeout.D(),
+			JWTManagement: s.JWTManagement,
+		},
+		API:    apiOptions(cfg),
+		Events: pluginEvents(cfg.Events),
+		Plugins: PluginOptions{
+			Dir:         p.Dir,
+			Watch:       p.Watch,
+			Timeout:     p.Timeout.D(),
+			MemoryLimit: int64(p.MemoryLimit),
+			JSRuntime:   p.JSRuntime,
+		},
+		Cluster: ClusterOptions{
+			Redis:                 c.Redis,
+			NodeID:                c.NodeID,
+			ChannelPrefix:         c.ChannelPrefix,
+			TLSCAFile:             c.TLSCAFile,
+			TLSInsecureSkipVerify: c.TLSInsecureSkipVerify,
+		},
+		// [http]'s 0 means no limit; Options' 0 means the default.
+		HTTP: HTTPOptions{
+			ReadHeaderTimeout: noneIfZero(h.ReadHeaderTimeout.D()),
+			ReadTimeout:       noneIfZero(h.ReadTimeout.D()),
+			WriteTimeout:      h.WriteTimeout.D(),
+			IdleTimeout:       noneIfZero(h.IdleTimeout.D()),
+			MaxHeaderBytes:    int(noneIfZero(h.MaxHeaderBytes)),
+		},
+		Limits: limits,
+		Admin: AdminOptions{
+			Enabled:      ad.Enabled,
+			Username:     ad.Username,
+			Password:     ad.Password,
+			AllowActions: !ad.ReadOnly,
+			UIDir:        ad.UIDir,
+		},
+	}, nil
+}
+
+func noneIfZero[T time.Duration | config.ByteSize](v T) T {
+	if v == 0 {
+		return -1
+	}
+	return v
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func rolePermissions(roles map[string]config.Role) map[string][]string {
+	out := make(map[string][]string, len(roles))
+	for name, r := range roles {
+		out[name] = r.Permissions
+	}
+	return out
 }
 
 // limitsFromConfig turns [limits] into limit.Settings. It fails only on what
@@ -38,42 +124,6 @@ func limitsFromConfig(c config.Limits) (limit.Settings, error) {
 	}, nil
 }
 
-// authOptions are the authenticator's settings from [auth], [strapi] and
-// publicRoleName; api is the hub's Strapi client (nil without [strapi] url).
-func authOptions(cfg *config.Config, api auth.Strapi, logger *slog.Logger) auth.Options {
-	a := cfg.Auth
-	return auth.Options{
-		JWTSecret:         a.JWTSecret,
-		PublicKeyFile:     a.PublicKeyFile,
-		Algorithms:        a.Algorithms,
-		RoleClaim:         a.RoleClaim,
-		AuthenticatedRole: a.AuthenticatedRole,
-		PublicRole:        cfg.PublicRoleName,
-		RequireConfirmed:  a.RequireConfirmed,
-		Issuer:            a.Issuer,
-		Audience:          a.Audience,
-		Leeway:            a.Leeway.D(),
-		AllowNoExp:        !a.RequireExp,
-		Strapi:            api,
-		UserCacheTTL:      cfg.Strapi.UserCacheTTL.D(),
-		UserCacheSize:     cfg.Strapi.CacheSize,
-		Logger:            logger,
-	}
-}
-
-// strapiSyncOptions are the roles sync's settings from [strapi],
-// publicRoleName, permissionMode and auth.requireConfirmed; the hub adds the
-// client and what the sync applies its tables to.
-func strapiSyncOptions(cfg *config.Config) strapi.Options {
-	return strapi.Options{
-		Version:          cfg.Strapi.Version,
-		SyncInterval:     cfg.Strapi.SyncInterval.D(),
-		PublicRole:       cfg.PublicRoleName,
-		Mode:             access.Mode(cfg.PermissionMode),
-		RequireConfirmed: cfg.Auth.RequireConfirmed,
-	}
-}
-
 // apiOptions are the HTTP API's settings from [api] and contentTypes.
 func apiOptions(cfg *config.Config) ingress.Options {
 	ct := cfg.ContentTypes.Types
@@ -84,24 +134,6 @@ func apiOptions(cfg *config.Config) ingress.Options {
 		ct = map[string][]string{}
 	}
 	return ingress.Options{Tokens: cfg.API.Tokens, MaxBodySize: int64(cfg.API.MaxBodySize), ContentTypes: ct}
-}
-
-// clusterOptions are the cluster node's settings from [cluster]; the hub
-// adds the node's Socket.IO server, sanitiser and logger.
-func clusterOptions(c config.Cluster) cluster.Options {
-	return cluster.Options{
-		Redis:                 c.Redis,
-		NodeID:                c.NodeID,
-		ChannelPrefix:         c.ChannelPrefix,
-		TLSCAFile:             c.TLSCAFile,
-		TLSInsecureSkipVerify: c.TLSInsecureSkipVerify,
-	}
-}
-
-// adminOptions are the Admin UI namespace's settings from [admin]; the hub
-// adds the Socket.IO server and logger.
-func adminOptions(c config.Admin) admin.Options {
-	return admin.Options{Username: c.Username, Password: c.Password, AllowActions: !c.ReadOnly}
 }
 
 // pluginEvents are the [[events]] bindings.

@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"log/slog"
 	"maps"
 	"net/netip"
 	"reflect"
@@ -101,5 +102,35 @@ func TestIOOptions(t *testing.T) {
 	want := realtime.CORS{Origins: []string{"https://a.example"}, Methods: []string{"GET"}, AllowedHeaders: []string{"X-A"}, Credentials: true}
 	if !reflect.DeepEqual(got.CORS, want) || got.Recovery != time.Minute {
 		t.Errorf("cors %+v recovery %v", got.CORS, got.Recovery)
+	}
+}
+
+// hub.toml's defaults are the zero Options' where both have one, and
+// [http]'s 0 (no limit) stays no limit.
+func TestOptionsFromConfigDefaults(t *testing.T) {
+	got, err := OptionsFromConfig(config.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, zero := got.withDefaults(), Options{}.withDefaults()
+	if got.Listen != zero.Listen || got.PublicRole != zero.PublicRole || got.PermissionMode != zero.PermissionMode ||
+		!slices.Equal(got.PrivateFields, zero.PrivateFields) || !reflect.DeepEqual(got.IO, zero.IO) ||
+		got.HTTP != zero.HTTP || got.Auth.AllowNoExp || got.Admin.AllowActions || got.API.MaxBodySize != 1<<20 {
+		t.Errorf("config defaults:\n%+v\nzero options:\n%+v", got, zero)
+	}
+
+	cfg := config.Default()
+	cfg.HTTP = config.HTTP{}
+	cfg.PrivateFields = nil
+	got, err = OptionsFromConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := newHTTPServer(got.withDefaults().HTTP, nil, slog.New(slog.DiscardHandler))
+	if srv.ReadHeaderTimeout != 0 || srv.WriteTimeout != 0 || srv.IdleTimeout != 0 || srv.MaxHeaderBytes != 0 {
+		t.Errorf("[http] zeros: %+v", srv)
+	}
+	if pf := got.withDefaults().PrivateFields; pf == nil || len(pf) != 0 {
+		t.Errorf("an empty privateFields became %q", pf)
 	}
 }

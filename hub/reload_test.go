@@ -78,7 +78,7 @@ func startReloadHub(t *testing.T, src string, files map[string]string) *reloadHu
 	if err != nil {
 		t.Fatal(err)
 	}
-	if h.srv, err = hub.New(cfg, logger); err != nil {
+	if h.srv, err = hub.NewFromConfig(cfg, logger); err != nil {
 		t.Fatal(err)
 	}
 	h.srv.SetConfigFile(h.path)

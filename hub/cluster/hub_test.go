@@ -2,10 +2,10 @@ package cluster_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"slices"
 	"sync"
@@ -19,7 +19,7 @@ import (
 	"github.com/zishang520/socket.io/v3/pkg/types"
 
 	"github.com/iohub/iohub/hub"
-	"github.com/iohub/iohub/hub/config"
+	"github.com/iohub/iohub/hub/ingress"
 	"github.com/iohub/iohub/internal/redistest"
 )
 
@@ -36,23 +36,16 @@ func startNodes(t *testing.T, redisURL string, count int) []*node {
 	t.Helper()
 	var out []*node
 	for i := range count {
-		cfg, err := config.Parse(fmt.Appendf(nil, `
-listen = "127.0.0.1:0"
-[auth]
-jwtSecret = "cluster-test-secret-0123456789abcdef"
-[api]
-tokens = ["t0ken"]
-[roles.Public]
-permissions = ["api::message.message.create"]
-[cluster]
-redis = %q
-nodeId = "hub-%d"
-channelPrefix = "hubtest"
-`, redisURL, i), "test.toml")
-		if err != nil {
-			t.Fatal(err)
-		}
-		srv, err := hub.New(cfg, slog.New(slog.DiscardHandler))
+		srv, err := hub.New(context.Background(), hub.Options{
+			Auth:  hub.AuthOptions{JWTSecret: "cluster-test-secret-0123456789abcdef"},
+			API:   ingress.Options{Tokens: []string{"t0ken"}},
+			Roles: map[string][]string{"Public": {"api::message.message.create"}},
+			Cluster: hub.ClusterOptions{
+				Redis:         redisURL,
+				NodeID:        fmt.Sprintf("hub-%d", i),
+				ChannelPrefix: "hubtest",
+			},
+		})
 		if err != nil {
 			t.Fatal(err)
 		}
