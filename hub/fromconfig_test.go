@@ -134,3 +134,17 @@ func TestOptionsFromConfigDefaults(t *testing.T) {
 		t.Errorf("an empty privateFields became %q", pf)
 	}
 }
+
+// withDefaults may run on its own result: New and reloads both start from
+// options that went through it.
+func TestWithDefaultsIdempotent(t *testing.T) {
+	for _, o := range []Options{{}, {HTTP: HTTPOptions{ReadHeaderTimeout: -1, ReadTimeout: -1, IdleTimeout: -1, MaxHeaderBytes: -1}}} {
+		once := o.withDefaults()
+		once.Logger = nil
+		twice := once.withDefaults()
+		twice.Logger = nil
+		if !reflect.DeepEqual(once, twice) {
+			t.Errorf("twice differs:\n%+v\n%+v", once, twice)
+		}
+	}
+}

@@ -12,7 +12,8 @@ import (
 	"github.com/iohub/iohub/hub/config"
 )
 
-// newHTTPServer builds the server for h with c's limits (defaults filled in).
+// newHTTPServer builds the server for h with c's limits (defaults filled in;
+// a negative one is none, net/http's 0).
 //
 // net/http's ReadTimeout is not used: it also runs while a long-polling GET
 // waits for its answer (up to pingInterval), and when it fires net/http takes
@@ -23,10 +24,10 @@ import (
 func newHTTPServer(c HTTPOptions, h http.Handler, logger *slog.Logger) *http.Server {
 	return &http.Server{
 		Handler:           bodyDeadline(c.ReadTimeout, h),
-		ReadHeaderTimeout: c.ReadHeaderTimeout,
+		ReadHeaderTimeout: max(c.ReadHeaderTimeout, 0),
 		WriteTimeout:      max(c.WriteTimeout, 0),
-		IdleTimeout:       c.IdleTimeout,
-		MaxHeaderBytes:    c.MaxHeaderBytes,
+		IdleTimeout:       max(c.IdleTimeout, 0),
+		MaxHeaderBytes:    max(c.MaxHeaderBytes, 0),
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelDebug),
 	}
 }

@@ -231,14 +231,11 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// orDefault is v, or d when v is 0; a negative v (none) becomes 0, which is
-// what net/http takes for none.
+// orDefault is v, or d when v is 0. A negative v (none) stays: withDefaults
+// may run again on its result.
 func orDefault[T time.Duration | int](v, d T) T {
-	switch {
-	case v == 0:
+	if v == 0 {
 		return d
-	case v < 0:
-		return 0
 	}
 	return v
 }

@@ -100,7 +100,8 @@ func (s *Server) ReloadConfig(ctx context.Context) (ReloadResult, error) {
 // sanitiser, limits, plugin host, Strapi sync), then swaps them all in, then
 // retires the old ones. Settings that need a restart keep their old value and
 // are listed in RestartRequired. If a piece cannot be built, nothing changes
-// and the error is a *ReloadError.
+// and the error is a *ReloadError. Only a hub built by NewFromConfig has a
+// config to change.
 func (s *Server) Apply(ctx context.Context, cfg *config.Config) (ReloadResult, error) {
 	return s.apply(ctx, cfg, "config")
 }
