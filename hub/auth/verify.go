@@ -270,7 +270,7 @@ func (a *Authenticator) keyFor(t *jwt.Token) (any, error) {
 
 // Authenticate decides who a handshake token belongs to. An empty token is the
 // public role. Otherwise the token is verified (locally when a key is configured),
-// its account standing and role are read, and, with [strapi] url set, Strapi is
+// its account standing and role are read, and, with Options.Strapi set, Strapi is
 // asked for the user. Every error matches one of clienterr.ErrInvalidToken,
 // clienterr.ErrInvalidCredentials or clienterr.ErrAuthUnavailable (errors.Is); the
 // wrapped detail is for logs only. A refused token never falls back to public.
