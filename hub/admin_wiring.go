@@ -7,13 +7,15 @@ import (
 // wireAdmin adds the Socket.IO Admin UI's namespace and serves the UI at
 // /hub/admin/, when [admin] is enabled.
 func (s *Server) wireAdmin() {
-	cfg := s.cfg.Admin
-	if !cfg.Enabled {
+	o := s.opts.Admin
+	if !o.Enabled {
 		return
 	}
 	logger := s.log.With("component", "admin")
-	s.admin = admin.New(admin.Options{Config: cfg, IO: s.rt.IO(), Logger: logger})
-	if cfg.UIDir != "" {
-		s.mux.Handle(admin.UIPath, admin.UIHandler(cfg.UIDir, logger))
+	opts := o.options()
+	opts.IO, opts.Logger = s.rt.IO(), logger
+	s.admin = admin.New(opts)
+	if o.UIDir != "" {
+		s.mux.Handle(admin.UIPath, admin.UIHandler(o.UIDir, logger))
 	}
 }

@@ -14,26 +14,20 @@ import (
 	"github.com/iohub/iohub/hub"
 	"github.com/iohub/iohub/hub/access"
 	"github.com/iohub/iohub/hub/config"
+	"github.com/iohub/iohub/hub/ingress"
 )
 
-// Embedding the hub in a Go program: build it from a configuration (parsed
-// here from TOML text; config.Default() and its fields work too), mount its
-// handler on any HTTP server, and deliver content events from Go through its
-// Emitter. The hub's Socket.IO endpoint is at /socket.io/ on the same server.
+// Embedding the hub in a Go program: build it from Options (plain Go values;
+// every field is optional), mount its handler on any HTTP server, and deliver
+// content events from Go through its Emitter. The hub's Socket.IO endpoint is
+// at /socket.io/ on the same server.
 func Example() {
-	cfg, err := config.Parse([]byte(`
-[auth]
-jwtSecret = "example-secret-0123456789abcdef0123"
-[api]
-tokens = ["example-token"]
-[roles.Public]
-permissions = ["api::message.message.find", "api::message.message.create"]
-`), "example.toml")
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	srv, err := hub.New(cfg, nil) // nil: no logging
+	srv, err := hub.New(context.Background(), hub.Options{
+		Auth:  hub.AuthOptions{JWTSecret: "example-secret-0123456789abcdef0123"},
+		API:   ingress.Options{Tokens: []string{"example-token"}},
+		Roles: map[string][]string{"Public": {"api::message.message.find", "api::message.message.create"}},
+		// Logger nil: no logging.
+	})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -63,22 +57,47 @@ permissions = ["api::message.message.find", "api::message.message.create"]
 	// sent to [Public]
 }
 
-// Run serves a configuration on its listen address until the context ends.
-func ExampleRun() {
+// The same hub from a hub.toml (parsed here from text; config.Load reads a
+// file). A hub built from a config can also change it while it runs: see
+// Server.Apply.
+func ExampleNewFromConfig() {
 	cfg, err := config.Parse([]byte(`
-listen = "127.0.0.1:0"
 [auth]
 jwtSecret = "example-secret-0123456789abcdef0123"
 [api]
 tokens = ["example-token"]
+[roles.Public]
+permissions = ["api::message.message.find", "api::message.message.create"]
 `), "example.toml")
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
+	srv, err := hub.NewFromConfig(cfg, nil) // nil: no logging
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer srv.Close()
+	ev, err := access.ParseEvent("api::message.message.create")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("sent to", srv.Emitter().EmitContent(ev, map[string]any{"text": "hi"}))
+	// Output:
+	// sent to [Public]
+}
+
+// Run serves a hub on its Listen address until the context ends.
+func ExampleRun() {
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
-	fmt.Println("stopped:", hub.Run(ctx, cfg, nil))
+	fmt.Println("stopped:", hub.Run(ctx, hub.Options{
+		Listen: "127.0.0.1:0",
+		Auth:   hub.AuthOptions{JWTSecret: "example-secret-0123456789abcdef0123"},
+		API:    ingress.Options{Tokens: []string{"example-token"}},
+	}))
 	// Output:
 	// stopped: <nil>
 }
@@ -86,17 +105,9 @@ tokens = ["example-token"]
 // An embedder adds its own metrics beside the hub's, served by GET
 // /hub/metrics.
 func ExampleServer_Metrics() {
-	cfg, err := config.Parse([]byte(`
-[auth]
-jwtSecret = "example-secret-0123456789abcdef0123"
-[api]
-tokens = ["example-token"]
-`), "example.toml")
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	srv, err := hub.New(cfg, nil)
+	srv, err := hub.New(context.Background(), hub.Options{
+		API: ingress.Options{Tokens: []string{"example-token"}},
+	})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -130,7 +141,7 @@ tokens = ["`+token+`"]
 		}
 		return cfg
 	}
-	srv, err := hub.New(parse("old-token"), nil)
+	srv, err := hub.NewFromConfig(parse("old-token"), nil)
 	if err != nil {
 		fmt.Println(err)
 		return

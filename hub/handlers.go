@@ -6,7 +6,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/iohub/iohub/hub/config"
 	"github.com/iohub/iohub/hub/handler"
 	"github.com/iohub/iohub/hub/kv"
 	"github.com/iohub/iohub/hub/plugin"
@@ -70,43 +69,36 @@ func (w *handlerSwap) host() *plugin.Host {
 	return nil
 }
 
-// needsHost reports whether cfg calls for a plugin host. A .js handler file
+// needsHost reports whether opts call for a plugin host. A .js handler file
 // binds itself by its entries' names, so a plugins directory needs the host
 // without any [[events]]: one may hold a .js file now, or get its first one
 // while the hub runs (the watcher picks it up).
-func needsHost(cfg *config.Config) bool {
-	return len(cfg.Events) > 0 || isDir(cfg.Plugins.Dir)
+func needsHost(opts Options) bool {
+	return len(opts.Events) > 0 || isDir(opts.Plugins.Dir)
 }
 
-// newHost builds the plugin host cfg asks for (nil when it asks for none).
+// newHost builds the plugin host opts ask for (nil when they ask for none).
 // ctx is the hub's root context.
-func (s *Server) newHost(ctx context.Context, cfg *config.Config) (*hostRun, error) {
-	if !needsHost(cfg) {
+func (s *Server) newHost(ctx context.Context, opts Options) (*hostRun, error) {
+	if !needsHost(opts) {
 		return nil, nil
 	}
-	host, err := plugin.New(ctx, plugin.Options{
-		Dir:         cfg.Plugins.Dir,
-		Events:      cfg.Events,
-		Timeout:     cfg.Plugins.Timeout.D(),
-		MemoryLimit: int64(cfg.Plugins.MemoryLimit),
-		JSRuntime:   cfg.Plugins.JSRuntime,
-		Target:      s.em,
-		KV:          s.store,
-		Logger:      s.log.With("component", "plugins"),
-		Observer:    s.metrics,
-	})
+	po := opts.Plugins.options(opts.Events)
+	po.Target, po.KV, po.Observer = s.em, s.store, s.metrics
+	po.Logger = s.log.With("component", "plugins")
+	host, err := plugin.New(ctx, po)
 	if err != nil {
 		return nil, err
 	}
 	return &hostRun{host: host}, nil
 }
 
-// watch starts r's directory watcher, when cfg asks for one. The hub's
+// watch starts r's directory watcher, when opts ask for one. The hub's
 // WaitGroup counts it.
 // A watcher that gave up (its directory went away) starts again: what a
 // reload does once the directory is back.
-func (s *Server) watch(r *hostRun, cfg *config.Config) {
-	if r == nil || !cfg.Plugins.Watch {
+func (s *Server) watch(r *hostRun, opts Options) {
+	if r == nil || !opts.Plugins.Watch {
 		return
 	}
 	if r.cancel != nil {
@@ -124,7 +116,7 @@ func (s *Server) watch(r *hostRun, cfg *config.Config) {
 		defer s.wg.Done()
 		defer close(r.done)
 		if err := r.host.Watch(ctx); err != nil {
-			s.log.Warn("not watching the plugins directory; reload with SIGHUP", "dir", cfg.Plugins.Dir, "err", err)
+			s.log.Warn("not watching the plugins directory; reload with SIGHUP", "dir", opts.Plugins.Dir, "err", err)
 		}
 	}()
 }

@@ -12,7 +12,8 @@ import (
 	"github.com/iohub/iohub/hub/config"
 )
 
-// newHTTPServer builds the server for h with [http]'s limits.
+// newHTTPServer builds the server for h with c's limits (defaults filled in;
+// a negative one is none, net/http's 0).
 //
 // net/http's ReadTimeout is not used: it also runs while a long-polling GET
 // waits for its answer (up to pingInterval), and when it fires net/http takes
@@ -20,13 +21,13 @@ import (
 // client is still waiting. The body deadline is set per request instead, only on
 // requests that carry a body (bodyDeadline). WebSocket connections are not
 // affected by any of these: the upgrade clears the deadlines net/http set.
-func newHTTPServer(c config.HTTP, h http.Handler, logger *slog.Logger) *http.Server {
+func newHTTPServer(c HTTPOptions, h http.Handler, logger *slog.Logger) *http.Server {
 	return &http.Server{
-		Handler:           bodyDeadline(c.ReadTimeout.D(), h),
-		ReadHeaderTimeout: c.ReadHeaderTimeout.D(),
-		WriteTimeout:      c.WriteTimeout.D(),
-		IdleTimeout:       c.IdleTimeout.D(),
-		MaxHeaderBytes:    int(c.MaxHeaderBytes),
+		Handler:           bodyDeadline(c.ReadTimeout, h),
+		ReadHeaderTimeout: max(c.ReadHeaderTimeout, 0),
+		WriteTimeout:      max(c.WriteTimeout, 0),
+		IdleTimeout:       max(c.IdleTimeout, 0),
+		MaxHeaderBytes:    max(c.MaxHeaderBytes, 0),
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelDebug),
 	}
 }

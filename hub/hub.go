@@ -1,5 +1,7 @@
-// Package hub assembles iohub: configuration in, one HTTP listener out, serving
-// Socket.IO at IOServerOptions.path and the HTTP API under /hub/.
+// Package hub assembles iohub: Options in (plain Go values, New; or a
+// hub.toml, NewFromConfig), one HTTP handler out, serving Socket.IO at
+// Options.IO.Path and the HTTP API under /hub/. Only this package reads
+// package config: the others take options of their own.
 //
 // Data flows one way: sources (HTTP API, Strapi webhooks, event handlers, other
 // nodes) go through the permission rules of package access into the emitter of
@@ -26,7 +28,6 @@ import (
 	"github.com/iohub/iohub/hub/handler"
 	"github.com/iohub/iohub/hub/ingress"
 	"github.com/iohub/iohub/hub/kv"
-	"github.com/iohub/iohub/hub/limit"
 	"github.com/iohub/iohub/hub/metrics"
 	"github.com/iohub/iohub/hub/realtime"
 	"github.com/iohub/iohub/hub/sanitize"
@@ -38,7 +39,8 @@ import (
 // the context ends, before closing what is left.
 const ShutdownTimeout = 10 * time.Second
 
-// Server is one hub node. Build it with New, run it with Serve or Run.
+// Server is one hub node. Build it with New (or NewFromConfig), run it with
+// Serve or ListenAndServe.
 //
 // Its life: New builds every piece under one root context, which reaches
 // every handshake and handler call; Serve starts the goroutines (Strapi sync,
@@ -70,7 +72,8 @@ type Server struct {
 	strapiRetired struct{ ok, failed atomic.Int64 }  // counts of the syncs a reload stopped
 
 	reloadMu sync.Mutex     // one reload (or Serve's start, or Close) at a time; guards what follows
-	cfg      *config.Config // the config in force (restart-only settings as started)
+	opts     Options        // the options in force, defaults filled in
+	cfg      *config.Config // the config opts came from (restart-only settings as started); nil: New
 	path     string         // the config file ReloadConfig reads; "" for none
 	level    *slog.LevelVar // set from logLevel by a reload; nil: the level is fixed
 	running  bool           // Serve started the goroutines
@@ -88,54 +91,71 @@ type Emitter interface {
 	UserChanged(id string, gone bool)
 }
 
-// New builds a hub from a validated configuration. It does not listen yet.
-func New(cfg *config.Config, logger *slog.Logger) (*Server, error) {
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
+// New builds a hub from opts. It does not listen yet. The hub's root context,
+// which every handshake and handler call runs under, carries ctx's values but
+// not its end: Close ends the hub. New fails with ctx's error if ctx ended.
+//
+// A hub built by New reloads its handler modules (Reload) but not a config:
+// Apply and ReloadConfig need one built by NewFromConfig.
+func New(ctx context.Context, opts Options) (*Server, error) {
+	return newServer(ctx, opts, nil)
+}
+
+// NewFromConfig builds a hub from a validated configuration (see
+// OptionsFromConfig), which Apply and ReloadConfig can then change. A nil
+// logger discards.
+func NewFromConfig(cfg *config.Config, logger *slog.Logger) (*Server, error) {
+	opts, err := OptionsFromConfig(cfg)
+	if err != nil {
+		return nil, err
 	}
-	rules, err := access.New(rolePermissions(cfg.Roles), access.Mode(cfg.PermissionMode))
+	opts.Logger = logger
+	return newServer(context.Background(), opts, cfg)
+}
+
+// newServer builds the hub; cfg is the config opts came from, nil for none.
+func newServer(ctx context.Context, opts Options, cfg *config.Config) (*Server, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	opts = opts.withDefaults()
+	logger := opts.Logger
+	rules, err := access.New(opts.Roles, opts.PermissionMode)
 	if err != nil {
 		return nil, err
 	}
 	// One Strapi client for user lookups and the syncs: one set of limits.
 	var api *strapiclient.Client
-	if cfg.Strapi.URL != "" {
-		api = strapiclient.New(cfg.Strapi)
+	if opts.Strapi.URL != "" {
+		api = strapiclient.New(opts.Strapi.clientOptions())
 	}
-	authn, err := auth.New(cfg.Auth, cfg.Strapi, cfg.PublicRoleName, logger.With("component", "auth"), strapiAPI(api))
+	authn, err := newAuthenticator(opts, api, logger.With("component", "auth"))
 	if err != nil {
 		return nil, err
 	}
-	if cfg.Strapi.JWTManagement != "" {
-		authn.SetJWTManagement(cfg.Strapi.JWTManagement)
+	if opts.Strapi.JWTManagement != "" {
+		authn.SetJWTManagement(opts.Strapi.JWTManagement)
 	}
-	limits, err := limit.FromConfig(cfg.Limits)
-	if err != nil {
-		return nil, err
-	}
-	s := &Server{cfg: cfg, log: logger, mux: http.NewServeMux(), metrics: metrics.New(VersionString())}
-	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s := &Server{opts: opts, cfg: cfg, log: logger, mux: http.NewServeMux(), metrics: metrics.New(VersionString())}
+	s.ctx, s.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	s.authn.Store(authn)
-	clean := sanitize.New(cfg.PrivateFields)
+	clean := sanitize.New(opts.PrivateFields)
 	s.rt = realtime.New(realtime.Options{
-		IO:        cfg.IO,
+		IO:        opts.IO,
 		Auth:      authn,
 		Rules:     rules,
 		Sanitizer: clean,
 		Logger:    logger.With("component", "realtime"),
 		Observer:  s.metrics,
-		Limits:    limits,
+		Limits:    opts.Limits,
 		Context:   s.ctx,
 	})
 	var em Emitter = s.rt
 	s.store = memoryStore()
-	if cfg.Cluster.Enabled() {
-		node, err := cluster.New(cluster.Options{
-			Config:    cfg.Cluster,
-			Local:     s.rt,
-			Sanitizer: clean,
-			Logger:    logger.With("component", "cluster"),
-		})
+	if opts.Cluster.Redis != "" {
+		co := opts.Cluster.options()
+		co.Local, co.Sanitizer, co.Logger = s.rt, clean, logger.With("component", "cluster")
+		node, err := cluster.New(co)
 		if err != nil {
 			s.cancel()
 			return nil, err
@@ -143,17 +163,17 @@ func New(cfg *config.Config, logger *slog.Logger) (*Server, error) {
 		s.cluster, em, s.store = node, node, node.KV()
 	}
 	s.em = em
-	s.api = ingress.New(cfg.API, cfg.ContentTypes, em, logger.With("component", "api"))
-	ss := s.newStrapiSync(cfg, api)
+	s.api = ingress.New(opts.API, em, logger.With("component", "api"))
+	ss := s.newStrapiSync(opts, api)
 	s.syncer.Store(ss)
-	if cfg.Strapi.JWTManagement == "" && api != nil && ss == nil {
+	if opts.Strapi.JWTManagement == "" && api != nil && ss == nil {
 		// Without a sync to detect it, a watcher of its own does.
 		s.watchJWT = func(ctx context.Context) {
-			strapi.WatchJWTManagement(ctx, api, cfg.Strapi.SyncInterval.D(),
+			strapi.WatchJWTManagement(ctx, api, opts.Strapi.SyncInterval,
 				func(mode string) { s.authn.Load().SetJWTManagement(mode) }, s.log.With("component", "strapi"))
 		}
 	}
-	s.wireStrapi(cfg, ss)
+	s.wireStrapi(opts, ss)
 	s.wireMetrics()
 	s.api.SetHealth(func() map[string]any {
 		h := map[string]any{"sockets": s.rt.Sockets()}
@@ -168,26 +188,22 @@ func New(cfg *config.Config, logger *slog.Logger) (*Server, error) {
 		return h
 	})
 
-	s.mux.Handle(cfg.IO.Path+"/", s.rt.Handler())
+	s.mux.Handle(opts.IO.Path+"/", s.rt.Handler())
 	s.mux.Handle("/hub/", s.api)
 	s.wireAdmin()
 
-	host, err := s.newHost(s.ctx, cfg)
+	host, err := s.newHost(s.ctx, opts)
+	if err == nil {
+		err = ctx.Err()
+	}
 	if err != nil {
+		host.retire()
 		s.Close()
 		return nil, err
 	}
 	s.handlers.cur.Store(host)
 	s.rt.SetHandlers(&s.handlers)
 	return s, nil
-}
-
-func rolePermissions(roles map[string]config.Role) map[string][]string {
-	out := make(map[string][]string, len(roles))
-	for name, r := range roles {
-		out[name] = r.Permissions
-	}
-	return out
 }
 
 // Handler is everything the hub serves on its listener.
@@ -206,12 +222,14 @@ func (s *Server) Emitter() Emitter { return s.em }
 // requests in flight. A clean shutdown returns nil.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	s.reloadMu.Lock()
-	cfg := s.cfg
+	opts := s.opts
 	if s.closed {
 		s.reloadMu.Unlock()
 		return errors.New("hub: Serve after Close")
 	}
-	warnDevDefaults(cfg, s.log)
+	if s.cfg != nil {
+		warnDevDefaults(s.cfg, s.log)
+	}
 	// Under the lock: a reload waits for the first sync, then finds the
 	// goroutines running and replaces them.
 	s.startStrapiSync(ctx, s.syncer.Load(), true)
@@ -222,11 +240,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			s.watchJWT(s.ctx)
 		}()
 	}
-	s.watch(s.handlers.cur.Load(), cfg)
+	s.watch(s.handlers.cur.Load(), opts)
 	s.running = true
 	s.reloadMu.Unlock()
 
-	srv := newHTTPServer(cfg.HTTP, s.mux, s.log)
+	srv := newHTTPServer(opts.HTTP, s.mux, s.log)
 	ln = logAcceptErrors(ln, s.log)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -290,7 +308,7 @@ func (s *Server) Reload(ctx context.Context) {
 }
 
 func (s *Server) reloadModules(ctx context.Context) {
-	dir := s.cfg.Plugins.Dir
+	dir := s.opts.Plugins.Dir
 	host := s.handlers.host()
 	switch {
 	case host == nil:
@@ -300,7 +318,7 @@ func (s *Server) reloadModules(ctx context.Context) {
 		s.log.Info("no handlers to reload: no [[events]] in the config and no .js file in the plugins directory", "dir", dir)
 		return
 	}
-	s.log.Info("reloading handler modules", "dir", dir, "events", len(s.cfg.Events))
+	s.log.Info("reloading handler modules", "dir", dir, "events", len(s.opts.Events))
 	host.Reload(ctx)
 }
 
@@ -318,9 +336,9 @@ func (s *Server) Problems() []string {
 	return nil
 }
 
-// Run listens on cfg.Listen and serves until ctx ends.
-func Run(ctx context.Context, cfg *config.Config, logger *slog.Logger) error {
-	s, err := New(cfg, logger)
+// Run builds a hub from opts and serves it on opts.Listen until ctx ends.
+func Run(ctx context.Context, opts Options) error {
+	s, err := New(ctx, opts)
 	if err != nil {
 		return err
 	}
@@ -329,17 +347,17 @@ func Run(ctx context.Context, cfg *config.Config, logger *slog.Logger) error {
 
 // ListenAndServe listens on the configured address and serves until ctx ends.
 func (s *Server) ListenAndServe(ctx context.Context) error {
-	cfg, logger := s.config(), s.log
-	ln, err := net.Listen("tcp", cfg.Listen)
+	opts, logger := s.options(), s.log
+	ln, err := net.Listen("tcp", opts.Listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
 	logger.Info("iohub listening",
 		"addr", "http://"+ln.Addr().String(),
-		"socketio", cfg.IO.Path,
+		"socketio", opts.IO.Path,
 		"api", "/hub/",
-		"roles", len(cfg.Roles),
-		"permissionMode", cfg.PermissionMode,
-		"handlers", len(cfg.Events))
+		"roles", len(opts.Roles),
+		"permissionMode", string(opts.PermissionMode),
+		"handlers", len(opts.Events))
 	return s.Serve(ctx, ln)
 }

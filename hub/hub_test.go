@@ -18,7 +18,6 @@ import (
 	"github.com/zishang520/socket.io/v3/pkg/types"
 
 	"github.com/iohub/iohub/hub"
-	"github.com/iohub/iohub/hub/auth"
 	"github.com/iohub/iohub/hub/config"
 )
 
@@ -55,7 +54,7 @@ func startHubConfig(t *testing.T, src string) *testHub {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := hub.New(cfg, slog.New(slog.DiscardHandler))
+	srv, err := hub.NewFromConfig(cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +86,11 @@ func (h *testHub) stop(t *testing.T) {
 }
 
 func (h *testHub) token(t *testing.T, role, sub string) string {
-	a, err := auth.New(h.cfg.Auth, h.cfg.Strapi, h.cfg.PublicRoleName, nil)
+	opts, err := hub.OptionsFromConfig(h.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := hub.NewAuthenticator(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

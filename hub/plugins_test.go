@@ -29,7 +29,7 @@ func serveWithPlugins(t *testing.T, dir string) (*hub.Server, *syncBuffer) {
 		t.Fatal(err)
 	}
 	logs := &syncBuffer{}
-	srv, err := hub.New(cfg, slog.New(slog.NewTextHandler(logs, nil)))
+	srv, err := hub.NewFromConfig(cfg, slog.New(slog.NewTextHandler(logs, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -100,7 +100,8 @@ func (s *Server) ReloadConfig(ctx context.Context) (ReloadResult, error) {
 // sanitiser, limits, plugin host, Strapi sync), then swaps them all in, then
 // retires the old ones. Settings that need a restart keep their old value and
 // are listed in RestartRequired. If a piece cannot be built, nothing changes
-// and the error is a *ReloadError.
+// and the error is a *ReloadError. Only a hub built by NewFromConfig has a
+// config to change.
 func (s *Server) Apply(ctx context.Context, cfg *config.Config) (ReloadResult, error) {
 	return s.apply(ctx, cfg, "config")
 }
@@ -110,6 +111,9 @@ func (s *Server) apply(ctx context.Context, next *config.Config, name string) (R
 	defer s.reloadMu.Unlock()
 	if s.closed {
 		return ReloadResult{}, errors.New("hub: reload after Close")
+	}
+	if s.cfg == nil {
+		return ReloadResult{}, errors.New("hub: built by New from Options: only a hub built by NewFromConfig applies a config")
 	}
 	old := s.cfg
 	res := ReloadResult{Changed: []string{}, RestartRequired: []string{}}
@@ -130,18 +134,24 @@ func (s *Server) apply(ctx context.Context, next *config.Config, name string) (R
 		applied.LogLevel = old.LogLevel
 	}
 
-	n, problems := s.build(ctx, old, &applied, name)
+	opts, err := OptionsFromConfig(&applied)
+	if err != nil {
+		return ReloadResult{}, s.refused(ProblemLines(name, err))
+	}
+	opts.Logger = s.log
+	opts = opts.withDefaults()
+	n, problems := s.build(ctx, old, &applied, opts, name)
 	if len(problems) > 0 {
 		return ReloadResult{}, s.refused(problems)
 	}
-	s.swap(n, &applied)
+	s.swap(n, opts)
 	s.retire(n)
-	s.cfg = &applied
+	s.cfg, s.opts = &applied, opts
 	// Handler modules re-read even when the host stays: SIGHUP always did.
 	if !n.newHost {
 		s.reloadModules(ctx)
 		if s.running {
-			s.watch(s.handlers.cur.Load(), s.cfg)
+			s.watch(s.handlers.cur.Load(), s.opts)
 		}
 	}
 	s.metrics.ConfigReloaded(metrics.ConfigReloadOK)
@@ -178,9 +188,10 @@ type pieces struct {
 	oldStrapi *strapiSync
 }
 
-// build makes the pieces the change from old to cfg calls for, or returns
-// the problems that keep it from doing so (having closed what it built).
-func (s *Server) build(ctx context.Context, old, cfg *config.Config, name string) (*pieces, []string) {
+// build makes the pieces the change from old to cfg calls for, from opts
+// (cfg's), or returns the problems that keep it from doing so (having closed
+// what it built).
+func (s *Server) build(ctx context.Context, old, cfg *config.Config, opts Options, name string) (*pieces, []string) {
 	n := &pieces{}
 	var problems []string
 	fail := func(err error) { problems = append(problems, ProblemLines(name, err)...) }
@@ -191,28 +202,24 @@ func (s *Server) build(ctx context.Context, old, cfg *config.Config, name string
 	// With the Strapi sync on, roles come from Strapi: the new sync applies
 	// its first table. Turned off, hub.toml's roles apply again.
 	if !sync && (rolesChanged || old.Strapi.Sync()) {
-		r, err := access.New(rolePermissions(cfg.Roles), access.Mode(cfg.PermissionMode))
+		r, err := access.New(opts.Roles, opts.PermissionMode)
 		if err != nil {
 			fail(err)
 		}
 		n.rules = r
 	}
 	if !same(func(c *config.Config) any { return []any{c.Auth, c.Strapi, c.PublicRoleName} }) {
-		a, err := auth.New(cfg.Auth, cfg.Strapi, cfg.PublicRoleName, s.log.With("component", "auth"))
+		a, err := newAuthenticator(opts, nil, s.log.With("component", "auth"))
 		if err != nil {
 			fail(err)
 		}
 		n.authn = a
 	}
 	if !slices.Equal(old.PrivateFields, cfg.PrivateFields) {
-		n.clean = sanitize.New(cfg.PrivateFields)
+		n.clean = sanitize.New(opts.PrivateFields)
 	}
 	if !same(func(c *config.Config) any { return c.Limits }) {
-		l, err := limit.FromConfig(cfg.Limits)
-		if err != nil {
-			fail(err)
-		}
-		n.limits = &l
+		n.limits = &opts.Limits
 	}
 	if lv, err := parseLevel(cfg.LogLevel); err != nil {
 		fail(err)
@@ -220,13 +227,13 @@ func (s *Server) build(ctx context.Context, old, cfg *config.Config, name string
 		n.level = &lv
 	}
 	if !same(func(c *config.Config) any { return []any{c.Strapi, c.PublicRoleName, c.PermissionMode} }) {
-		n.newStrapi, n.strapi = true, s.newStrapiSync(cfg, nil)
+		n.newStrapi, n.strapi = true, s.newStrapiSync(opts, nil)
 	}
 	// Last: the costliest, and pointless when something above failed.
 	hostChanged := !same(func(c *config.Config) any { return []any{c.Events, c.Plugins} }) ||
-		needsHost(cfg) != (s.handlers.host() != nil)
+		needsHost(opts) != (s.handlers.host() != nil)
 	if len(problems) == 0 && hostChanged {
-		h, err := s.newHost(s.ctx, cfg)
+		h, err := s.newHost(s.ctx, opts)
 		switch {
 		case err != nil:
 			fail(err)
@@ -250,9 +257,9 @@ func (s *Server) build(ctx context.Context, old, cfg *config.Config, name string
 	return n, problems
 }
 
-// swap installs the pieces and cfg's plain settings. Every store is atomic;
+// swap installs the pieces and opts' plain settings. Every store is atomic;
 // a handshake or an emit under way finishes with what it started with.
-func (s *Server) swap(n *pieces, cfg *config.Config) {
+func (s *Server) swap(n *pieces, opts Options) {
 	if n.rules != nil {
 		s.rt.SetRules(n.rules)
 	}
@@ -272,12 +279,11 @@ func (s *Server) swap(n *pieces, cfg *config.Config) {
 	if n.level != nil {
 		s.level.Set(*n.level)
 	}
-	s.api.SetAPI(cfg.API)
-	s.api.SetContentTypes(cfg.ContentTypes)
+	s.api.SetOptions(opts.API)
 	if n.newHost {
 		n.oldHost = s.handlers.cur.Swap(n.host)
 		if s.running {
-			s.watch(n.host, cfg)
+			s.watch(n.host, opts)
 		}
 	}
 	ss := s.syncer.Load()
@@ -288,7 +294,7 @@ func (s *Server) swap(n *pieces, cfg *config.Config) {
 			s.startStrapiSync(s.ctx, ss, false)
 		}
 	}
-	s.wireStrapi(cfg, ss)
+	s.wireStrapi(opts, ss)
 }
 
 // retire stops what the swap replaced: the old Strapi sync (its late table
@@ -333,9 +339,9 @@ func tomlName(f reflect.StructField) string {
 	return f.Name
 }
 
-// config is the config in force.
-func (s *Server) config() *config.Config {
+// options are the options in force.
+func (s *Server) options() Options {
 	s.reloadMu.Lock()
 	defer s.reloadMu.Unlock()
-	return s.cfg
+	return s.opts
 }

@@ -78,7 +78,7 @@ func startReloadHub(t *testing.T, src string, files map[string]string) *reloadHu
 	if err != nil {
 		t.Fatal(err)
 	}
-	if h.srv, err = hub.New(cfg, logger); err != nil {
+	if h.srv, err = hub.NewFromConfig(cfg, logger); err != nil {
 		t.Fatal(err)
 	}
 	h.srv.SetConfigFile(h.path)
@@ -179,8 +179,7 @@ func (h *reloadHub) stillConnected(t *testing.T, c *goClient) {
 
 func mint(t *testing.T, secret, role, sub string) string {
 	t.Helper()
-	a, err := auth.New(config.Auth{JWTSecret: secret, Algorithms: []string{"HS256"}, RoleClaim: "role", AuthenticatedRole: "Authenticated"},
-		config.Strapi{}, "Public", nil)
+	a, err := auth.New(auth.Options{JWTSecret: secret, Algorithms: []string{"HS256"}, RoleClaim: "role", AuthenticatedRole: "Authenticated"})
 	if err != nil {
 		t.Fatal(err)
 	}

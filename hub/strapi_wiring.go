@@ -6,7 +6,6 @@ import (
 
 	"github.com/iohub/iohub/hub/access"
 	"github.com/iohub/iohub/hub/auth"
-	"github.com/iohub/iohub/hub/config"
 	"github.com/iohub/iohub/hub/ingress"
 	"github.com/iohub/iohub/hub/metrics"
 	"github.com/iohub/iohub/hub/realtime"
@@ -29,56 +28,42 @@ type strapiSync struct {
 	done   chan struct{}
 }
 
-// newStrapiSync builds the roles sync cfg asks for (nil without [strapi] url
-// and apiToken). It applies its tables only while it is the hub's current
+// newStrapiSync builds the roles sync o asks for (nil without Strapi URL
+// and APIToken). It applies its tables only while it is the hub's current
 // one, so an old sync finishing late cannot undo a newer table.
 //
-// api is the hub's Strapi client; nil builds one from cfg (a reload).
-func (s *Server) newStrapiSync(cfg *config.Config, api *strapiclient.Client) *strapiSync {
-	if !cfg.Strapi.Sync() {
+// api is the hub's Strapi client; nil builds one (a reload).
+func (s *Server) newStrapiSync(o Options, api *strapiclient.Client) *strapiSync {
+	if !o.Strapi.sync() {
 		return nil
 	}
 	ss := &strapiSync{}
 	var detectJWT func(string) // Strapi's token regime, detected on every sync unless configured
-	if cfg.Strapi.JWTManagement == "" {
+	if o.Strapi.JWTManagement == "" {
 		detectJWT = func(mode string) { s.authn.Load().SetJWTManagement(mode) }
 	}
-	opts := strapi.Options{
-		Config:     cfg.Strapi,
-		PublicRole: cfg.PublicRoleName,
-		Mode:       access.Mode(cfg.PermissionMode),
-		Apply: func(r *access.Rules) {
-			if s.syncer.Load() == ss {
-				s.rt.SetRules(r)
-			}
-		},
-		ApplySchemas: func(t *sanitize.Schemas) {
-			if s.syncer.Load() == ss {
-				s.rt.SetSchemas(t)
-			}
-		},
-		// Connected users are re-checked on every sync; one Strapi no longer
-		// has (or has blocked) is gone here and on every node.
-		Users:            s.rt.UserIDs,
-		UserGone:         func(id string) { s.userChanged(id, true, true) },
-		RequireConfirmed: cfg.Auth.RequireConfirmed,
-		JWTManagement:    detectJWT,
-		Logger:           s.log.With("component", "strapi"),
+	if api == nil {
+		api = strapiclient.New(o.Strapi.clientOptions())
 	}
-	if api != nil {
-		opts.Client = api
+	opts := o.syncOptions(api)
+	opts.Apply = func(r *access.Rules) {
+		if s.syncer.Load() == ss {
+			s.rt.SetRules(r)
+		}
 	}
+	opts.ApplySchemas = func(t *sanitize.Schemas) {
+		if s.syncer.Load() == ss {
+			s.rt.SetSchemas(t)
+		}
+	}
+	// Connected users are re-checked on every sync; one Strapi no longer
+	// has (or has blocked) is gone here and on every node.
+	opts.Users = s.rt.UserIDs
+	opts.UserGone = func(id string) { s.userChanged(id, true, true) }
+	opts.JWTManagement = detectJWT
+	opts.Logger = s.log.With("component", "strapi")
 	ss.Syncer = strapi.New(opts)
 	return ss
-}
-
-// strapiAPI is api as auth's interface: nil (no [strapi] url) stays nil, not
-// a non-nil interface holding a nil pointer.
-func strapiAPI(api *strapiclient.Client) auth.Strapi {
-	if api == nil {
-		return nil
-	}
-	return api
 }
 
 // start syncs once (waiting for it when wait is set, at most
@@ -122,12 +107,12 @@ func (s *Server) stopStrapiSync(ss *strapiSync) {
 }
 
 // wireStrapi connects the webhook endpoint and POST /hub/strapi/sync to Strapi
-// as cfg says: payload shape and version, the roles sync when [strapi] has an
-// apiToken, and what a users-permissions user webhook does. New and every
+// as o says: payload shape and version, the roles sync when Strapi has an
+// API token, and what a users-permissions user webhook does. New and every
 // reload call it.
-func (s *Server) wireStrapi(cfg *config.Config, ss *strapiSync) {
-	version := cfg.Strapi.Version
-	opts := ingress.StrapiOptions{Payload: cfg.Strapi.Payload}
+func (s *Server) wireStrapi(o Options, ss *strapiSync) {
+	version := o.Strapi.Version
+	opts := ingress.StrapiOptions{Payload: o.Strapi.Payload}
 	opts.Version = func() int { return version }
 	opts.UserChanged = s.userChanged
 	if ss != nil {

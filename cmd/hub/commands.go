@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/iohub/iohub/hub"
-	"github.com/iohub/iohub/hub/auth"
 	"github.com/iohub/iohub/hub/config"
 )
 
@@ -93,7 +92,7 @@ func serve(cfgPath string, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	logger.Info("starting iohub", "version", hub.VersionString(), "config", cfgPath)
-	srv, err := hub.New(cfg, logger)
+	srv, err := hub.NewFromConfig(cfg, logger)
 	if err != nil {
 		logger.Error("hub not started", "err", err)
 		return exitFail
@@ -142,7 +141,7 @@ func check(cfgPath string, stdout, stderr io.Writer) int {
 	}
 	// Building the hub catches what only the pieces can check (PEM keys,
 	// handler modules, ...).
-	srv, err := hub.New(cfg, slog.New(slog.DiscardHandler))
+	srv, err := hub.NewFromConfig(cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", cfgPath, err)
 		return exitFail
@@ -174,7 +173,12 @@ func token(cfgPath, role, sub string, ttl time.Duration, stdout, stderr io.Write
 		fmt.Fprintln(stderr, err)
 		return exitFail
 	}
-	a, err := auth.New(cfg.Auth, cfg.Strapi, cfg.PublicRoleName, slog.New(slog.DiscardHandler))
+	opts, err := hub.OptionsFromConfig(cfg)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitFail
+	}
+	a, err := hub.NewAuthenticator(opts)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return exitFail

@@ -19,7 +19,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/iohub/iohub/hub/config"
 	"github.com/zishang520/socket.io/servers/socket/v3"
 	"golang.org/x/crypto/bcrypt"
 )
@@ -41,9 +40,17 @@ const errInvalidCredentials = "invalid credentials"
 
 // Options configure an Admin.
 type Options struct {
-	Config config.Admin
-	// IO is the hub's Socket.IO server (realtime.Server.IO).
-	IO     *socket.Server
+	// Username is the login the UI asks for. "": every login is refused.
+	Username string
+	// Password is a bcrypt hash ("$2a$", "$2b$" or "$2y$") or, if it is not
+	// one, the password itself.
+	Password string
+	// AllowActions lets the UI move sockets between rooms and disconnect
+	// them. false: read-only, the UI's join, leave and disconnect are refused.
+	AllowActions bool
+	// IO is the hub's Socket.IO server (realtime.Server.IO). Required.
+	IO *socket.Server
+	// Logger; nil discards.
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -52,7 +59,7 @@ type Options struct {
 // Admin serves the Admin UI's protocol on the "/admin" namespace of a
 // Socket.IO server.
 type Admin struct {
-	cfg      config.Admin
+	cfg      Options
 	app      socket.Namespace // the hub's sockets, "/"
 	nsp      socket.Namespace // the UI's sockets
 	log      *slog.Logger
@@ -73,7 +80,7 @@ type Admin struct {
 // UIs that connect. Call Close to stop.
 func New(opts Options) *Admin {
 	a := &Admin{
-		cfg:    opts.Config,
+		cfg:    opts,
 		log:    opts.Logger,
 		now:    opts.Now,
 		pid:    os.Getpid(),
@@ -95,10 +102,10 @@ func New(opts Options) *Admin {
 	// packets and bytes (its WebSocket fan-out bypasses the engine's packet
 	// events), and the UI then hides those charts.
 	a.features = []any{"ALL_EVENTS"}
-	if !a.cfg.ReadOnly {
+	if a.cfg.AllowActions {
 		a.features = []any{"JOIN", "LEAVE", "DISCONNECT", "ALL_EVENTS"}
 	}
-	if !config.IsBcrypt(a.cfg.Password) {
+	if !isBcrypt(a.cfg.Password) {
 		a.log.Warn("admin.password is in plain text; a bcrypt hash keeps it out of hub.toml")
 	}
 
@@ -148,7 +155,7 @@ func (a *Admin) checkCredentials(user, pass string) bool {
 	a.checks <- struct{}{}
 	defer func() { <-a.checks }()
 	var passOK bool
-	if config.IsBcrypt(a.cfg.Password) {
+	if isBcrypt(a.cfg.Password) {
 		passOK = bcrypt.CompareHashAndPassword([]byte(a.cfg.Password), []byte(pass)) == nil
 	} else {
 		passOK = subtle.ConstantTimeCompare([]byte(pass), []byte(a.cfg.Password)) == 1
@@ -156,10 +163,16 @@ func (a *Admin) checkCredentials(user, pass string) bool {
 	return userOK && passOK && a.cfg.Username != ""
 }
 
+// isBcrypt reports whether password is a bcrypt hash rather than plain text.
+func isBcrypt(password string) bool {
+	_, err := bcrypt.Cost([]byte(password))
+	return err == nil
+}
+
 // onAdmin greets a UI that logged in: its session, what it may do, every
 // socket, the current stats.
 func (a *Admin) onAdmin(sock *socket.Socket) {
-	a.log.Info("admin UI connected", "address", sock.Handshake().Address, "readonly", a.cfg.ReadOnly)
+	a.log.Info("admin UI connected", "address", sock.Handshake().Address, "readonly", !a.cfg.AllowActions)
 	if id, ok := sock.Data().(string); ok {
 		_ = sock.Emit("session", id)
 	}

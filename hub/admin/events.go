@@ -72,7 +72,7 @@ func (a *Admin) command(from *socket.Socket, name string, args []any) {
 }
 
 func (a *Admin) run(name string, args []any) error {
-	if a.cfg.ReadOnly {
+	if !a.cfg.AllowActions {
 		return errReadOnly
 	}
 	if len(args) < 3 {

@@ -7,12 +7,14 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-
-	"github.com/iohub/iohub/hub/config"
 )
 
 // UIPath is where the hub serves the UI.
 const UIPath = "/hub/admin/"
+
+// DefaultUIDir is where `npm ci` at the repository root puts the UI (as
+// admin.uiDir's default).
+const DefaultUIDir = "node_modules/@socket.io/admin-ui/ui/dist"
 
 // UIHandler serves the built Admin UI from dir at UIPath. The UI then talks to
 // the hub it came from, same-origin: its login screen asks for that URL, the
@@ -44,7 +46,7 @@ func UIHandler(dir string, logger *slog.Logger) http.Handler {
 // installHint says how to get the UI: npm ci where a package-lock.json pins it
 // (the repository root), else the install command.
 func installHint(dir string) string {
-	const tail = config.DefaultAdminUIDir
+	const tail = DefaultUIDir
 	if d := filepath.ToSlash(dir); strings.HasSuffix(d, "/"+tail) || d == tail {
 		root := filepath.Clean(strings.TrimSuffix(d, tail))
 		if _, err := os.Stat(filepath.Join(root, "package-lock.json")); err == nil {

@@ -12,7 +12,6 @@ import (
 	"testing"
 
 	"github.com/iohub/iohub/hub/admin"
-	"github.com/iohub/iohub/hub/config"
 )
 
 func get(t *testing.T, h http.Handler, path string) (int, string) {
@@ -47,7 +46,7 @@ func TestUIHandlerServesFiles(t *testing.T) {
 func TestUIHandlerMissing(t *testing.T) {
 	root := t.TempDir()
 	_ = os.WriteFile(filepath.Join(root, "package-lock.json"), []byte("{}"), 0o644)
-	dir := filepath.Join(root, config.DefaultAdminUIDir)
+	dir := filepath.Join(root, admin.DefaultUIDir)
 	var logs bytes.Buffer
 	h := admin.UIHandler(dir, slog.New(slog.NewTextHandler(&logs, nil)))
 	want := "run `npm ci` in " + root

@@ -15,7 +15,6 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/iohub/iohub/hub/auth"
-	"github.com/iohub/iohub/hub/config"
 )
 
 // The tests speak the Socket.IO protocol in raw packets over one WebSocket
@@ -25,24 +24,26 @@ import (
 // testHub is a real hub (hub.New + Serve on a loopback listener).
 type testHub struct {
 	url string
-	cfg *config.Config
 }
+
+// secret is the hub's auth.jwtSecret, which the tests mint tokens with.
+const secret = "admin-test-secret-0123456789abcdef"
 
 func startHub(t *testing.T, adminTOML string) *testHub {
 	t.Helper()
-	_, url, cfg := hubtest.Start(t, `
+	_, url, _ := hubtest.Start(t, `
 listen = "127.0.0.1:0"
 [auth]
-jwtSecret = "admin-test-secret-0123456789abcdef"
+jwtSecret = "`+secret+`"
 [api]
 tokens = ["t0ken"]
 `+adminTOML, nil)
-	return &testHub{url: url, cfg: cfg}
+	return &testHub{url: url}
 }
 
 func (h *testHub) token(t *testing.T, sub string) string {
 	t.Helper()
-	a, err := auth.New(h.cfg.Auth, h.cfg.Strapi, h.cfg.PublicRoleName, nil)
+	a, err := auth.New(auth.Options{JWTSecret: secret})
 	if err != nil {
 		t.Fatal(err)
 	}

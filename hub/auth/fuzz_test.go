@@ -9,8 +9,6 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
-
-	"github.com/iohub/iohub/hub/config"
 )
 
 // FuzzAuthenticate: whatever the client sends, Authenticate neither panics nor
@@ -44,12 +42,12 @@ func FuzzAuthenticate(f *testing.F) {
 		f.Add(s)
 	}
 
-	local := config.Auth{
+	local := Options{
 		JWTSecret: testSecret, PublicKeyFile: writePEM(f, &k.ec.PublicKey),
 		Algorithms: []string{"HS256", "ES256"}, RoleClaim: "role", AuthenticatedRole: "Authenticated",
-		Leeway: config.Duration(30 * time.Second),
+		Leeway: 30 * time.Second, AllowNoExp: true,
 	}
-	a := newAuth(f, local, config.Strapi{})
+	a := newAuth(f, local, strapiCfg{})
 
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		tok := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
@@ -63,8 +61,8 @@ func FuzzAuthenticate(f *testing.F) {
 		}
 	}))
 	f.Cleanup(srv.Close)
-	viaStrapi := newAuth(f, config.Auth{RoleClaim: "role", AuthenticatedRole: "Authenticated"},
-		config.Strapi{URL: srv.URL, CacheSize: 64, Timeout: config.Duration(5 * time.Second)})
+	viaStrapi := newAuth(f, Options{AllowNoExp: true, RoleClaim: "role", AuthenticatedRole: "Authenticated"},
+		strapiCfg{URL: srv.URL, CacheSize: 64, Timeout: 5 * time.Second})
 
 	// A third hub reads users by id with its API token (fakeUsers knows user 1).
 	byID := newAuth(f, hsConfig(), newFakeUsers(f).config())

@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sync"
@@ -21,7 +22,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/iohub/iohub/hub/clienterr"
-	"github.com/iohub/iohub/hub/config"
+	"github.com/iohub/iohub/hub/strapi/client"
 )
 
 // t0 is the fixed "now" of tests that use a fake clock.
@@ -77,9 +78,9 @@ func writePEM(t testing.TB, pub crypto.PublicKey) string {
 }
 
 // newAuth builds an Authenticator with a fake clock at t0.
-func newAuth(t testing.TB, cfg config.Auth, strapi config.Strapi) *Authenticator {
+func newAuth(t testing.TB, cfg Options, strapi strapiCfg) *Authenticator {
 	t.Helper()
-	a, err := New(cfg, strapi, "Public", nil)
+	a, err := New(options(cfg, strapi, nil))
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
@@ -87,17 +88,38 @@ func newAuth(t testing.TB, cfg config.Auth, strapi config.Strapi) *Authenticator
 	return a
 }
 
+// strapiCfg is the Strapi side of a test authenticator: its client's URL,
+// API token and timeout, and the user cache. URL "": no Strapi.
+type strapiCfg struct {
+	URL, APIToken         string
+	Timeout, UserCacheTTL time.Duration
+	CacheSize             int
+}
+
+// options completes cfg with s (a Strapi client when s.URL is set), the
+// public role "Public" and logger.
+func options(cfg Options, s strapiCfg, logger *slog.Logger) Options {
+	if s.URL != "" {
+		cfg.Strapi = client.New(client.Options{URL: s.URL, APIToken: s.APIToken, Timeout: s.Timeout})
+	}
+	cfg.UserCacheTTL, cfg.UserCacheSize = s.UserCacheTTL, s.CacheSize
+	cfg.PublicRole = "Public"
+	cfg.Logger = logger
+	return cfg
+}
+
 // hsConfig is a Strapi-like config: HS256 with a secret, 30s leeway.
-func hsConfig(algs ...string) config.Auth {
+func hsConfig(algs ...string) Options {
 	if len(algs) == 0 {
 		algs = []string{"HS256"}
 	}
-	return config.Auth{
+	return Options{
+		AllowNoExp:        true,
 		JWTSecret:         testSecret,
 		Algorithms:        algs,
 		RoleClaim:         "role",
 		AuthenticatedRole: "Authenticated",
-		Leeway:            config.Duration(30 * time.Second),
+		Leeway:            30 * time.Second,
 	}
 }
 

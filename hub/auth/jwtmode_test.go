@@ -8,7 +8,6 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/iohub/iohub/hub/clienterr"
-	"github.com/iohub/iohub/hub/config"
 )
 
 // In refresh mode Strapi refuses every token but its access tokens; so does
@@ -17,7 +16,7 @@ func TestJWTManagement(t *testing.T) {
 	cfg := hsConfig()
 	cfg.PublicKeyFile = writePEM(t, keys().ed.Public())
 	cfg.Algorithms = []string{"HS256", "EdDSA"}
-	a := newAuth(t, cfg, config.Strapi{})
+	a := newAuth(t, cfg, strapiCfg{})
 	exp := t0.Add(10 * time.Minute).Unix()
 	legacy := sign(t, jwt.SigningMethodHS256, []byte(testSecret), strapiClaims())
 	access := sign(t, jwt.SigningMethodHS256, []byte(testSecret),

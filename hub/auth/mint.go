@@ -43,7 +43,7 @@ func (a *Authenticator) Mint(role, sub string, ttl time.Duration) (string, error
 	if ttl < 0 {
 		return "", fmt.Errorf("auth: negative token lifetime %v", ttl)
 	}
-	if ttl == 0 && a.cfg.RequireExp {
+	if ttl == 0 && !a.cfg.AllowNoExp {
 		return "", errors.New("auth: a token without exp (ttl 0) would be refused: auth.requireExp is true")
 	}
 	now := a.now()

@@ -9,8 +9,6 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
-
-	"github.com/iohub/iohub/hub/config"
 )
 
 func TestMintRoundTrip(t *testing.T) {
@@ -18,7 +16,7 @@ func TestMintRoundTrip(t *testing.T) {
 	dotted.RoleClaim = "app.role"
 	tests := []struct {
 		name     string
-		cfg      config.Auth
+		cfg      Options
 		role     string
 		sub      string
 		ttl      time.Duration
@@ -37,7 +35,7 @@ func TestMintRoundTrip(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			a := newAuth(t, tt.cfg, config.Strapi{})
+			a := newAuth(t, tt.cfg, strapiCfg{})
 			tok, err := a.Mint(tt.role, tt.sub, tt.ttl)
 			if err != nil {
 				t.Fatal(err)
@@ -75,7 +73,7 @@ func TestMintRoundTrip(t *testing.T) {
 }
 
 func TestMintExpires(t *testing.T) {
-	a := newAuth(t, hsConfig(), config.Strapi{})
+	a := newAuth(t, hsConfig(), strapiCfg{})
 	tok, err := a.Mint("Editor", "1", time.Minute)
 	if err != nil {
 		t.Fatal(err)
@@ -88,24 +86,24 @@ func TestMintExpires(t *testing.T) {
 
 func TestMintErrors(t *testing.T) {
 	k := keys()
-	keyOnly := config.Auth{PublicKeyFile: writePEM(t, &k.rsa.PublicKey), Algorithms: []string{"RS256"}}
+	keyOnly := Options{AllowNoExp: true, PublicKeyFile: writePEM(t, &k.rsa.PublicKey), Algorithms: []string{"RS256"}}
 	mixed := hsConfig("RS256")
 	mixed.PublicKeyFile = keyOnly.PublicKeyFile
-	for name, cfg := range map[string]config.Auth{"public key only": keyOnly, "secret but no HS alg": mixed} {
+	for name, cfg := range map[string]Options{"public key only": keyOnly, "secret but no HS alg": mixed} {
 		t.Run(name, func(t *testing.T) {
-			a := newAuth(t, cfg, config.Strapi{})
+			a := newAuth(t, cfg, strapiCfg{})
 			if _, err := a.Mint("Editor", "1", time.Hour); !errors.Is(err, ErrNoSigningKey) {
 				t.Fatalf("error = %v, want ErrNoSigningKey", err)
 			}
 		})
 	}
-	a := newAuth(t, hsConfig(), config.Strapi{})
+	a := newAuth(t, hsConfig(), strapiCfg{})
 	if _, err := a.Mint("Editor", "1", -time.Second); err == nil {
 		t.Fatal("negative ttl accepted")
 	}
 	needExp := hsConfig()
-	needExp.RequireExp = true
-	a = newAuth(t, needExp, config.Strapi{})
+	needExp.AllowNoExp = false
+	a = newAuth(t, needExp, strapiCfg{})
 	if _, err := a.Mint("Editor", "1", 0); err == nil || !strings.Contains(err.Error(), "requireExp") {
 		t.Fatalf("ttl 0 with requireExp: error = %v, want one naming requireExp", err)
 	}

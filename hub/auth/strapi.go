@@ -12,8 +12,6 @@ import (
 	"net/http"
 	"sync"
 	"time"
-
-	"github.com/iohub/iohub/hub/config"
 )
 
 // maxUserBody bounds the user answers we decode; a user object is a few hundred
@@ -22,11 +20,17 @@ const maxUserBody = 1 << 20
 
 // Strapi is how the hub's Strapi client (hub/strapi/client) is reached: GET a
 // path with the hub's API token, or with a user's token. Both return the status
-// and body of any answer; err is for answers that never came.
+// and body of any answer; err is for answers that never came. With an API
+// token (HasAPIToken), a locally verified token's user is read with it
+// (strapiuser.go).
 type Strapi interface {
 	Get(ctx context.Context, path string) (int, []byte, error)
 	GetAs(ctx context.Context, path, bearer string) (int, []byte, error)
+	HasAPIToken() bool
 }
+
+// defaultUserCacheTTL is Options.UserCacheTTL's default, as strapi.userCacheTTL's.
+const defaultUserCacheTTL = time.Minute
 
 // sweepEvery throttles the scan for expired entries of a full cache, so a flood of
 // distinct tokens costs O(1) per insert rather than O(size).
@@ -65,7 +69,7 @@ type flight struct {
 // one request per socket at once; the cache lives until the token's exp because
 // that is as long as the answer is about a usable token.
 type strapiClient struct {
-	apiToken bool // strapi.apiToken is set: users are read with it
+	apiToken bool // the client has the hub's API token: users are read with it
 	ttl      time.Duration
 	api      Strapi
 	log      *slog.Logger
@@ -79,19 +83,19 @@ type strapiClient struct {
 	lastSweep time.Time
 }
 
-func newStrapiClient(cfg config.Strapi, api Strapi, log *slog.Logger, now func() time.Time) *strapiClient {
-	size := cfg.CacheSize
+func newStrapiClient(cfg Options, log *slog.Logger, now func() time.Time) *strapiClient {
+	size := cfg.UserCacheSize
 	if size <= 0 {
 		size = 10000
 	}
-	ttl := cfg.UserCacheTTL.D()
+	ttl := cfg.UserCacheTTL
 	if ttl <= 0 {
-		ttl = config.DefaultUserCacheTTL
+		ttl = defaultUserCacheTTL
 	}
 	return &strapiClient{
-		apiToken: cfg.APIToken != "",
+		apiToken: cfg.Strapi.HasAPIToken(),
 		ttl:      ttl,
-		api:      api,
+		api:      cfg.Strapi,
 		log:      log,
 		now:      now,
 		size:     size,

@@ -17,7 +17,6 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/iohub/iohub/hub/clienterr"
-	"github.com/iohub/iohub/hub/config"
 )
 
 // answer is what the fake Strapi replies to one token.
@@ -82,11 +81,11 @@ func (fs *fakeStrapi) set(token string, a answer) {
 	fs.mu.Unlock()
 }
 
-func (fs *fakeStrapi) config() config.Strapi {
+func (fs *fakeStrapi) config() strapiCfg {
 	// userCacheTTL is longer than every token here, so the token's exp bounds
 	// the cache (TestUserCacheTTL covers the cap).
-	return config.Strapi{URL: fs.srv.URL, CacheSize: 100, Timeout: config.Duration(2 * time.Second),
-		UserCacheTTL: config.Duration(24 * time.Hour)}
+	return strapiCfg{URL: fs.srv.URL, CacheSize: 100, Timeout: 2 * time.Second,
+		UserCacheTTL: 24 * time.Hour}
 }
 
 // fakeClock is a settable clock safe for concurrent reads.
@@ -105,8 +104,8 @@ func hsToken(t testing.TB, c jwt.MapClaims) string {
 }
 
 // noKeyConfig has no local key: Strapi alone decides.
-func noKeyConfig() config.Auth {
-	return config.Auth{RoleClaim: "role", AuthenticatedRole: "Authenticated", Leeway: config.Duration(30 * time.Second)}
+func noKeyConfig() Options {
+	return Options{AllowNoExp: true, RoleClaim: "role", AuthenticatedRole: "Authenticated", Leeway: 30 * time.Second}
 }
 
 func TestStrapiLookup(t *testing.T) {
@@ -117,7 +116,7 @@ func TestStrapiLookup(t *testing.T) {
 
 	tests := []struct {
 		name     string
-		cfg      config.Auth
+		cfg      Options
 		token    string
 		answer   answer
 		want     error
@@ -176,7 +175,7 @@ func TestStrapiNotAskedForBadTokens(t *testing.T) {
 	expired := with(base, "exp", t0.Add(-time.Hour).Unix())
 	tests := []struct {
 		name  string
-		cfg   config.Auth
+		cfg   Options
 		token string
 	}{
 		{"bad signature", hsConfig(), sign(t, jwt.SigningMethodHS256, []byte("nope"), base)},
@@ -185,10 +184,10 @@ func TestStrapiNotAskedForBadTokens(t *testing.T) {
 		{"no key: malformed", noKeyConfig(), "a.b.c"},
 		{"no key: expired", noKeyConfig(), hsToken(t, expired)},
 		{"no key: iat in the future", noKeyConfig(), hsToken(t, with(base, "iat", t0.Add(time.Hour).Unix()))},
-		{"no key: no exp, requireExp", func() config.Auth { c := noKeyConfig(); c.RequireExp = true; return c }(), hsToken(t, with(base, "exp", nil))},
+		{"no key: no exp, requireExp", func() Options { c := noKeyConfig(); c.AllowNoExp = false; return c }(), hsToken(t, with(base, "exp", nil))},
 		{"no key: alg none", noKeyConfig(), b64(`{"alg":"none"}`) + "." + b64(mustJSON(base)) + "."},
-		{"no key: alg not allowed", func() config.Auth { c := noKeyConfig(); c.Algorithms = []string{"RS256"}; return c }(), hsToken(t, base)},
-		{"no key: issuer mismatch", func() config.Auth { c := noKeyConfig(); c.Issuer = "cms"; return c }(), hsToken(t, with(base, "iss", "other"))},
+		{"no key: alg not allowed", func() Options { c := noKeyConfig(); c.Algorithms = []string{"RS256"}; return c }(), hsToken(t, base)},
+		{"no key: issuer mismatch", func() Options { c := noKeyConfig(); c.Issuer = "cms"; return c }(), hsToken(t, with(base, "iss", "other"))},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -219,7 +218,7 @@ func TestStrapiTimeout(t *testing.T) {
 	fs.gate = make(chan struct{})
 	defer close(fs.gate)
 	cfg := fs.config()
-	cfg.Timeout = config.Duration(50 * time.Millisecond)
+	cfg.Timeout = 50 * time.Millisecond
 	a := newAuth(t, hsConfig(), cfg)
 	start := time.Now()
 	_, err := a.Authenticate(context.Background(), hsToken(t, strapiClaims()))
@@ -487,7 +486,7 @@ func TestLogsNeverHoldTokens(t *testing.T) {
 	}), &slog.HandlerOptions{Level: slog.LevelDebug}))
 
 	fs := newFakeStrapi(t)
-	a, err := New(hsConfig(), fs.config(), "Public", logger)
+	a, err := New(options(hsConfig(), fs.config(), logger))
 	if err != nil {
 		t.Fatal(err)
 	}

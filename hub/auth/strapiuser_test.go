@@ -14,7 +14,6 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/iohub/iohub/hub/clienterr"
-	"github.com/iohub/iohub/hub/config"
 )
 
 const hubAPIToken = "hub-full-access-token"
@@ -71,9 +70,9 @@ func (fu *fakeUsers) set(id string, a answer) {
 	fu.mu.Unlock()
 }
 
-func (fu *fakeUsers) config() config.Strapi {
-	return config.Strapi{URL: fu.srv.URL, APIToken: hubAPIToken, CacheSize: 100,
-		Timeout: config.Duration(2 * time.Second), UserCacheTTL: config.Duration(time.Minute)}
+func (fu *fakeUsers) config() strapiCfg {
+	return strapiCfg{URL: fu.srv.URL, APIToken: hubAPIToken, CacheSize: 100,
+		Timeout: 2 * time.Second, UserCacheTTL: time.Minute}
 }
 
 // v5RefreshClaims are the claims of a Strapi v5 access token in refresh mode.
@@ -87,7 +86,7 @@ func TestStrapiUserByID(t *testing.T) {
 	base := strapiClaims()
 	tests := []struct {
 		name     string
-		cfg      config.Auth
+		cfg      Options
 		claims   jwt.MapClaims
 		answer   *answer // nil: no such user (204)
 		want     error
@@ -138,7 +137,7 @@ func TestStrapiUserWrongHubToken(t *testing.T) {
 	cfg.APIToken = "read-only"
 	logs := &strings.Builder{}
 	var mu sync.Mutex
-	a, err := New(hsConfig(), cfg, "Public", slogTo(&mu, logs))
+	a, err := New(options(hsConfig(), cfg, slogTo(&mu, logs)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,7 +227,7 @@ func TestForgetUserByToken(t *testing.T) {
 	ctx := context.Background()
 	fs := newFakeStrapi(t)
 	cfg := fs.config()
-	cfg.UserCacheTTL = config.Duration(time.Minute)
+	cfg.UserCacheTTL = time.Minute
 	a := newAuth(t, hsConfig(), cfg)
 	clock := newClock(a)
 	tokA := hsToken(t, strapiClaims())

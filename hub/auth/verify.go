@@ -19,8 +19,6 @@ import (
 
 	"github.com/iohub/iohub/hub/access"
 	"github.com/iohub/iohub/hub/clienterr"
-	"github.com/iohub/iohub/hub/config"
-	"github.com/iohub/iohub/hub/strapi/client"
 )
 
 // maxTokenLen bounds the token we are willing to parse. A users-permissions JWT is
@@ -42,12 +40,57 @@ var supportedAlgs = []string{
 	"EdDSA",
 }
 
+// Options configure an Authenticator. The zero Options refuse every token:
+// only anonymous sockets get through.
+type Options struct {
+	// JWTSecret is the HMAC secret (Strapi users-permissions' jwtSecret). "":
+	// HMAC (HS*) tokens are refused.
+	JWTSecret string
+	// PublicKeyFile is a PEM public key (RSA, ECDSA or Ed25519) for
+	// RS*/PS*/ES*/EdDSA tokens. "": asymmetric tokens are refused.
+	PublicKeyFile string
+	// Algorithms are the accepted JWT algorithms (HS256 HS384 HS512 RS256
+	// RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA; never "none").
+	// nil: every one the keys can verify, or, without keys, every one (Strapi
+	// then decides).
+	Algorithms []string
+	// RoleClaim is the claim holding the role (a string, or an object with
+	// "name"); dotted paths like "app.role" reach into objects. "": "role".
+	RoleClaim string
+	// AuthenticatedRole is the role of a valid token without a role claim.
+	// "": "Authenticated".
+	AuthenticatedRole string
+	// PublicRole is the role (and room) of sockets without a token. "":
+	// "Public".
+	PublicRole string
+	// RequireConfirmed refuses users whose email is not confirmed. false:
+	// they are accepted.
+	RequireConfirmed bool
+	// Issuer is the iss claim required. "": not checked.
+	Issuer string
+	// Audience is the aud claim required. "": not checked.
+	Audience string
+	// Leeway is the clock skew allowed on exp, nbf and iat. 0: none.
+	Leeway time.Duration
+	// AllowNoExp accepts tokens without an exp claim. false: they are
+	// refused, since such a token, once leaked, would work forever.
+	AllowNoExp bool
+	// Strapi is asked who each token's user is (the hub's *client.Client).
+	// nil: tokens are verified locally only.
+	Strapi Strapi
+	// UserCacheTTL is how long Strapi's answer about a user is reused. 0: 1m.
+	UserCacheTTL time.Duration
+	// UserCacheSize is how many of those answers are kept. 0: 10000.
+	UserCacheSize int
+	// Logger gets the authenticator's log lines. nil: discarded.
+	Logger *slog.Logger
+}
+
 // Authenticator verifies handshake tokens and decides the socket's Identity. It is
 // safe for concurrent use; build one per hub with New.
 type Authenticator struct {
-	cfg        config.Auth
-	publicRole string
-	log        *slog.Logger
+	cfg Options // with the defaults filled in
+	log *slog.Logger
 
 	secret []byte           // HMAC secret; nil = HMAC tokens refused
 	pub    crypto.PublicKey // nil = asymmetric tokens refused
@@ -55,7 +98,7 @@ type Authenticator struct {
 
 	parser    *jwt.Parser            // local verification; nil without secret and key
 	validator *jwt.Validator         // exp/nbf/iss/aud checks for unverified (Strapi-vouched) claims
-	strapi    *strapiClient          // nil when [strapi] url is empty
+	strapi    *strapiClient          // nil without Options.Strapi
 	jwtMode   atomic.Pointer[string] // Strapi's jwtManagement (jwtmode.go); nil = unknown
 
 	now func() time.Time // the clock; tests replace it
@@ -63,23 +106,20 @@ type Authenticator struct {
 	noExpOnce sync.Once // the first token refused for lacking exp is logged at warn
 }
 
-// New builds an Authenticator. It reads and parses auth.publicKeyFile, checks that
-// auth.algorithms can be verified with the configured keys, and prepares the Strapi
-// client when strapi.URL is set. publicRole is the room of anonymous sockets.
+// New builds an Authenticator. It reads and parses PublicKeyFile and checks
+// that Algorithms can be verified with the keys given.
 //
-// Claims: exp must be present when cfg.RequireExp (see config.Auth) and must not
-// have passed; nbf must have passed; iat, when present, must not be in the future:
-// a token from the future was not issued by a clock we agree with. Each allows
-// cfg.Leeway of clock skew.
-//
-// With strapi.URL set, Strapi is asked through api, the hub's one Strapi client
-// (hub/strapi/client); without one, New builds its own from strapi.
-func New(cfg config.Auth, strapi config.Strapi, publicRole string, logger *slog.Logger, api ...Strapi) (*Authenticator, error) {
+// Claims: exp must be present unless AllowNoExp and must not have passed; nbf
+// must have passed; iat, when present, must not be in the future: a token from
+// the future was not issued by a clock we agree with. Each allows Leeway of
+// clock skew.
+func New(cfg Options) (*Authenticator, error) {
+	logger := cfg.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	if publicRole == "" {
-		publicRole = "Public"
+	if cfg.PublicRole == "" {
+		cfg.PublicRole = "Public"
 	}
 	if cfg.RoleClaim == "" {
 		cfg.RoleClaim = "role"
@@ -87,7 +127,7 @@ func New(cfg config.Auth, strapi config.Strapi, publicRole string, logger *slog.
 	if cfg.AuthenticatedRole == "" {
 		cfg.AuthenticatedRole = "Authenticated"
 	}
-	a := &Authenticator{cfg: cfg, publicRole: publicRole, log: logger, now: time.Now}
+	a := &Authenticator{cfg: cfg, log: logger, now: time.Now}
 	if cfg.JWTSecret != "" {
 		a.secret = []byte(cfg.JWTSecret)
 	}
@@ -108,11 +148,11 @@ func New(cfg config.Auth, strapi config.Strapi, publicRole string, logger *slog.
 	opts := []jwt.ParserOption{
 		jwt.WithValidMethods(algs),
 		jwt.WithJSONNumber(),
-		jwt.WithLeeway(cfg.Leeway.D()),
+		jwt.WithLeeway(cfg.Leeway),
 		jwt.WithTimeFunc(clock),
 		jwt.WithIssuedAt(),
 	}
-	if cfg.RequireExp {
+	if !cfg.AllowNoExp {
 		opts = append(opts, jwt.WithExpirationRequired())
 	}
 	if cfg.Issuer != "" {
@@ -126,12 +166,8 @@ func New(cfg config.Auth, strapi config.Strapi, publicRole string, logger *slog.
 	}
 	a.validator = jwt.NewValidator(opts...)
 
-	if strapi.URL != "" {
-		var c Strapi = client.New(strapi)
-		if len(api) > 0 && api[0] != nil {
-			c = api[0]
-		}
-		a.strapi = newStrapiClient(strapi, c, logger, clock)
+	if cfg.Strapi != nil {
+		a.strapi = newStrapiClient(cfg, logger, clock)
 	}
 	if !a.local() && a.strapi == nil {
 		logger.Warn("auth: neither auth.jwtSecret, auth.publicKeyFile nor strapi.url is set; every token will be refused, only anonymous sockets can connect")
@@ -234,13 +270,13 @@ func (a *Authenticator) keyFor(t *jwt.Token) (any, error) {
 
 // Authenticate decides who a handshake token belongs to. An empty token is the
 // public role. Otherwise the token is verified (locally when a key is configured),
-// its account standing and role are read, and, with [strapi] url set, Strapi is
+// its account standing and role are read, and, with Options.Strapi set, Strapi is
 // asked for the user. Every error matches one of clienterr.ErrInvalidToken,
 // clienterr.ErrInvalidCredentials or clienterr.ErrAuthUnavailable (errors.Is); the
 // wrapped detail is for logs only. A refused token never falls back to public.
 func (a *Authenticator) Authenticate(ctx context.Context, token string) (Identity, error) {
 	if token == "" {
-		return Identity{Role: a.publicRole, Anonymous: true}, nil
+		return Identity{Role: a.cfg.PublicRole, Anonymous: true}, nil
 	}
 	claims, verified, err := a.parse(token)
 	if err != nil {
@@ -388,7 +424,7 @@ func (a *Authenticator) refuse(ctx context.Context, sentinel, detail error) erro
 // exp: refusals are otherwise debug lines, and an operator whose issuer never
 // sets exp needs to find auth.requireExp.
 func (a *Authenticator) explainMissingExp(err error) {
-	if !a.cfg.RequireExp || !errors.Is(err, jwt.ErrTokenRequiredClaimMissing) {
+	if a.cfg.AllowNoExp || !errors.Is(err, jwt.ErrTokenRequiredClaimMissing) {
 		return
 	}
 	a.noExpOnce.Do(func() {

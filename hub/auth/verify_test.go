@@ -20,11 +20,10 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/iohub/iohub/hub/clienterr"
-	"github.com/iohub/iohub/hub/config"
 )
 
 func TestAnonymous(t *testing.T) {
-	a := newAuth(t, hsConfig(), config.Strapi{})
+	a := newAuth(t, hsConfig(), strapiCfg{})
 	id, err := a.Authenticate(context.Background(), "")
 	if err != nil {
 		t.Fatal(err)
@@ -40,7 +39,7 @@ func TestValidAlgorithms(t *testing.T) {
 	rsaPEM := writePEM(t, &k.rsa.PublicKey)
 	ecPEM := writePEM(t, &k.ec.PublicKey)
 	edPEM := writePEM(t, k.ed.Public())
-	asym := func(file string, alg string) config.Auth {
+	asym := func(file string, alg string) Options {
 		c := hsConfig(alg)
 		c.JWTSecret = ""
 		c.PublicKeyFile = file
@@ -48,7 +47,7 @@ func TestValidAlgorithms(t *testing.T) {
 	}
 	tests := []struct {
 		name   string
-		cfg    config.Auth
+		cfg    Options
 		method jwt.SigningMethod
 		key    any
 	}{
@@ -60,12 +59,12 @@ func TestValidAlgorithms(t *testing.T) {
 		{"PS256", asym(rsaPEM, "PS256"), jwt.SigningMethodPS256, k.rsa},
 		{"ES256", asym(ecPEM, "ES256"), jwt.SigningMethodES256, k.ec},
 		{"EdDSA", asym(edPEM, "EdDSA"), jwt.SigningMethodEdDSA, k.ed},
-		{"RS256 beside a secret", func() config.Auth { c := hsConfig("HS256", "RS256"); c.PublicKeyFile = rsaPEM; return c }(), jwt.SigningMethodRS256, k.rsa},
-		{"HS256 beside a key", func() config.Auth { c := hsConfig("HS256", "RS256"); c.PublicKeyFile = rsaPEM; return c }(), jwt.SigningMethodHS256, []byte(testSecret)},
+		{"RS256 beside a secret", func() Options { c := hsConfig("HS256", "RS256"); c.PublicKeyFile = rsaPEM; return c }(), jwt.SigningMethodRS256, k.rsa},
+		{"HS256 beside a key", func() Options { c := hsConfig("HS256", "RS256"); c.PublicKeyFile = rsaPEM; return c }(), jwt.SigningMethodHS256, []byte(testSecret)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			a := newAuth(t, tt.cfg, config.Strapi{})
+			a := newAuth(t, tt.cfg, strapiCfg{})
 			id, err := a.Authenticate(context.Background(), sign(t, tt.method, tt.key, strapiClaims()))
 			if err != nil {
 				t.Fatal(err)
@@ -95,8 +94,8 @@ func TestRefusedTokens(t *testing.T) {
 	noneLib := sign(t, jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, base)
 	noneUpper := b64(`{"alg":"NONE","typ":"JWT"}`) + "." + b64(mustJSON(base)) + "."
 
-	withKey := func(algs ...string) config.Auth { c := hsConfig(algs...); c.PublicKeyFile = rsaPEM; return c }
-	keyOnly := func(file string, algs ...string) config.Auth {
+	withKey := func(algs ...string) Options { c := hsConfig(algs...); c.PublicKeyFile = rsaPEM; return c }
+	keyOnly := func(file string, algs ...string) Options {
 		c := hsConfig(algs...)
 		c.JWTSecret = ""
 		c.PublicKeyFile = file
@@ -109,11 +108,11 @@ func TestRefusedTokens(t *testing.T) {
 	noLeeway := hsConfig()
 	noLeeway.Leeway = 0
 	needExp := hsConfig()
-	needExp.RequireExp = true
+	needExp.AllowNoExp = false
 
 	tests := []struct {
 		name  string
-		cfg   config.Auth
+		cfg   Options
 		token string
 		want  error
 	}{
@@ -175,7 +174,7 @@ func TestRefusedTokens(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			a := newAuth(t, tt.cfg, config.Strapi{})
+			a := newAuth(t, tt.cfg, strapiCfg{})
 			id, err := a.Authenticate(context.Background(), tt.token)
 			wantErr(t, err, tt.want)
 			if err != nil && (id.Role != "" || id.Claims != nil) {
@@ -201,7 +200,7 @@ func TestRoleAndStanding(t *testing.T) {
 
 	tests := []struct {
 		name     string
-		cfg      config.Auth
+		cfg      Options
 		claims   jwt.MapClaims
 		wantRole string
 		want     error
@@ -240,7 +239,7 @@ func TestRoleAndStanding(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			a := newAuth(t, tt.cfg, config.Strapi{})
+			a := newAuth(t, tt.cfg, strapiCfg{})
 			id, err := a.Authenticate(context.Background(), sign(t, jwt.SigningMethodHS256, []byte(testSecret), tt.claims))
 			wantErr(t, err, tt.want)
 			if id.Role != tt.wantRole {
@@ -271,7 +270,7 @@ func TestUserID(t *testing.T) {
 		{"object id falls through", `{"id":{"a":1},"sub":"x",` + exp + `}`, "x"},
 		{"none", `{` + exp + `}`, ""},
 	}
-	a := newAuth(t, hsConfig(), config.Strapi{})
+	a := newAuth(t, hsConfig(), strapiCfg{})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			id, err := a.Authenticate(context.Background(), signRawHS256(t, testSecret, tt.claims))
@@ -291,21 +290,21 @@ func TestNewErrors(t *testing.T) {
 	privDER, _ := x509.MarshalPKCS8PrivateKey(k.ec)
 	tests := []struct {
 		name    string
-		cfg     config.Auth
+		cfg     Options
 		wantErr string
 	}{
-		{"missing file", config.Auth{PublicKeyFile: "/nonexistent/pub.pem", Algorithms: []string{"RS256"}}, "auth.publicKeyFile: open /nonexistent/pub.pem"},
-		{"no PEM block", config.Auth{PublicKeyFile: writeFile(t, "pub.pem", []byte("hello")), Algorithms: []string{"RS256"}}, "auth.publicKeyFile: no PEM block found in "},
-		{"private key", config.Auth{PublicKeyFile: writeFile(t, "key.pem", pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: privDER})), Algorithms: []string{"ES256"}}, "holds a private key"},
-		{"bad DER", config.Auth{PublicKeyFile: writeFile(t, "pub.pem", pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: []byte("junk")})), Algorithms: []string{"ES256"}}, "bad PUBLIC KEY block"},
-		{"unknown block", config.Auth{PublicKeyFile: writeFile(t, "pub.pem", pem.EncodeToMemory(&pem.Block{Type: "SOMETHING", Bytes: []byte("junk")})), Algorithms: []string{"ES256"}}, `unsupported PEM block "SOMETHING"`},
-		{"alg none", config.Auth{JWTSecret: "s", Algorithms: []string{"none"}}, `unsupported algorithm "none"`},
-		{"no usable alg", config.Auth{PublicKeyFile: ecPEM, Algorithms: []string{"RS256", "ES384"}}, "none can be verified with the configured keys"},
-		{"HS without secret", config.Auth{PublicKeyFile: ecPEM, Algorithms: []string{"HS256"}}, "no jwtSecret"},
+		{"missing file", Options{AllowNoExp: true, PublicKeyFile: "/nonexistent/pub.pem", Algorithms: []string{"RS256"}}, "auth.publicKeyFile: open /nonexistent/pub.pem"},
+		{"no PEM block", Options{AllowNoExp: true, PublicKeyFile: writeFile(t, "pub.pem", []byte("hello")), Algorithms: []string{"RS256"}}, "auth.publicKeyFile: no PEM block found in "},
+		{"private key", Options{AllowNoExp: true, PublicKeyFile: writeFile(t, "key.pem", pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: privDER})), Algorithms: []string{"ES256"}}, "holds a private key"},
+		{"bad DER", Options{AllowNoExp: true, PublicKeyFile: writeFile(t, "pub.pem", pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: []byte("junk")})), Algorithms: []string{"ES256"}}, "bad PUBLIC KEY block"},
+		{"unknown block", Options{AllowNoExp: true, PublicKeyFile: writeFile(t, "pub.pem", pem.EncodeToMemory(&pem.Block{Type: "SOMETHING", Bytes: []byte("junk")})), Algorithms: []string{"ES256"}}, `unsupported PEM block "SOMETHING"`},
+		{"alg none", Options{AllowNoExp: true, JWTSecret: "s", Algorithms: []string{"none"}}, `unsupported algorithm "none"`},
+		{"no usable alg", Options{AllowNoExp: true, PublicKeyFile: ecPEM, Algorithms: []string{"RS256", "ES384"}}, "none can be verified with the configured keys"},
+		{"HS without secret", Options{AllowNoExp: true, PublicKeyFile: ecPEM, Algorithms: []string{"HS256"}}, "no jwtSecret"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := New(tt.cfg, config.Strapi{}, "Public", nil)
+			_, err := New(options(tt.cfg, strapiCfg{}, nil))
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Fatalf("error = %v, want it to contain %q", err, tt.wantErr)
 			}
@@ -335,8 +334,8 @@ func TestKeyFormats(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg := config.Auth{PublicKeyFile: writeFile(t, "k.pem", tt.pem)}
-			a := newAuth(t, cfg, config.Strapi{})
+			cfg := Options{AllowNoExp: true, PublicKeyFile: writeFile(t, "k.pem", tt.pem)}
+			a := newAuth(t, cfg, strapiCfg{})
 			if _, err := a.Authenticate(context.Background(), sign(t, tt.method, tt.key, strapiClaims())); err != nil {
 				t.Fatal(err)
 			}
@@ -346,7 +345,7 @@ func TestKeyFormats(t *testing.T) {
 
 func TestAlgorithmsDefaultToKeys(t *testing.T) {
 	k := keys()
-	a := newAuth(t, config.Auth{JWTSecret: "s", PublicKeyFile: writePEM(t, &k.ec.PublicKey)}, config.Strapi{})
+	a := newAuth(t, Options{AllowNoExp: true, JWTSecret: "s", PublicKeyFile: writePEM(t, &k.ec.PublicKey)}, strapiCfg{})
 	want := "HS256,HS384,HS512,ES256"
 	if got := strings.Join(a.algs, ","); got != want {
 		t.Fatalf("algs = %s, want %s", got, want)
@@ -355,7 +354,7 @@ func TestAlgorithmsDefaultToKeys(t *testing.T) {
 
 // TestNoVerifierRefusesTokens: with no key and no Strapi, a token cannot be trusted.
 func TestNoVerifierRefusesTokens(t *testing.T) {
-	a := newAuth(t, config.Auth{}, config.Strapi{})
+	a := newAuth(t, Options{AllowNoExp: true}, strapiCfg{})
 	_, err := a.Authenticate(context.Background(), sign(t, jwt.SigningMethodHS256, []byte("x"), strapiClaims()))
 	wantErr(t, err, clienterr.ErrInvalidToken)
 	if id, err := a.Authenticate(context.Background(), ""); err != nil || id.Role != "Public" {
@@ -365,7 +364,7 @@ func TestNoVerifierRefusesTokens(t *testing.T) {
 
 // TestClaimsKeepNumbers: claims use json.Number, so ids stay exact.
 func TestClaimsKeepNumbers(t *testing.T) {
-	a := newAuth(t, hsConfig(), config.Strapi{})
+	a := newAuth(t, hsConfig(), strapiCfg{})
 	id, err := a.Authenticate(context.Background(), signRawHS256(t, testSecret, `{"id":9007199254740993,"exp":1800000000}`))
 	if err != nil {
 		t.Fatal(err)
@@ -380,8 +379,8 @@ func TestClaimsKeepNumbers(t *testing.T) {
 func TestMissingExpExplainedOnce(t *testing.T) {
 	var buf bytes.Buffer
 	cfg := hsConfig()
-	cfg.RequireExp = true
-	a, err := New(cfg, config.Strapi{}, "Public", slog.New(slog.NewTextHandler(&buf, nil)))
+	cfg.AllowNoExp = false
+	a, err := New(options(cfg, strapiCfg{}, slog.New(slog.NewTextHandler(&buf, nil))))
 	if err != nil {
 		t.Fatal(err)
 	}

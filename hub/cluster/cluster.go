@@ -40,7 +40,6 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/iohub/iohub/hub/access"
-	"github.com/iohub/iohub/hub/config"
 	"github.com/iohub/iohub/hub/kv"
 	"github.com/iohub/iohub/hub/sanitize"
 )
@@ -66,8 +65,22 @@ type Local interface {
 
 // Options configure a Node.
 type Options struct {
-	// Config is the [cluster] table; Config.Redis must be set.
-	Config config.Cluster
+	// Redis is the Redis server's URL,
+	// "redis://[[user]:password@]host[:port][/db]", or "rediss://..." for
+	// TLS. Required.
+	Redis string
+	// NodeID is this node's name in the cluster: letters, digits, '.', '_'
+	// and '-', at most 64 bytes, its own on every node. "": a random one.
+	NodeID string
+	// ChannelPrefix starts every Redis channel and key the node uses, so that
+	// several clusters can share one database. "": "iohub".
+	ChannelPrefix string
+	// TLSCAFile is a PEM file of the CA certificates that sign the Redis
+	// server's (rediss:// only). "": the system's roots.
+	TLSCAFile string
+	// TLSInsecureSkipVerify accepts any server certificate (rediss:// only;
+	// for tests, never in production). false: it is verified.
+	TLSInsecureSkipVerify bool
 	// Local is this node's Socket.IO server. Required.
 	Local Local
 	// Sanitizer removes private fields from content events before they leave
@@ -75,7 +88,7 @@ type Options struct {
 	Sanitizer *sanitize.Sanitizer
 	// Logger gets the cluster's log lines. Nil discards them.
 	Logger *slog.Logger
-	// CheckInterval is how often Redis is checked. Zero means 1s.
+	// CheckInterval is how often Redis is checked. Zero means 500ms.
 	CheckInterval time.Duration
 	// StartTimeout bounds how long New waits for Redis before starting
 	// degraded. Zero means 3s.
@@ -87,7 +100,7 @@ type Options struct {
 type Node struct {
 	id string
 	// self is how this node's encoded ops start, {"n":"<id>", (ids need no
-	// JSON escaping: the config allows letters, digits and ".-_" only, and
+	// JSON escaping: New allows letters, digits and ".-_" only, and
 	// generated ids are made of those).
 	self    string
 	channel string
@@ -163,32 +176,34 @@ func New(opts Options) (*Node, error) {
 	if opts.Local == nil {
 		return nil, errors.New("cluster: Options.Local is required")
 	}
-	cfg := opts.Config
-	if cfg.ChannelPrefix == "" {
-		cfg.ChannelPrefix = config.DefaultChannelPrefix
+	if opts.ChannelPrefix == "" {
+		opts.ChannelPrefix = defaultChannelPrefix
 	}
-	if cfg.NodeID == "" {
-		cfg.NodeID = generateID()
+	if opts.NodeID == "" {
+		opts.NodeID = generateID()
 	}
-	rdb, err := newClient(cfg)
+	if !validNodeID(opts.NodeID) {
+		return nil, fmt.Errorf("cluster: node id %q: expected letters, digits, '.', '_' and '-', at most %d bytes", opts.NodeID, maxNodeID)
+	}
+	rdb, err := newClient(opts)
 	if err != nil {
 		return nil, err
 	}
-	pub, err := newPublishClient(cfg)
+	pub, err := newPublishClient(opts)
 	if err != nil {
 		_ = rdb.Close()
 		return nil, err
 	}
 	n := &Node{
-		id:      cfg.NodeID,
-		self:    `{"n":"` + cfg.NodeID + `",`,
-		channel: cfg.ChannelPrefix + opsChannel,
-		prefix:  cfg.ChannelPrefix,
+		id:      opts.NodeID,
+		self:    `{"n":"` + opts.NodeID + `",`,
+		channel: opts.ChannelPrefix + opsChannel,
+		prefix:  opts.ChannelPrefix,
 		local:   opts.Local,
 		log:     opts.Logger,
 		rdb:     rdb,
 		pub:     pub,
-		kv:      kv.NewRedis(rdb, cfg.ChannelPrefix+kvPrefix),
+		kv:      kv.NewRedis(rdb, opts.ChannelPrefix+kvPrefix),
 		check:   opts.CheckInterval,
 		queue:   make(chan []byte, queueSize),
 		firstUp: make(chan struct{}),
@@ -331,6 +346,27 @@ func (n *Node) Stats() Stats {
 
 // generateID makes a node id from the host name and random bytes, readable in
 // logs and unique across restarts.
+// defaultChannelPrefix is Options.ChannelPrefix's default, as
+// cluster.channelPrefix's.
+const defaultChannelPrefix = "iohub"
+
+// maxNodeID bounds a node id, as config does.
+const maxNodeID = 64
+
+// validNodeID reports whether id is a usable node id: ops embed it in JSON
+// unescaped (Node.self).
+func validNodeID(id string) bool {
+	if id == "" || len(id) > maxNodeID {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if c := id[i]; !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
 func generateID() string {
 	var b [nodeIDBytes]byte
 	_, _ = rand.Read(b[:])

@@ -2,13 +2,12 @@ package cluster_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -20,7 +19,7 @@ import (
 	"github.com/zishang520/socket.io/v3/pkg/types"
 
 	"github.com/iohub/iohub/hub"
-	"github.com/iohub/iohub/hub/config"
+	"github.com/iohub/iohub/hub/ingress"
 	"github.com/iohub/iohub/internal/redistest"
 )
 
@@ -34,27 +33,24 @@ type node struct {
 }
 
 // startNodes starts count nodes; extra is TOML appended to each one's config.
-func startNodes(t *testing.T, redisURL string, count int, extra ...string) []*node {
+func startNodes(t *testing.T, redisURL string, count int, with ...func(*hub.Options)) []*node {
 	t.Helper()
 	var out []*node
 	for i := range count {
-		cfg, err := config.Parse(fmt.Appendf(nil, `
-listen = "127.0.0.1:0"
-[auth]
-jwtSecret = "cluster-test-secret-0123456789abcdef"
-[api]
-tokens = ["t0ken"]
-[roles.Public]
-permissions = ["api::message.message.create"]
-[cluster]
-redis = %q
-nodeId = "hub-%d"
-channelPrefix = "hubtest"
-%s`, redisURL, i, strings.Join(extra, "\n")), "test.toml")
-		if err != nil {
-			t.Fatal(err)
+		opts := hub.Options{
+			Auth:  hub.AuthOptions{JWTSecret: "cluster-test-secret-0123456789abcdef"},
+			API:   ingress.Options{Tokens: []string{"t0ken"}},
+			Roles: map[string][]string{"Public": {"api::message.message.create"}},
+			Cluster: hub.ClusterOptions{
+				Redis:         redisURL,
+				NodeID:        fmt.Sprintf("hub-%d", i),
+				ChannelPrefix: "hubtest",
+			},
 		}
-		srv, err := hub.New(cfg, slog.New(slog.DiscardHandler))
+		for _, f := range with {
+			f(&opts)
+		}
+		srv, err := hub.New(context.Background(), opts)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -16,6 +16,7 @@ import (
 	client "github.com/zishang520/socket.io/clients/socket/v3"
 	"github.com/zishang520/socket.io/v3/pkg/types"
 
+	"github.com/iohub/iohub/hub"
 	"github.com/iohub/iohub/internal/redistest"
 )
 
@@ -43,7 +44,7 @@ func TestHubUserChangedOnEveryNode(t *testing.T) {
 	strapiSrv := httptest.NewServer(d)
 	t.Cleanup(strapiSrv.Close)
 	srv := redistest.Start(t, redistest.Options{})
-	nodes := startNodes(t, srv.URL, 2, fmt.Sprintf("[strapi]\nurl = %q", strapiSrv.URL))
+	nodes := startNodes(t, srv.URL, 2, func(o *hub.Options) { o.Strapi.URL = strapiSrv.URL })
 	a, b := nodes[0].url, nodes[1].url
 	token := userToken(t, "1")
 

@@ -15,14 +15,13 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/iohub/iohub/hub/cluster/internal/wire"
-	"github.com/iohub/iohub/hub/config"
 )
 
-// newClient makes the Redis client of a node from [cluster]. Commands are never
+// newClient makes the Redis client of a node from its Options. Commands are never
 // retried: a retried PUBLISH or INCRBY whose first attempt did reach Redis
 // would deliver or count twice, and exactly-once matters more here than
 // riding out a blip (the op is counted as dropped instead).
-func newClient(c config.Cluster) (*redis.Client, error) {
+func newClient(c Options) (*redis.Client, error) {
 	opt, err := clientOptions(c)
 	if err != nil {
 		return nil, err
@@ -32,7 +31,7 @@ func newClient(c config.Cluster) (*redis.Client, error) {
 
 // clientOptions are newClient's options, fresh each time (a client keeps
 // state in its options).
-func clientOptions(c config.Cluster) (*redis.Options, error) {
+func clientOptions(c Options) (*redis.Options, error) {
 	opt, err := redis.ParseURL(c.Redis)
 	if err != nil {
 		// The URL may hold a password: do not repeat it.
@@ -68,7 +67,7 @@ func clientOptions(c config.Cluster) (*redis.Options, error) {
 // its way (a Redis that hangs and resumes still delivers it), so timing out
 // early would only turn a late delivery into an unknown one. Its own pool
 // also keeps a hung publish from holding connections the health check needs.
-func newPublishClient(c config.Cluster) (*redis.Client, error) {
+func newPublishClient(c Options) (*redis.Client, error) {
 	opt, err := clientOptions(c)
 	if err != nil {
 		return nil, err

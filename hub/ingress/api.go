@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"os"
 	"slices"
@@ -31,7 +32,6 @@ import (
 
 	"github.com/iohub/iohub/hub/access"
 	"github.com/iohub/iohub/hub/clienterr"
-	"github.com/iohub/iohub/hub/config"
 )
 
 // Emitter is what the HTTP API drives; the realtime package implements it. It
@@ -56,16 +56,43 @@ type Pacer interface {
 	Pace(ctx context.Context)
 }
 
-// defaultMaxBodySize applies when config.API.MaxBodySize is not positive (the config
-// package defaults it to the same 1 MiB; this guards a zero-value config).
+// defaultMaxBodySize is Options.MaxBodySize's default, as api.maxBodySize's.
 const defaultMaxBodySize = 1 << 20
+
+// Options are the API's settings ([api] and contentTypes); SetOptions
+// replaces them while it serves.
+type Options struct {
+	// Tokens are the accepted bearer tokens; empty ones are ignored. nil:
+	// every request that needs a token is refused.
+	Tokens []string
+	// MaxBodySize is the largest request body, in bytes. 0 (or less): 1 MiB.
+	MaxBodySize int64
+	// ContentTypes picks the content events webhooks produce: an apiName
+	// ("message" for api::message.message) maps to its actions (find,
+	// findOne, create, update, delete, publish, unpublish, createOrUpdate,
+	// bulkDelete; "*": every one). nil: every api:: content type and action
+	// (plugin:: ones only when named); an empty map: none.
+	ContentTypes map[string][]string
+}
+
+// contentTypes is Options.ContentTypes; nil allows every api:: type.
+type contentTypes map[string][]string
+
+// allows reports whether events for action on apiName are forwarded.
+func (c contentTypes) allows(apiName, action string) bool {
+	if c == nil {
+		return true
+	}
+	acts := c[apiName]
+	return slices.Contains(acts, "*") || slices.Contains(acts, action)
+}
 
 // API is the http.Handler for /hub/. Its settings change only through its Set
 // methods (a config reload); it is safe for concurrent use.
 type API struct {
 	tokens       atomic.Pointer[[][sha256.Size]byte] // SHA-256 of each api.tokens entry
 	maxBody      atomic.Int64
-	contentTypes atomic.Pointer[config.ContentTypes]
+	contentTypes atomic.Pointer[contentTypes]
 	em           Emitter
 	log          *slog.Logger
 	health       atomic.Pointer[func() map[string]any]
@@ -92,7 +119,7 @@ type route struct {
 }
 
 // New builds the API. em must not be nil; a nil logger discards logs.
-func New(api config.API, contentTypes config.ContentTypes, em Emitter, logger *slog.Logger) *API {
+func New(opts Options, em Emitter, logger *slog.Logger) *API {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
@@ -101,8 +128,7 @@ func New(api config.API, contentTypes config.ContentTypes, em Emitter, logger *s
 		log: logger,
 		obs: nopObserver{},
 	}
-	a.SetAPI(api)
-	a.SetContentTypes(contentTypes)
+	a.SetOptions(opts)
 	post := []string{http.MethodPost}
 	a.routes = map[string]route{
 		"/hub/emit":            {name: "emit", methods: post, body: true, paced: true, handle: a.serveEmit},
@@ -116,28 +142,26 @@ func New(api config.API, contentTypes config.ContentTypes, em Emitter, logger *s
 	return a
 }
 
-// SetAPI installs [api]: the bearer tokens and the body limit apply from the
-// next request.
-func (a *API) SetAPI(api config.API) {
+// SetOptions installs opts: the bearer tokens and the body limit apply from
+// the next request, the content types from the next webhook.
+func (a *API) SetOptions(opts Options) {
 	var tokens [][sha256.Size]byte
-	for _, t := range api.Tokens {
+	for _, t := range opts.Tokens {
 		if t != "" { // an empty token would let "Bearer " through
 			tokens = append(tokens, sha256.Sum256([]byte(t)))
 		}
 	}
 	a.tokens.Store(&tokens)
-	maxBody := int64(api.MaxBodySize)
+	maxBody := opts.MaxBodySize
 	if maxBody <= 0 {
 		maxBody = defaultMaxBodySize
 	}
 	a.maxBody.Store(maxBody)
+	ct := contentTypes(maps.Clone(opts.ContentTypes))
+	a.contentTypes.Store(&ct)
 }
 
-// SetContentTypes installs contentTypes, which webhooks are forwarded; from
-// the next webhook.
-func (a *API) SetContentTypes(ct config.ContentTypes) { a.contentTypes.Store(&ct) }
-
-func (a *API) types() *config.ContentTypes { return a.contentTypes.Load() }
+func (a *API) types() contentTypes { return *a.contentTypes.Load() }
 
 // ServeHTTP routes r by its full path (the hub mounts the API at "/hub/" of its mux,
 // without stripping the prefix). Checks run in this order: path (404), method (405),

@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/iohub/iohub/hub/clienterr"
-	"github.com/iohub/iohub/hub/config"
 )
 
 const notFoundMsg = "; the hub serves POST /hub/emit, POST /hub/raw, POST /hub/webhooks/strapi, POST /hub/strapi/sync, POST /hub/reload, GET /hub/metrics and GET /hub/health"
@@ -57,12 +56,12 @@ func TestAuthorization(t *testing.T) {
 		wrongSchem = `Authorization scheme must be Bearer; expected "Authorization: Bearer <token>"`
 		invalid    = "invalid bearer token"
 	)
-	twoTokens := func(a *config.API, _ *config.ContentTypes) { a.Tokens = []string{"first-token", "second-token"} }
-	noneConfigured := func(a *config.API, _ *config.ContentTypes) { a.Tokens = nil }
-	onlyEmpty := func(a *config.API, _ *config.ContentTypes) { a.Tokens = []string{""} }
+	twoTokens := func(o *Options) { o.Tokens = []string{"first-token", "second-token"} }
+	noneConfigured := func(o *Options) { o.Tokens = nil }
+	onlyEmpty := func(o *Options) { o.Tokens = []string{""} }
 	tests := []struct {
 		name   string
-		opt    func(*config.API, *config.ContentTypes)
+		opt    func(*Options)
 		header string // "" sends no Authorization header
 		want   string // "" means authorized
 	}{
@@ -115,7 +114,7 @@ func TestAuthorization(t *testing.T) {
 
 func TestBodyTooLarge(t *testing.T) {
 	const limit = 64
-	f := newFixture(t, func(a *config.API, _ *config.ContentTypes) { a.MaxBodySize = limit })
+	f := newFixture(t, func(o *Options) { o.MaxBodySize = limit })
 	fits := `{"event":"news","data":"` + strings.Repeat("a", limit-26) + `"}`
 	if len(fits) != limit {
 		t.Fatalf("len(fits) = %d", len(fits))
@@ -131,7 +130,7 @@ func TestBodyTooLarge(t *testing.T) {
 }
 
 func TestDefaultBodyLimit(t *testing.T) {
-	f := newFixture(t, func(a *config.API, _ *config.ContentTypes) { a.MaxBodySize = 0 })
+	f := newFixture(t, func(o *Options) { o.MaxBodySize = 0 })
 	big := `{"event":"news","data":"` + strings.Repeat("a", 1<<20) + `"}`
 	wantError(t, f.do(http.MethodPost, "/hub/raw", big), 413, clienterr.BodyTooLarge, "body exceeds api.maxBodySize (1048576 bytes)")
 	wantJSON(t, f.do(http.MethodPost, "/hub/raw", big[:1<<19]+`"}`), 202, `{"event":"news","all":true,"rooms":[]}`)
@@ -152,7 +151,7 @@ func TestBodyReadError(t *testing.T) {
 }
 
 func TestHealth(t *testing.T) {
-	f := newFixture(t, func(a *config.API, _ *config.ContentTypes) { a.Tokens = nil })
+	f := newFixture(t, func(o *Options) { o.Tokens = nil })
 	for _, auth := range []string{"Authorization:", "Authorization: Bearer wrong"} {
 		wantJSON(t, f.do(http.MethodGet, "/hub/health", "", auth), 200, `{"status":"ok"}`)
 	}
@@ -205,7 +204,7 @@ func TestPanicBecomes500(t *testing.T) {
 }
 
 func TestNilLogger(t *testing.T) {
-	a := New(config.API{Tokens: []string{testToken}}, config.ContentTypes{}, &recEmitter{}, nil)
+	a := New(Options{Tokens: []string{testToken}, ContentTypes: map[string][]string{}}, &recEmitter{}, nil)
 	r := httptest.NewRequest(http.MethodPost, "/hub/webhooks/strapi", strings.NewReader(`{"event":"media.create"}`))
 	r.Header.Set("Authorization", "Bearer "+testToken)
 	w := httptest.NewRecorder()
@@ -215,7 +214,7 @@ func TestNilLogger(t *testing.T) {
 
 // Mounted as the hub does, at "/hub/" of a shared mux, over a real connection.
 func TestMountedOnMux(t *testing.T) {
-	f := newFixture(t, func(a *config.API, _ *config.ContentTypes) { a.MaxBodySize = 32 })
+	f := newFixture(t, func(o *Options) { o.MaxBodySize = 32 })
 	mux := http.NewServeMux()
 	mux.Handle("/hub/", f.api)
 	srv := httptest.NewServer(mux)

@@ -4,8 +4,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/iohub/iohub/hub/config"
 )
 
 // The decoders are pure functions of the body; for any input they must return
@@ -116,7 +114,7 @@ func FuzzDecodeWebhook(f *testing.F) {
 		if _, ok := p["data"].(map[string]any)["attributes"].(map[string]any)["id"]; ok {
 			t.Fatal("id left in attributes")
 		}
-		for _, shape := range []string{config.PayloadFlat, config.PayloadEntry} {
+		for _, shape := range []string{PayloadFlat, PayloadEntry} {
 			if shapePayload(req.Entry, shape) == nil {
 				t.Fatal("no payload")
 			}

@@ -13,7 +13,6 @@ import (
 
 	"github.com/iohub/iohub/hub/access"
 	"github.com/iohub/iohub/hub/clienterr"
-	"github.com/iohub/iohub/hub/config"
 )
 
 // testToken is the token the Strapi samples in testdata were recorded with.
@@ -95,16 +94,15 @@ type fixture struct {
 
 // newFixture builds an API with token testToken and contentTypes "*" unless changed
 // by the options.
-func newFixture(t *testing.T, opts ...func(*config.API, *config.ContentTypes)) *fixture {
+func newFixture(t *testing.T, opts ...func(*Options)) *fixture {
 	t.Helper()
-	cfg := config.API{Tokens: []string{testToken}, MaxBodySize: config.MiB}
-	ct := config.ContentTypes{All: true}
+	cfg := Options{Tokens: []string{testToken}, MaxBodySize: 1 << 20}
 	for _, o := range opts {
-		o(&cfg, &ct)
+		o(&cfg)
 	}
 	f := &fixture{em: &recEmitter{}, log: &testLog{}}
 	logger := slog.New(slog.NewTextHandler(f.log, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	f.api = New(cfg, ct, f.em, logger)
+	f.api = New(cfg, f.em, logger)
 	return f
 }
 

@@ -5,8 +5,6 @@ import (
 	"net/http"
 	"sync/atomic"
 	"testing"
-
-	"github.com/iohub/iohub/hub/config"
 )
 
 // pacedEmitter is a recEmitter that also paces, counting the calls.
@@ -22,7 +20,7 @@ func (p *pacedEmitter) Pace(context.Context) { p.paced.Add(1) }
 func TestEmitEndpointsPace(t *testing.T) {
 	f := newFixture(t)
 	em := &pacedEmitter{}
-	f.api = New(config.API{Tokens: []string{testToken}, MaxBodySize: config.MiB}, config.ContentTypes{All: true}, em, nil)
+	f.api = New(Options{Tokens: []string{testToken}, MaxBodySize: 1 << 20}, em, nil)
 	for _, tt := range []struct {
 		path, body string
 		status     int

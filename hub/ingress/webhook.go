@@ -188,10 +188,11 @@ func (a *API) serveWebhook(body []byte) (int, any, *apiError) {
 // content types: plugin:: types (users-permissions users carry emails and the
 // blocked flag) are forwarded only when named explicitly.
 func (a *API) filter(ev access.ContentEvent) string {
-	if a.types().All && !strings.HasPrefix(ev.UID, "api::") {
+	types := a.types()
+	if types == nil && !strings.HasPrefix(ev.UID, "api::") {
 		return fmt.Sprintf("%s is a plugin content type; name %q in contentTypes to forward it", ev.UID, ev.APIName)
 	}
-	if !a.types().Allows(ev.APIName, ev.Action) {
+	if !types.allows(ev.APIName, ev.Action) {
 		return fmt.Sprintf("content type %q with action %q is not enabled in contentTypes", ev.APIName, ev.Action)
 	}
 	return ""

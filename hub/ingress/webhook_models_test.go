@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"testing"
-
-	"github.com/iohub/iohub/hub/config"
 )
 
 // v4UIDlessPublishes returns the recorded v4 publish/unpublish webhooks, which
@@ -52,15 +50,15 @@ func TestModelTableNotRedirected(t *testing.T) {
 		{"invalid uid", `{"event":"entry.create","model":"message","uid":"api::chat.message.x","entry":{"id":1}}`, false},
 		{"duplicate-free model case", `{"event":"entry.create","model":"Message","uid":"api::chat.Message","entry":{"id":1}}`, false},
 	}
-	cts := map[string]config.ContentTypes{
-		"all":    {All: true},
-		"listed": {Types: map[string][]string{"message": {"*"}, "chat": {"*"}}},
+	cts := map[string]map[string][]string{
+		"all":    nil,
+		"listed": {"message": {"*"}, "chat": {"*"}},
 	}
 	for ctName, ct := range cts {
 		t.Run(ctName, func(t *testing.T) {
-			f := newFixture(t, func(_ *config.API, c *config.ContentTypes) { *c = ct })
+			f := newFixture(t, func(o *Options) { o.ContentTypes = ct })
 			for _, h := range hostile {
-				if h.listedOnly && ct.All {
+				if h.listedOnly && ct == nil {
 					continue
 				}
 				w := f.do(http.MethodPost, "/hub/webhooks/strapi", h.body)
@@ -92,8 +90,8 @@ func TestModelTableNotRedirected(t *testing.T) {
 // api::<api>.<model> teaches the table; with the API name different from the
 // model, the later uid-less publish follows it.
 func TestModelTableLearnsForwarded(t *testing.T) {
-	f := newFixture(t, func(_ *config.API, c *config.ContentTypes) {
-		*c = config.ContentTypes{Types: map[string][]string{"chat": {"*"}}}
+	f := newFixture(t, func(o *Options) {
+		o.ContentTypes = map[string][]string{"chat": {"*"}}
 	})
 	f.do(http.MethodPost, "/hub/webhooks/strapi", `{"event":"entry.create","model":"message","uid":"api::chat.message","entry":{"id":1}}`)
 	w := f.do(http.MethodPost, "/hub/webhooks/strapi", `{"event":"entry.publish","model":"message","entry":{"id":1}}`)

@@ -8,7 +8,13 @@ import (
 	"time"
 
 	"github.com/iohub/iohub/hub/clienterr"
-	"github.com/iohub/iohub/hub/config"
+)
+
+// Payload shapes (StrapiOptions.Payload).
+const (
+	PayloadREST  = "rest"
+	PayloadFlat  = "flat"
+	PayloadEntry = "entry"
 )
 
 // usersPermissionsUser is the uid of Strapi's users. Their webhooks tell the hub
@@ -62,14 +68,14 @@ func (a *API) payloadShape(entry map[string]any, o *StrapiOptions) string {
 	}
 	switch version {
 	case 4:
-		return config.PayloadREST
+		return PayloadREST
 	case 5:
-		return config.PayloadFlat
+		return PayloadFlat
 	}
 	if _, ok := entry["documentId"]; ok {
-		return config.PayloadFlat
+		return PayloadFlat
 	}
-	return config.PayloadREST
+	return PayloadREST
 }
 
 // shapePayload builds the content event's payload from a webhook entry:
@@ -83,9 +89,9 @@ func (a *API) payloadShape(entry map[string]any, o *StrapiOptions) string {
 // so flat and entry use it without copying.
 func shapePayload(entry map[string]any, shape string) any {
 	switch shape {
-	case config.PayloadFlat:
+	case PayloadFlat:
 		return map[string]any{"data": entry, "meta": map[string]any{}}
-	case config.PayloadEntry:
+	case PayloadEntry:
 		return entry
 	}
 	return restPayload(entry)

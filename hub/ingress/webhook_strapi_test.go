@@ -14,7 +14,6 @@ import (
 
 	"github.com/iohub/iohub/hub/access"
 	"github.com/iohub/iohub/hub/clienterr"
-	"github.com/iohub/iohub/hub/config"
 )
 
 // replay posts every sample of a recording to one hub, as Strapi delivered them,
@@ -45,8 +44,8 @@ func replay(t *testing.T, f *fixture, samples []sample) []string {
 func TestWebhookRecordingsOnOneHub(t *testing.T) {
 	for file, events := range sampleEvents {
 		t.Run(file, func(t *testing.T) {
-			f := newFixture(t, func(_ *config.API, ct *config.ContentTypes) {
-				*ct = config.ContentTypes{Types: map[string][]string{"message": {"*"}, "users-permissions": {"*"}}}
+			f := newFixture(t, func(o *Options) {
+				o.ContentTypes = map[string][]string{"message": {"*"}, "users-permissions": {"*"}}
 			})
 			want := slices.Clone(events)
 			if file == "webhooks-v5.jsonl" {

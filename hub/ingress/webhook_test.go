@@ -13,7 +13,6 @@ import (
 	"testing"
 
 	"github.com/iohub/iohub/hub/clienterr"
-	"github.com/iohub/iohub/hub/config"
 )
 
 // sample is one webhook request as Strapi sent it (testdata/strapi/*.jsonl, copied
@@ -89,8 +88,8 @@ func TestWebhookSamples(t *testing.T) {
 
 func checkSample(t *testing.T, s sample, wantEvent string) {
 	// Plugin types are forwarded only when named, so name users-permissions.
-	f := newFixture(t, func(_ *config.API, ct *config.ContentTypes) {
-		*ct = config.ContentTypes{Types: map[string][]string{"message": {"*"}, "users-permissions": {"*"}}}
+	f := newFixture(t, func(o *Options) {
+		o.ContentTypes = map[string][]string{"message": {"*"}, "users-permissions": {"*"}}
 	})
 	f.em.rooms = []string{"Authenticated"}
 	r := httptest.NewRequest(http.MethodPost, "/hub/webhooks/strapi", bytes.NewReader(s.Body))
@@ -210,27 +209,27 @@ func mustJSON(t *testing.T, v any) string {
 func TestWebhookContentTypes(t *testing.T) {
 	tests := []struct {
 		name    string
-		ct      config.ContentTypes
+		ct      map[string][]string
 		uid     string
 		action  string
 		forward bool
 		reason  string // the ignored reason, when not the contentTypes one
 	}{
-		{"all", config.ContentTypes{All: true}, "api::message.message", "create", true, ""},
-		{"all excludes plugin types", config.ContentTypes{All: true}, "plugin::users-permissions.user", "update", false,
+		{"all", nil, "api::message.message", "create", true, ""},
+		{"all excludes plugin types", nil, "plugin::users-permissions.user", "update", false,
 			`plugin::users-permissions.user is a plugin content type; name "users-permissions" in contentTypes to forward it`},
-		{"plugin type named", config.ContentTypes{Types: map[string][]string{"users-permissions": {"update"}}}, "plugin::users-permissions.user", "update", true, ""},
-		{"star", config.ContentTypes{Types: map[string][]string{"message": {"*"}}}, "api::message.message", "delete", true, ""},
-		{"listed", config.ContentTypes{Types: map[string][]string{"chat": {"create", "update"}}}, "api::chat.chat", "update", true, ""},
-		{"not listed", config.ContentTypes{Types: map[string][]string{"chat": {"create"}}}, "api::chat.chat", "delete", false, ""},
-		{"publish needs its own entry", config.ContentTypes{Types: map[string][]string{"chat": {"update"}}}, "api::chat.chat", "publish", false, ""},
-		{"absent apiName", config.ContentTypes{Types: map[string][]string{"chat": {"*"}}}, "api::message.message", "create", false, ""},
-		{"keyed by apiName, not type", config.ContentTypes{Types: map[string][]string{"article": {"*"}}}, "api::blog.article", "create", false, ""},
-		{"none", config.ContentTypes{}, "api::message.message", "create", false, ""},
+		{"plugin type named", map[string][]string{"users-permissions": {"update"}}, "plugin::users-permissions.user", "update", true, ""},
+		{"star", map[string][]string{"message": {"*"}}, "api::message.message", "delete", true, ""},
+		{"listed", map[string][]string{"chat": {"create", "update"}}, "api::chat.chat", "update", true, ""},
+		{"not listed", map[string][]string{"chat": {"create"}}, "api::chat.chat", "delete", false, ""},
+		{"publish needs its own entry", map[string][]string{"chat": {"update"}}, "api::chat.chat", "publish", false, ""},
+		{"absent apiName", map[string][]string{"chat": {"*"}}, "api::message.message", "create", false, ""},
+		{"keyed by apiName, not type", map[string][]string{"article": {"*"}}, "api::blog.article", "create", false, ""},
+		{"none", map[string][]string{}, "api::message.message", "create", false, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFixture(t, func(_ *config.API, ct *config.ContentTypes) { *ct = tt.ct })
+			f := newFixture(t, func(o *Options) { o.ContentTypes = tt.ct })
 			body := `{"event":"entry.` + tt.action + `","uid":"` + tt.uid + `","entry":{"id":1}}`
 			w := f.do(http.MethodPost, "/hub/webhooks/strapi", body)
 			content, _ := f.em.calls()

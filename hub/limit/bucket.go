@@ -16,13 +16,17 @@ type Rate struct {
 // Off reports whether r limits nothing.
 func (r Rate) Off() bool { return r.PerSecond <= 0 }
 
-// burstFor is the burst of a rate given without one: one second's worth, and at
+// NewRate is the Rate of perSecond with a bucket of burst tokens. perSecond
+// <= 0 is the zero Rate (off). burst <= 0 means one second's worth, and at
 // least one token, so a rate below 1/s still lets something through.
-func burstFor(perSecond float64, burst int) float64 {
-	if burst > 0 {
-		return float64(burst)
+func NewRate(perSecond float64, burst int) Rate {
+	if perSecond <= 0 {
+		return Rate{}
 	}
-	return max(1, math.Ceil(perSecond))
+	if burst > 0 {
+		return Rate{PerSecond: perSecond, Burst: float64(burst)}
+	}
+	return Rate{PerSecond: perSecond, Burst: max(1, math.Ceil(perSecond))}
 }
 
 // Bucket is a token bucket whose rate is passed to each Take, so a rate changed

@@ -6,8 +6,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/iohub/iohub/hub/config"
 )
 
 // clock is a hand-moved clock: rates are checked by moving it, not by waiting.
@@ -70,31 +68,27 @@ func TestBucket(t *testing.T) {
 	}
 }
 
-func TestFromConfig(t *testing.T) {
+func TestNewRate(t *testing.T) {
 	tests := []struct {
-		name string
-		in   config.Limits
-		hs   Rate
-		ev   Rate
+		name      string
+		perSecond float64
+		burst     int
+		want      Rate
 	}{
-		{"off", config.Limits{}, Rate{}, Rate{}},
-		{"burst defaults to a second's worth", config.Limits{HandshakesPerSecondPerIP: 2.5, EventsPerSecond: 10}, Rate{2.5, 3}, Rate{10, 10}},
-		{"slow rates still let one through", config.Limits{HandshakesPerSecondPerIP: 0.2, EventsPerSecond: 0.5}, Rate{0.2, 1}, Rate{0.5, 1}},
-		{"explicit burst", config.Limits{EventsPerSecond: 10, EventsBurst: 50}, Rate{}, Rate{10, 50}},
+		{"off", 0, 0, Rate{}},
+		{"off whatever the burst", 0, 5, Rate{}},
+		{"burst defaults to a second's worth", 2.5, 0, Rate{2.5, 3}},
+		{"a whole rate's second", 10, 0, Rate{10, 10}},
+		{"slow rates still let one through", 0.2, 0, Rate{0.2, 1}},
+		{"slow rates still let one through (events)", 0.5, 0, Rate{0.5, 1}},
+		{"explicit burst", 10, 50, Rate{10, 50}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, err := FromConfig(tt.in)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if s.Handshakes != tt.hs || s.Events != tt.ev {
-				t.Errorf("handshakes %+v events %+v, want %+v %+v", s.Handshakes, s.Events, tt.hs, tt.ev)
+			if got := NewRate(tt.perSecond, tt.burst); got != tt.want {
+				t.Errorf("NewRate(%v, %d) = %+v, want %+v", tt.perSecond, tt.burst, got, tt.want)
 			}
 		})
-	}
-	if _, err := FromConfig(config.Limits{TrustedProxies: []string{"10.0.0.0/8", "nope"}}); err == nil {
-		t.Error("a bad trustedProxies entry was accepted")
 	}
 }
 
@@ -178,8 +172,7 @@ func TestAdmitConcurrent(t *testing.T) {
 
 func TestAdmitHandshakes(t *testing.T) {
 	c := newClock()
-	s, _ := FromConfig(config.Limits{HandshakesPerSecondPerIP: 2})
-	l := New(s, c.Now)
+	l := New(Settings{Handshakes: NewRate(2, 0)}, c.Now)
 	admitted := func(ip netip.Addr, n int) int {
 		ok := 0
 		for range n {
@@ -211,8 +204,7 @@ func TestAdmitHandshakes(t *testing.T) {
 // forgets idle addresses first.
 func TestHandshakeTableBounded(t *testing.T) {
 	c := newClock()
-	s, _ := FromConfig(config.Limits{HandshakesPerSecondPerIP: 1})
-	l := New(s, c.Now)
+	l := New(Settings{Handshakes: NewRate(1, 0)}, c.Now)
 	ip := func(i int) netip.Addr { return netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)}) }
 	admit := func(a netip.Addr) error {
 		slot, err := l.Admit(a)

@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/iohub/iohub/hub/config"
 	"github.com/iohub/iohub/hub/handler"
 	"github.com/iohub/iohub/internal/wattest"
 )
@@ -60,7 +59,7 @@ func newHost(t testing.TB, dir string, opts Options, bindings ...string) *testHo
 	for _, b := range bindings {
 		ev, rest, _ := strings.Cut(b, "=")
 		mod, cfg, _ := strings.Cut(rest, ":")
-		e := config.Event{Name: ev, Handler: mod}
+		e := Event{Name: ev, Handler: mod}
 		if cfg != "" {
 			m, err := ParseConfig(cfg)
 			if err != nil {

@@ -18,19 +18,30 @@ import (
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 
-	"github.com/iohub/iohub/hub/config"
 	"github.com/iohub/iohub/hub/handler"
 	"github.com/iohub/iohub/hub/kv"
 	"github.com/iohub/iohub/hub/plugin/internal/wasmguard"
 )
+
+// Event binds a socket event to a handler module (one [[events]] entry).
+type Event struct {
+	// Name is "connection", "disconnect", or a client event's name.
+	Name string
+	// Handler names the module in the host's Dir: "chat" for chat.wasm (or
+	// chat.js when there is no chat.wasm), "chat.js" for chat.js only.
+	Handler string
+	// Config is passed (as JSON) to the handler's hub_init. nil: {}.
+	Config map[string]any
+}
 
 // Options configure a Host.
 type Options struct {
 	// Dir holds the <handler>.wasm modules and the .js handler files.
 	// Required.
 	Dir string
-	// Events are the events[] bindings, in configuration order.
-	Events []config.Event
+	// Events are the events[] bindings, in configuration order. nil: only
+	// the .js files in Dir bind events.
+	Events []Event
 	// Timeout bounds one guest call. Zero means 100ms.
 	Timeout time.Duration
 	// MemoryLimit caps each instance's linear memory, in bytes (a multiple of

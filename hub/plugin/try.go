@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/iohub/iohub/hub/config"
 	"github.com/iohub/iohub/hub/handler"
 )
 
@@ -45,7 +44,7 @@ func Try(ctx context.Context, o TryOptions) (*TryResult, error) {
 	}
 	h, err := New(ctx, Options{
 		Dir:         filepath.Dir(o.Module),
-		Events:      []config.Event{{Name: o.Call.Event, Handler: name, Config: o.Config}},
+		Events:      []Event{{Name: o.Call.Event, Handler: name, Config: o.Config}},
 		Timeout:     o.Timeout,
 		MemoryLimit: o.MemoryLimit,
 		CacheDir:    "-",

@@ -15,7 +15,6 @@ import (
 	"github.com/iohub/iohub/hub/access"
 	"github.com/iohub/iohub/hub/auth"
 	"github.com/iohub/iohub/hub/clienterr"
-	"github.com/iohub/iohub/hub/config"
 	"github.com/iohub/iohub/hub/handler"
 	"github.com/iohub/iohub/hub/limit"
 	"github.com/iohub/iohub/hub/sanitize"
@@ -48,7 +47,7 @@ func startLimited(t *testing.T, l limit.Settings) (*Server, string, *testAuth) {
 	}
 	a := &testAuth{slowStarted: make(chan struct{}, 1), release: make(chan struct{})}
 	s := New(Options{
-		IO:        config.Default().IO,
+		IO:        IOOptions{}.WithDefaults(),
 		Auth:      a,
 		Rules:     rules,
 		Sanitizer: sanitize.New(nil),
@@ -254,7 +253,7 @@ func withClock(s *Server, l limit.Settings, clk *testClock) {
 }
 
 func TestHandshakesPerSecond(t *testing.T) {
-	lim, _ := limit.FromConfig(config.Limits{HandshakesPerSecondPerIP: 2, TrustedProxies: []string{"127.0.0.1"}})
+	lim := limit.Settings{Handshakes: limit.NewRate(2, 0), TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}}
 	s, url, _ := startLimited(t, limit.Settings{})
 	clk := &testClock{now: time.Unix(1_700_000_000, 0)}
 	withClock(s, lim, clk)
@@ -290,7 +289,7 @@ func (e *echo) Handle(_ context.Context, call *handler.Call) handler.Outcome {
 }
 
 func TestEventsPerSecond(t *testing.T) {
-	lim, _ := limit.FromConfig(config.Limits{EventsPerSecond: 1, EventsBurst: 3})
+	lim := limit.Settings{Events: limit.NewRate(1, 3)}
 	s, url, _ := startLimited(t, limit.Settings{})
 	clk := &testClock{now: time.Unix(1_700_000_000, 0)} // stands still: no refill
 	withClock(s, lim, clk)

@@ -15,7 +15,6 @@ import (
 	"github.com/iohub/iohub/hub/access"
 	"github.com/iohub/iohub/hub/auth"
 	"github.com/iohub/iohub/hub/clienterr"
-	"github.com/iohub/iohub/hub/config"
 	"github.com/iohub/iohub/hub/handler"
 	"github.com/iohub/iohub/hub/limit"
 	"github.com/iohub/iohub/hub/realtime/internal/wsframe"
@@ -31,7 +30,8 @@ type Authenticator interface {
 
 // Options configure a Server. Every field is required, except Limits.
 type Options struct {
-	IO        config.IOServerOptions
+	// IO are the Socket.IO settings, complete (IOOptions.WithDefaults).
+	IO        IOOptions
 	Auth      Authenticator
 	Rules     *access.Rules
 	Sanitizer *sanitize.Sanitizer
@@ -42,7 +42,7 @@ type Options struct {
 	// Observer is told about connections, events and deliveries (metrics).
 	// Nil: nobody.
 	Observer Observer
-	// Limits are [limits] (limit.FromConfig). The zero value limits nothing.
+	// Limits are [limits]. The zero value limits nothing.
 	Limits limit.Settings
 	// Context is the hub's root context: handshakes and handler calls run
 	// under it, so ending it stops them. Nil means context.Background().
@@ -76,6 +76,7 @@ type Server struct {
 
 // New builds the Socket.IO server. Mount Handler() at IO.Path + "/".
 func New(opts Options) *Server {
+	opts.IO = opts.IO.WithDefaults() // zero fields: Socket.IO's defaults
 	s := &Server{
 		writer:  wsframe.NewWriter(),
 		ctx:     opts.Context,

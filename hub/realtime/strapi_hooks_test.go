@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/iohub/iohub/hub/access"
-	"github.com/iohub/iohub/hub/config"
 	"github.com/iohub/iohub/hub/sanitize"
 )
 
@@ -26,7 +25,7 @@ func TestUserChangedForgets(t *testing.T) {
 		t.Fatal(err)
 	}
 	first, second := &forgetAuth{}, &forgetAuth{}
-	s := New(Options{IO: config.Default().IO, Auth: first, Rules: rules, Sanitizer: sanitize.New(nil),
+	s := New(Options{IO: IOOptions{}.WithDefaults(), Auth: first, Rules: rules, Sanitizer: sanitize.New(nil),
 		Logger: slog.New(slog.DiscardHandler)})
 	t.Cleanup(s.Close)
 	s.UserChanged("1", false)

@@ -6,8 +6,13 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+)
 
-	"github.com/iohub/iohub/hub/config"
+// Strapi's token regimes, as DetectJWTManagement reports them (and as
+// auth.JWTLegacy and auth.JWTRefresh name them).
+const (
+	JWTLegacy  = "legacy"
+	JWTRefresh = "refresh"
 )
 
 // Strapi does not publish its users-permissions jwtManagement setting to API
@@ -18,7 +23,7 @@ import (
 const refreshPath = "/api/auth/refresh"
 
 // DetectJWTManagement asks Strapi which token regime it is in:
-// config.JWTRefresh or config.JWTLegacy. Any other answer is an error (the
+// JWTRefresh or JWTLegacy. Any other answer is an error (the
 // caller keeps what it knew).
 func DetectJWTManagement(ctx context.Context, api API) (string, error) {
 	status, _, err := api.Post(ctx, refreshPath, []byte("{}"))
@@ -26,9 +31,9 @@ func DetectJWTManagement(ctx context.Context, api API) (string, error) {
 	case err != nil:
 		return "", err
 	case status == http.StatusBadRequest:
-		return config.JWTRefresh, nil
+		return JWTRefresh, nil
 	case status == http.StatusNotFound || status == http.StatusMethodNotAllowed:
-		return config.JWTLegacy, nil
+		return JWTLegacy, nil
 	}
 	return "", fmt.Errorf("POST %s: status %d says neither legacy nor refresh mode", refreshPath, status)
 }
@@ -59,7 +64,7 @@ func (w *jwtWatch) check(ctx context.Context) {
 // for hubs without an API token (with one, the Syncer does it on each sync).
 func WatchJWTManagement(ctx context.Context, api API, interval time.Duration, set func(mode string), log *slog.Logger) {
 	if interval <= 0 {
-		interval = config.DefaultSyncInterval
+		interval = defaultSyncInterval
 	}
 	w := &jwtWatch{api: api, set: set, log: log}
 	t := time.NewTicker(interval)

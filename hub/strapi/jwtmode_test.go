@@ -7,7 +7,6 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/iohub/iohub/hub/config"
 	"github.com/iohub/iohub/hub/strapi/client"
 )
 
@@ -20,9 +19,9 @@ func TestDetectJWTManagement(t *testing.T) {
 		want    string
 		wantErr bool
 	}{
-		{"v5 refresh", http.StatusBadRequest, config.JWTRefresh, false},
-		{"v5 legacy-support", http.StatusNotFound, config.JWTLegacy, false},
-		{"v4", http.StatusMethodNotAllowed, config.JWTLegacy, false},
+		{"v5 refresh", http.StatusBadRequest, JWTRefresh, false},
+		{"v5 legacy-support", http.StatusNotFound, JWTLegacy, false},
+		{"v4", http.StatusMethodNotAllowed, JWTLegacy, false},
 		{"rate limited: unknown", http.StatusTooManyRequests, "", true},
 		{"down: unknown", http.StatusBadGateway, "", true},
 	}
@@ -35,7 +34,7 @@ func TestDetectJWTManagement(t *testing.T) {
 				w.WriteHeader(tt.status)
 			}))
 			defer srv.Close()
-			api := client.New(config.Strapi{URL: srv.URL, APIToken: apiToken})
+			api := client.New(client.Options{URL: srv.URL, APIToken: apiToken})
 			got, err := DetectJWTManagement(context.Background(), api)
 			if got != tt.want || (err != nil) != tt.wantErr {
 				t.Fatalf("= %q, %v; want %q", got, err, tt.want)

@@ -10,8 +10,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/iohub/iohub/hub/config"
 	"github.com/iohub/iohub/hub/sanitize"
+	"github.com/iohub/iohub/hub/strapi/client"
 )
 
 func readTestdata(t testing.TB, name string) []byte {
@@ -105,7 +105,7 @@ func TestSyncSchemas(t *testing.T) {
 	var sink schemaSink
 	logs := &logBuf{}
 	s := New(Options{
-		Config:       config.Strapi{URL: fs.srv.URL, APIToken: apiToken},
+		Client:       client.New(client.Options{URL: fs.srv.URL, APIToken: apiToken}),
 		ApplySchemas: sink.apply,
 		Logger:       slog.New(slog.NewTextHandler(logs, nil)),
 	})

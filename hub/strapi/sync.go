@@ -22,9 +22,7 @@ import (
 	"time"
 
 	"github.com/iohub/iohub/hub/access"
-	"github.com/iohub/iohub/hub/config"
 	"github.com/iohub/iohub/hub/sanitize"
-	"github.com/iohub/iohub/hub/strapi/client"
 )
 
 // API is the hub's Strapi client (*client.Client): GET with the hub's API
@@ -34,15 +32,25 @@ type API interface {
 	Post(ctx context.Context, path string, body []byte) (int, []byte, error)
 }
 
+// defaultSyncInterval is Options.SyncInterval's default, as strapi.syncInterval's.
+const defaultSyncInterval = 30 * time.Second
+
 // Options configure a Syncer.
 type Options struct {
-	// Config is [strapi]; URL and APIToken must be set.
-	Config config.Strapi
-	// PublicRole is publicRoleName: Strapi's role of type "public" is stored
-	// under this name, the room anonymous sockets join, whatever it is called
-	// in Strapi.
+	// Client is the Strapi to read: the hub's *client.Client, which holds a
+	// full-access API token. Required.
+	Client API
+	// Version is Strapi's major version, 4 or 5. 0: detected from the roles
+	// Strapi answers (v5 roles carry a documentId).
+	Version int
+	// SyncInterval is how often Run syncs. 0: 30s.
+	SyncInterval time.Duration
+	// PublicRole is the role (and room) of anonymous sockets: Strapi's role
+	// of type "public" is stored under this name, whatever it is called in
+	// Strapi. "": "Public".
 	PublicRole string
-	// Mode is permissionMode.
+	// Mode is the permission mode the tables are built with. "":
+	// access.ModeAction.
 	Mode access.Mode
 	// Apply installs a new table (realtime.Server.SetRules). It is called only
 	// with complete tables, and only when the table changed.
@@ -55,14 +63,14 @@ type Options struct {
 	// (realtime.Server.UserIDs); UserGone is called for each one Strapi no
 	// longer has, or has blocked (or unconfirmed, with RequireConfirmed). Both
 	// nil: users are not re-checked.
-	Users            func() []string
-	UserGone         func(id string)
+	Users    func() []string
+	UserGone func(id string)
+	// RequireConfirmed also counts users whose email is not confirmed as
+	// gone. false: only deleted and blocked ones.
 	RequireConfirmed bool
 	// JWTManagement receives Strapi's token regime, detected on every sync
 	// (DetectJWTManagement) when it changes. Nil: not detected.
 	JWTManagement func(mode string)
-	// Client is the hub's Strapi client; nil builds one from Config.
-	Client API
 	// Logger; nil discards.
 	Logger *slog.Logger
 }
@@ -107,7 +115,7 @@ func New(opts Options) *Syncer {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	if opts.PublicRole == "" {
-		opts.PublicRole = config.DefaultPublicRoleName
+		opts.PublicRole = "Public"
 	}
 	if opts.Mode == "" {
 		opts.Mode = access.ModeAction
@@ -115,15 +123,12 @@ func New(opts Options) *Syncer {
 	if opts.Apply == nil {
 		opts.Apply = func(*access.Rules) {}
 	}
-	if opts.Client == nil {
-		opts.Client = client.New(opts.Config)
-	}
 	s := &Syncer{opts: opts, log: opts.Logger, api: opts.Client}
 	if opts.JWTManagement != nil {
 		s.jwt = &jwtWatch{api: opts.Client, set: opts.JWTManagement, log: opts.Logger}
 	}
 	s.badNames = map[string]bool{}
-	s.version.Store(int32(opts.Config.Version))
+	s.version.Store(int32(opts.Version))
 	s.state.Store("pending")
 	return s
 }
@@ -135,9 +140,9 @@ func (s *Syncer) Version() int { return int(s.version.Load()) }
 // Run syncs every syncInterval until ctx ends. The hub syncs once itself before
 // it starts serving, then runs this.
 func (s *Syncer) Run(ctx context.Context) {
-	interval := s.opts.Config.SyncInterval.D()
+	interval := s.opts.SyncInterval
 	if interval <= 0 {
-		interval = config.DefaultSyncInterval
+		interval = defaultSyncInterval
 	}
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -253,7 +258,7 @@ func (s *Syncer) syncRoles(ctx context.Context) (Result, error) {
 		table[name] = mergeSorted(table[name], r.permissions)
 		v5 = v5 || ref.V5
 	}
-	if s.opts.Config.Version == 0 && len(refs) > 0 {
+	if s.opts.Version == 0 && len(refs) > 0 {
 		detected := int32(4)
 		if v5 {
 			detected = 5

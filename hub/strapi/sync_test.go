@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/iohub/iohub/hub/access"
-	"github.com/iohub/iohub/hub/config"
+	"github.com/iohub/iohub/hub/strapi/client"
 )
 
 const apiToken = "full-access-token"
@@ -151,12 +151,12 @@ func newSyncer(t testing.TB, fs *fakeStrapi, edit ...func(*Options)) (*Syncer, *
 	t.Helper()
 	ap, lb := &applied{}, &logBuf{}
 	opts := Options{
-		Config: config.Strapi{URL: fs.srv.URL, APIToken: apiToken, Timeout: config.Duration(2 * time.Second),
-			SyncInterval: config.Duration(time.Hour)},
-		PublicRole: "Public",
-		Mode:       access.ModeAction,
-		Apply:      ap.apply,
-		Logger:     slog.New(slog.NewTextHandler(lb, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Client:       client.New(client.Options{URL: fs.srv.URL, APIToken: apiToken, Timeout: 2 * time.Second}),
+		SyncInterval: time.Hour,
+		PublicRole:   "Public",
+		Mode:         access.ModeAction,
+		Apply:        ap.apply,
+		Logger:       slog.New(slog.NewTextHandler(lb, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	}
 	for _, e := range edit {
 		e(&opts)
@@ -302,7 +302,9 @@ func TestSyncErrors(t *testing.T) {
 		edit func(*fakeStrapi, *Options)
 		want string
 	}{
-		{"token refused", func(_ *fakeStrapi, o *Options) { o.Config.APIToken = "read-only" },
+		{"token refused", func(fs *fakeStrapi, o *Options) {
+			o.Client = client.New(client.Options{URL: fs.srv.URL, APIToken: "read-only", Timeout: 2 * time.Second})
+		},
 			"status 401: Strapi refused strapi.apiToken; it must be a full-access API token"},
 		{"list not JSON", func(fs *fakeStrapi, _ *Options) { fs.set("/api/users-permissions/roles", "<html>") },
 			"the answer is not a JSON object"},
@@ -367,7 +369,7 @@ func TestSyncRoleNames(t *testing.T) {
 
 func TestSyncConfiguredVersion(t *testing.T) {
 	fs := newFakeStrapi(t, "v5")
-	s, _, _ := newSyncer(t, fs, func(o *Options) { o.Config.Version = 4 })
+	s, _, _ := newSyncer(t, fs, func(o *Options) { o.Version = 4 })
 	if s.Version() != 4 {
 		t.Fatal("configured version not reported before a sync")
 	}
@@ -379,7 +381,7 @@ func TestSyncConfiguredVersion(t *testing.T) {
 // TestRunSyncsOnInterval: Run syncs every syncInterval and stops with ctx.
 func TestRunSyncsOnInterval(t *testing.T) {
 	fs := newFakeStrapi(t, "v4")
-	s, ap, _ := newSyncer(t, fs, func(o *Options) { o.Config.SyncInterval = config.Duration(20 * time.Millisecond) })
+	s, ap, _ := newSyncer(t, fs, func(o *Options) { o.SyncInterval = 20 * time.Millisecond })
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { s.Run(ctx); close(done) }()

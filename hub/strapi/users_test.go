@@ -10,7 +10,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/iohub/iohub/hub/config"
+	"github.com/iohub/iohub/hub/strapi/client"
 )
 
 func TestDecodeUserBatch(t *testing.T) {
@@ -110,7 +110,7 @@ func TestRecheckUsers(t *testing.T) {
 			us.mu.Unlock()
 			var gone []string
 			s := New(Options{
-				Config:           config.Strapi{URL: srv.URL, APIToken: apiToken},
+				Client:           client.New(client.Options{URL: srv.URL, APIToken: apiToken}),
 				Users:            func() []string { return tt.ids },
 				UserGone:         func(id string) { gone = append(gone, id) },
 				RequireConfirmed: tt.requireConfirmed,

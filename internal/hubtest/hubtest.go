@@ -1,5 +1,5 @@
 // Package hubtest runs real hubs for tests: built from TOML text with
-// hub.New and served on a loopback listener until the test ends.
+// hub.NewFromConfig and served on a loopback listener until the test ends.
 package hubtest
 
 import (
@@ -26,7 +26,7 @@ func Start(t testing.TB, src string, log io.Writer) (*hub.Server, string, *confi
 	if log == nil {
 		log = io.Discard
 	}
-	srv, err := hub.New(cfg, slog.New(slog.NewTextHandler(log, nil)))
+	srv, err := hub.NewFromConfig(cfg, slog.New(slog.NewTextHandler(log, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}

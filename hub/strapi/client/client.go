@@ -12,8 +12,6 @@ import (
 	"io"
 	"net/http"
 	"time"
-
-	"github.com/iohub/iohub/hub/config"
 )
 
 // MaxBody bounds one answer. The largest Strapi answers the hub reads are the
@@ -21,9 +19,20 @@ import (
 // app, a few MiB for a very large one.
 const MaxBody = 16 << 20
 
-// defaultTimeout applies when strapi.timeout is not positive (the config
-// package defaults it to the same; this guards a zero-value config).
+// defaultTimeout is Options.Timeout's default, as strapi.timeout's.
 const defaultTimeout = 5 * time.Second
+
+// Options say which Strapi a Client talks to, and how.
+type Options struct {
+	// URL is Strapi's base URL, without a trailing slash
+	// ("http://localhost:1337"). Required.
+	URL string
+	// APIToken is the hub's Strapi API token, sent by Get. "": none (Get
+	// sends no Authorization header).
+	APIToken string
+	// Timeout bounds one request. 0 (or less): 5s.
+	Timeout time.Duration
+}
 
 // Client sends requests to one Strapi. It is safe for concurrent use.
 type Client struct {
@@ -32,10 +41,9 @@ type Client struct {
 	http     *http.Client
 }
 
-// New builds a Client for [strapi] url, apiToken and timeout. It does not
-// contact Strapi.
-func New(cfg config.Strapi) *Client {
-	timeout := cfg.Timeout.D()
+// New builds a Client. It does not contact Strapi.
+func New(opts Options) *Client {
+	timeout := opts.Timeout
 	if timeout <= 0 {
 		timeout = defaultTimeout
 	}
@@ -44,8 +52,8 @@ func New(cfg config.Strapi) *Client {
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.MaxIdleConnsPerHost = 64
 	return &Client{
-		base:     cfg.URL,
-		apiToken: cfg.APIToken,
+		base:     opts.URL,
+		apiToken: opts.APIToken,
 		http: &http.Client{
 			Timeout:   timeout,
 			Transport: transport,
@@ -56,7 +64,7 @@ func New(cfg config.Strapi) *Client {
 	}
 }
 
-// HasAPIToken reports whether [strapi] apiToken is set.
+// HasAPIToken reports whether Options.APIToken is set.
 func (c *Client) HasAPIToken() bool { return c.apiToken != "" }
 
 // Get sends GET path (with its query) with the hub's API token and returns the

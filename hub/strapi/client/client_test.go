@@ -7,8 +7,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/iohub/iohub/hub/config"
 )
 
 func TestClient(t *testing.T) {
@@ -26,8 +24,8 @@ func TestClient(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	c := New(config.Strapi{URL: srv.URL, APIToken: "hub-token", Timeout: config.Duration(30 * time.Second)})
-	short := New(config.Strapi{URL: srv.URL, APIToken: "hub-token", Timeout: config.Duration(200 * time.Millisecond)})
+	c := New(Options{URL: srv.URL, APIToken: "hub-token", Timeout: 30 * time.Second})
+	short := New(Options{URL: srv.URL, APIToken: "hub-token", Timeout: 200 * time.Millisecond})
 	ctx := context.Background()
 	tests := []struct {
 		name       string
@@ -60,7 +58,7 @@ func TestClient(t *testing.T) {
 			}
 		})
 	}
-	if !c.HasAPIToken() || New(config.Strapi{URL: srv.URL}).HasAPIToken() {
+	if !c.HasAPIToken() || New(Options{URL: srv.URL}).HasAPIToken() {
 		t.Fatal("HasAPIToken wrong")
 	}
 }
