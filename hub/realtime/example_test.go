@@ -1,0 +1,62 @@
+package realtime_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/iohub/iohub/hub/access"
+	"github.com/iohub/iohub/hub/auth"
+	"github.com/iohub/iohub/hub/handler"
+	"github.com/iohub/iohub/hub/realtime"
+	"github.com/iohub/iohub/hub/sanitize"
+)
+
+// echo answers "echo" events' acks with their arguments.
+type echo struct{}
+
+func (echo) Bound(event string) bool { return event == "echo" }
+
+func (echo) Handle(_ context.Context, call *handler.Call) handler.Outcome {
+	return handler.Outcome{Replied: true, ReplyJSON: call.ArgsJSON, Reply: call.Args}
+}
+
+// A Socket.IO server with the hub's handshake: a client without a token is
+// in the public role; its events go to the handlers, and a handler's reply
+// comes back as the ack. Spoken here by hand (Engine.IO 4, Socket.IO 5) to
+// show the packets; socket.io-client does the same.
+func Example() {
+	a, _ := auth.New(auth.Options{JWTSecret: "example-secret-0123456789abcdef0123"})
+	rules, _ := access.New(map[string][]string{"Public": {"api::message.message.find"}}, access.ModeAction)
+	s := realtime.New(realtime.Options{Auth: a, Rules: rules, Sanitizer: sanitize.New(nil),
+		Logger: slog.New(slog.DiscardHandler)})
+	defer s.Close()
+	s.SetHandlers(echo{})
+	mux := http.NewServeMux()
+	mux.Handle("/socket.io/", s.Handler())
+	ts := httptest.NewServer(mux)
+	defer ts.Close()
+
+	ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(ts.URL, "http")+"/socket.io/?EIO=4&transport=websocket", nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer ws.Close()
+	send := func(p string) { _ = ws.WriteMessage(websocket.TextMessage, []byte(p)) }
+	read := func() string { _, b, _ := ws.ReadMessage(); return string(b) }
+	fmt.Println(read()[:1]) // the Engine.IO open packet
+	send("40")              // CONNECT to "/", no auth.token
+	fmt.Println(read()[:2]) // CONNECT with the socket id
+	send(`421["echo",{"text":"hi"}]`)
+	fmt.Println(read())
+	// Output:
+	// 0
+	// 40
+	// 431[{"text":"hi"}]
+}
