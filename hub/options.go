@@ -2,16 +2,19 @@ package hub
 
 import (
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/iohub/iohub/hub/access"
 	"github.com/iohub/iohub/hub/admin"
 	"github.com/iohub/iohub/hub/auth"
 	"github.com/iohub/iohub/hub/cluster"
+	"github.com/iohub/iohub/hub/config"
 	"github.com/iohub/iohub/hub/ingress"
 	"github.com/iohub/iohub/hub/limit"
 	"github.com/iohub/iohub/hub/plugin"
 	"github.com/iohub/iohub/hub/realtime"
+	"github.com/iohub/iohub/hub/sanitize"
 	"github.com/iohub/iohub/hub/strapi"
 	strapiclient "github.com/iohub/iohub/hub/strapi/client"
 )
@@ -220,14 +223,14 @@ func (o Options) withDefaults() Options {
 		o.PermissionMode = access.ModeAction
 	}
 	if o.PrivateFields == nil {
-		o.PrivateFields = []string{"password", "resetPasswordToken", "confirmationToken"}
+		o.PrivateFields = slices.Clone(sanitize.DefaultPrivateFields)
 	}
 	o.IO = o.IO.WithDefaults()
 	h := &o.HTTP
-	h.ReadHeaderTimeout = orDefault(h.ReadHeaderTimeout, 10*time.Second)
-	h.ReadTimeout = orDefault(h.ReadTimeout, 30*time.Second)
-	h.IdleTimeout = orDefault(h.IdleTimeout, 60*time.Second)
-	h.MaxHeaderBytes = orDefault(h.MaxHeaderBytes, 64<<10)
+	h.ReadHeaderTimeout = orDefault(h.ReadHeaderTimeout, config.DefaultReadHeaderTimeout)
+	h.ReadTimeout = orDefault(h.ReadTimeout, config.DefaultReadTimeout)
+	h.IdleTimeout = orDefault(h.IdleTimeout, config.DefaultIdleTimeout)
+	h.MaxHeaderBytes = orDefault(h.MaxHeaderBytes, int(config.DefaultMaxHeaderBytes))
 	return o
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/iohub/iohub/hub/access"
+	"github.com/iohub/iohub/hub/sanitize"
 )
 
 // Identity is who a socket is, as decided at its handshake. The hub joins the socket
@@ -40,7 +41,7 @@ type Identity struct {
 // privateUserFields are removed from the Strapi user before it reaches handlers.
 // Strapi already sanitizes /users/me; this is a second fence in case a proxy or a
 // customised controller leaks them.
-var privateUserFields = []string{"password", "resetPasswordToken", "confirmationToken"}
+var privateUserFields = sanitize.DefaultPrivateFields
 
 // errRefused marks a standing check (blocked/unconfirmed) failure; callers wrap it
 // in clienterr.ErrInvalidCredentials.

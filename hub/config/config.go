@@ -36,7 +36,12 @@
 // ${VAR:-} to make such a value optional.
 package config
 
-import "time"
+import (
+	"slices"
+	"time"
+
+	"github.com/iohub/iohub/hub/sanitize"
+)
 
 // Config is the whole of hub.toml. Use [Default] for a Config with every default
 // filled in; [Load] and [Parse] start from it.
@@ -315,7 +320,7 @@ func Default() *Config {
 		Listen:         DefaultListen,
 		PublicRoleName: DefaultPublicRoleName,
 		PermissionMode: "action",
-		PrivateFields:  []string{"password", "resetPasswordToken", "confirmationToken"},
+		PrivateFields:  slices.Clone(sanitize.DefaultPrivateFields),
 		LogLevel:       "info",
 		LogFormat:      "text",
 		IO: IOServerOptions{

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/iohub/iohub/hub/access"
 )
 
 // The decoders are pure functions of the body; for any input they must return
@@ -70,7 +72,7 @@ func FuzzDecodeRaw(f *testing.F) {
 		if req == nil {
 			return
 		}
-		if req.Event == "" || reservedEvents[req.Event] {
+		if req.Event == "" || access.IsReservedEvent(req.Event) {
 			t.Fatalf("event %q accepted", req.Event)
 		}
 		for i, r := range req.Rooms {

@@ -3,24 +3,14 @@ package ingress
 import (
 	"net/http"
 	"slices"
+
+	"github.com/iohub/iohub/hub/access"
 )
 
 // POST /hub/raw is strapi-plugin-io's strapi.$io.raw(event, data, {room}) over HTTP:
 // no permission check and no sanitising; the payload goes out as given, to every
 // socket or to the union of the named rooms (a role name, a socket id, any room).
 // "room" (the plugin's option) and "rooms" (several at once) may both be given.
-
-// reservedEvents are the event names Socket.IO keeps for itself; emitting one would
-// confuse every client (socket.io-client throws on some of them). Checked here so a
-// caller gets a precise 400 whatever the emitter does.
-var reservedEvents = map[string]bool{
-	"connect":        true,
-	"connect_error":  true,
-	"disconnect":     true,
-	"disconnecting":  true,
-	"newListener":    true,
-	"removeListener": true,
-}
 
 // rawRequest is a decoded /hub/raw body.
 type rawRequest struct {
@@ -51,7 +41,7 @@ func decodeRaw(body []byte) (*rawRequest, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	if reservedEvents[event] {
+	if access.IsReservedEvent(event) {
 		return nil, errInvalid("field %q: %q is reserved by Socket.IO", "event", event)
 	}
 	data, e := obj.anyValue("data")

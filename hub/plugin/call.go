@@ -202,9 +202,3 @@ func isJSONArray(b []byte) bool {
 	t := bytes.TrimLeft(b, " \t\r\n")
 	return len(t) > 0 && t[0] == '[' && json.Valid(t)
 }
-
-// reservedEvents are Socket.IO's reserved event names, which cannot be emitted.
-var reservedEvents = map[string]bool{
-	"connect": true, "connect_error": true, "disconnect": true,
-	"disconnecting": true, "newListener": true, "removeListener": true,
-}

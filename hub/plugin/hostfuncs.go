@@ -117,7 +117,7 @@ var hostFunctions = map[string]api.GoModuleFunc{
 		if okArgs {
 			args, okArgs = cs.resolveArgs(args, b)
 		}
-		if !okRoom || !okEvent || !okArgs || event == "" || reservedEvents[event] || uint32(s[6]) > 1 {
+		if !okRoom || !okEvent || !okArgs || event == "" || access.IsReservedEvent(event) || uint32(s[6]) > 1 {
 			ret(s, codeInvalid)
 			return
 		}
@@ -132,7 +132,7 @@ var hostFunctions = map[string]api.GoModuleFunc{
 		if okArgs {
 			args, okArgs = cs.resolveArgs(args, b)
 		}
-		if !okSID || !okEvent || !okArgs || event == "" || reservedEvents[event] {
+		if !okSID || !okEvent || !okArgs || event == "" || access.IsReservedEvent(event) {
 			ret(s, codeInvalid)
 			return
 		}

@@ -267,7 +267,7 @@ func (cs *callState) addJS(raw json.RawMessage) error {
 			}
 		}
 		var event string
-		if json.Unmarshal(parts[2], &event) != nil || event == "" || reservedEvents[event] {
+		if json.Unmarshal(parts[2], &event) != nil || event == "" || access.IsReservedEvent(event) {
 			return fmt.Errorf("rawTo: invalid event %.80s", parts[2])
 		}
 		data, ok := decodeJSON(parts[3])
@@ -288,7 +288,7 @@ func (cs *callState) addJS(raw json.RawMessage) error {
 			args, okArgs = cs.resolveArgs(args, parts[3])
 		}
 		except := string(bytes.TrimSpace(parts[4]))
-		if !okArgs || s[1] == "" || reservedEvents[s[1]] || (except != "0" && except != "1") {
+		if !okArgs || s[1] == "" || access.IsReservedEvent(s[1]) || (except != "0" && except != "1") {
 			return fmt.Errorf("raw: invalid event %q or arguments", s[1])
 		}
 		code = cs.add(effect{op: opRaw, room: s[0], event: s[1], args: args, except: except == "1"}, size)
@@ -301,7 +301,7 @@ func (cs *callState) addJS(raw json.RawMessage) error {
 		if ok {
 			args, ok = cs.resolveArgs(args, parts[3])
 		}
-		if !ok || s[1] == "" || reservedEvents[s[1]] {
+		if !ok || s[1] == "" || access.IsReservedEvent(s[1]) {
 			return fmt.Errorf("send: invalid event %q or arguments", s[1])
 		}
 		sid, c := cs.targetSocket(s[0])

@@ -1,13 +1,18 @@
 package plugin
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/iohub/iohub/hub/access"
 )
 
 // The log limits of one event hold for the Wasm log import as for
@@ -106,5 +111,24 @@ func TestWasiStdoutCaps(t *testing.T) {
 	eventually(t, "the dropped-lines notice", func() bool { return strings.Contains(h.logs.String(), notice) })
 	if n := strings.Count(h.logs.String(), "msg=hello"); n != maxLogLines {
 		t.Errorf("%d lines logged, want %d", n, maxLogLines)
+	}
+}
+
+// js_prelude.js keeps a copy of Socket.IO's reserved event names.
+func TestPreludeReservedEvents(t *testing.T) {
+	src, err := os.ReadFile("js_prelude.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`const RESERVED = (\[[^\]]*\]);`).FindSubmatch(src)
+	if m == nil {
+		t.Fatal("RESERVED not found in js_prelude.js")
+	}
+	var got []string
+	if err := json.Unmarshal(bytes.ReplaceAll(m[1], []byte("'"), []byte(`"`)), &got); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got, access.ReservedEvents) {
+		t.Errorf("js_prelude.js RESERVED = %q, access.ReservedEvents = %q", got, access.ReservedEvents)
 	}
 }

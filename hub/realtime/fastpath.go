@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"strconv"
 
-	"github.com/iohub/iohub/hub/clienterr"
 	"github.com/iohub/iohub/hub/handler"
 	"github.com/iohub/iohub/hub/realtime/internal/wsframe"
 	"github.com/zishang520/socket.io/parsers/socket/v3/parser"
@@ -52,7 +51,7 @@ func (s *Server) readEvents(c *conn) {
 // event packets while c is connected.
 func (s *Server) takeEvent(c *conn, payload []byte, afterLibrary bool) bool {
 	ev, ok := parseEventPacket(payload)
-	if !ok || c.closed.Load() || ev.name == string(handler.Connection) || ev.name == string(handler.Disconnect) {
+	if !ok || c.closed.Load() {
 		return false
 	}
 	if afterLibrary || c.viaLibrary.Load() > 0 {
@@ -60,10 +59,7 @@ func (s *Server) takeEvent(c *conn, payload []byte, afterLibrary bool) bool {
 			// The library's queue is unbounded: a client flooding while it
 			// is behind gets what the hub's own queue answers.
 			s.obs.EventReceived()
-			s.obs.EventDropped(DropQueueFull)
-			if ev.hasID {
-				s.frameReply(c, ev.id)(handler.Outcome{Error: clienterr.TooManyPending})
-			}
+			s.queueFull(c, ev.name, s.replierFor(c, &ev))
 			return true
 		}
 		queued := ev // only this copy lives on the heap
@@ -80,24 +76,25 @@ func (s *Server) takeEvent(c *conn, payload []byte, afterLibrary bool) bool {
 
 // fastEvent is onClientEvent for an event read by the fast path.
 func (s *Server) fastEvent(c *conn, ev *eventPacket) {
-	s.obs.EventReceived()
-	if c.closed.Load() { // disconnected while the event waited
+	if c.closed.Load() { // disconnected while the event waited: as the library, ignored
+		s.obs.EventReceived()
 		return
 	}
-	if s.handlers == nil || !s.handlers.Bound(ev.name) {
-		s.obs.EventDropped(DropNoHandler)
-		return
-	}
-	var reply replier
-	if ev.hasID {
-		reply = s.frameReply(c, ev.id)
-	}
-	if !s.allowEvent(c, ev.name, reply) {
+	reply := s.replierFor(c, ev)
+	if !s.admit(c, ev.name, reply) {
 		return
 	}
 	call := callFor(c, handler.Event, ev.name, nil, ev.hasID, roomsOf(c.sock))
 	call.ArgsJSON = ev.args
 	s.dispatchHere(c, call, reply)
+}
+
+// replierFor answers ev's ack, if the client asked for one.
+func (s *Server) replierFor(c *conn, ev *eventPacket) replier {
+	if !ev.hasID {
+		return nil
+	}
+	return s.frameReply(c, ev.id)
 }
 
 // frameReply answers ack id of c with a frame of its own: the reply's JSON

@@ -176,11 +176,29 @@ func (s *Server) enqueue(c *conn, call *handler.Call, reply replier, queue func(
 		}
 	})
 	if !ok {
-		s.obs.EventDropped(DropQueueFull)
-		s.log.Warn("event dropped: too many events waiting for handlers", "socket", call.Socket.ID, "event", call.Event)
-		if reply != nil {
-			reply(handler.Outcome{Error: clienterr.TooManyPending})
-		}
+		s.queueFull(c, call.Event, reply)
+	}
+}
+
+// admit counts a client event and reports whether it goes to the handlers:
+// a handler is bound to its name, the name is not one of the hub's own
+// ("connection" and "disconnect": a client emitting them must not look like
+// one), and the socket is within limits.eventsPerSecond.
+func (s *Server) admit(c *conn, event string, reply replier) bool {
+	s.obs.EventReceived()
+	if event == "" || event == string(handler.Connection) || event == string(handler.Disconnect) || s.handlers == nil || !s.handlers.Bound(event) {
+		s.obs.EventDropped(DropNoHandler)
+		return false
+	}
+	return s.allowEvent(c, event, reply)
+}
+
+// queueFull drops an event of a socket with maxPending events waiting.
+func (s *Server) queueFull(c *conn, event string, reply replier) {
+	s.obs.EventDropped(DropQueueFull)
+	s.log.Warn("event dropped: too many events waiting for handlers", "socket", c.sock.Id(), "event", event)
+	if reply != nil {
+		reply(handler.Outcome{Error: clienterr.TooManyPending})
 	}
 }
 
@@ -191,14 +209,7 @@ func (s *Server) onClientEvent(c *conn, args []any) {
 	if len(args) == 0 {
 		return
 	}
-	s.obs.EventReceived()
-	event, ok := args[0].(string)
-	// "connection" and "disconnect" are the hub's to send; a client emitting
-	// them must not look like one.
-	if !ok || event == string(handler.Connection) || event == string(handler.Disconnect) || s.handlers == nil || !s.handlers.Bound(event) {
-		s.obs.EventDropped(DropNoHandler)
-		return
-	}
+	event, _ := args[0].(string) // not a string: no handler has its name
 	args = args[1:]
 	var ack socket.Ack
 	if n := len(args); n > 0 {
@@ -207,7 +218,7 @@ func (s *Server) onClientEvent(c *conn, args []any) {
 		}
 	}
 	reply := libraryReply(ack)
-	if !s.allowEvent(c, event, reply) {
+	if !s.admit(c, event, reply) {
 		return
 	}
 	for i, a := range args {

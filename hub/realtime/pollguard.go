@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"strconv"
-	"time"
 )
 
 // guardPolling checks a long-polling session's POST bodies before the library
@@ -19,13 +18,9 @@ import (
 //     bytes is read.
 //   - A payload that is not Engine.IO packets closes the session, so the next
 //     GET is 400 ("Session ID unknown"). The library kept it open.
-//   - A pong is handed to the engine again pongAgain later (pongAgain), as
-//     package wsframe does for WebSockets: the library arms the ping timeout
-//     after it sends the ping, so a quick pong cleared the previous timer
-//     and the new one closed a live session.
 //
 // closeSession ends the Engine.IO session with that id.
-func guardPolling(h http.Handler, maxBody int64, closeSession, pongAgain func(sid string)) http.Handler {
+func guardPolling(h http.Handler, maxBody int64, closeSession func(sid string)) http.Handler {
 	if maxBody <= 0 {
 		maxBody = 1_000_000 // the library's (and Node's) default
 	}
@@ -58,24 +53,7 @@ func guardPolling(h http.Handler, maxBody int64, closeSession, pongAgain func(si
 		r.Header.Set("Content-Length", strconv.Itoa(len(body)))
 		r.TransferEncoding = nil
 		h.ServeHTTP(w, r)
-		if hasPong(body) {
-			time.AfterFunc(pongDelay, func() { pongAgain(sid) })
-		}
 	})
-}
-
-// pongDelay is how long after a client's pong the engine gets it again
-// (wsframe's pongAgain, for the same reason).
-const pongDelay = 200 * time.Millisecond
-
-// hasPong reports whether a valid polling payload holds a pong packet.
-func hasPong(b []byte) bool {
-	for _, p := range bytes.Split(b, []byte{0x1e}) {
-		if len(p) == 1 && p[0] == '3' {
-			return true
-		}
-	}
-	return false
 }
 
 func tooLarge(w http.ResponseWriter, r *http.Request, sid string, closeSession func(string)) {

@@ -33,13 +33,3 @@ func FuzzValidPayload(f *testing.F) {
 	f.Add([]byte("bAQID"))
 	f.Fuzz(func(t *testing.T, b []byte) { _ = validPayload(b) })
 }
-
-func TestHasPong(t *testing.T) {
-	for body, want := range map[string]bool{
-		"3": true, "40\x1e3": true, "3probe": false, "42[\"3\"]": false, "2": false, "6\x1e3\x1e6": true,
-	} {
-		if got := hasPong([]byte(body)); got != want {
-			t.Errorf("hasPong(%q) = %v", body, got)
-		}
-	}
-}

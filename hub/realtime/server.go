@@ -19,7 +19,7 @@ import (
 	"github.com/iohub/iohub/hub/limit"
 	"github.com/iohub/iohub/hub/realtime/internal/wsframe"
 	"github.com/iohub/iohub/hub/sanitize"
-	"github.com/zishang520/socket.io/parsers/engine/v3/packet"
+	"github.com/zishang520/socket.io/servers/engine/v3"
 	"github.com/zishang520/socket.io/servers/socket/v3"
 )
 
@@ -105,7 +105,12 @@ func New(opts Options) *Server {
 	// adapter (session-aware when connection state recovery is on) and connect
 	// timeout from them, and hands them on to the engine.
 	s.io = socket.NewServer(nil, serverOptions(opts.IO, s.obs, s.writer))
-	s.handler = guardPolling(releaseAfterHijack(s.io.ServeHandler(nil)), int64(opts.IO.MaxHTTPBufferSize), s.closeSession, s.pongAgain)
+	s.handler = guardPolling(releaseAfterHijack(s.io.ServeHandler(nil)), int64(opts.IO.MaxHTTPBufferSize), s.closeSession)
+	_ = s.io.Engine().On("connection", func(args ...any) {
+		if es, ok := args[0].(engine.Socket); ok {
+			repeatPongs(es)
+		}
+	})
 	s.io.Use(s.handshake)
 	_ = s.io.On("connection", func(args ...any) { s.onConnection(args[0].(*socket.Socket)) })
 	return s
@@ -115,18 +120,6 @@ func New(opts Options) *Server {
 func (s *Server) closeSession(sid string) {
 	if c, ok := s.io.Engine().Clients().Load(sid); ok {
 		c.Close(true)
-	}
-}
-
-// pongAgain hands a polling session's engine a pong once more (see
-// guardPolling); sessions that upgraded since are the WebSocket's to answer.
-func (s *Server) pongAgain(sid string) {
-	c, ok := s.io.Engine().Clients().Load(sid)
-	if !ok || c.ReadyState() != "open" {
-		return
-	}
-	if t := c.Transport(); t != nil && t.Name() == "polling" {
-		t.Emit("packet", &packet.Packet{Type: packet.PONG})
 	}
 }
 

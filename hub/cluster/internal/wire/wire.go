@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"strings"
 
 	"github.com/zishang520/socket.io/v3/pkg/types"
@@ -154,10 +155,7 @@ func prep(v any) (any, bool) {
 		for k, e := range x {
 			if ne, changed := prep(e); changed {
 				if out == nil {
-					out = make(map[string]any, len(x))
-					for k2, e2 := range x {
-						out[k2] = e2
-					}
+					out = maps.Clone(x)
 				}
 				out[k] = ne
 			}
@@ -200,10 +198,7 @@ func binaryToBase64(v any, path []any, paths *[][]any) any {
 			ne := binaryToBase64(e, append(path, k), paths)
 			if len(*paths) > n {
 				if out == nil {
-					out = make(map[string]any, len(x))
-					for k2, e2 := range x {
-						out[k2] = e2
-					}
+					out = maps.Clone(x)
 				}
 				out[k] = ne
 			}

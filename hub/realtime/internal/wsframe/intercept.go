@@ -2,7 +2,6 @@ package wsframe
 
 import (
 	"encoding/binary"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -104,17 +103,13 @@ type interceptor struct {
 // interceptState is the guard's reading state once an interceptor is
 // installed. Only the reader's goroutine touches it.
 type interceptState struct {
-	pooled    *[]byte // the stash's buffer, from stashPool; nil when grown past it
+	pooled    *[]byte // the stash's buffer, from the outboxes' pool; nil when grown past it
 	buf       []byte  // the stash's buffer; nil when empty
 	r, w      int     // the stash: buf[r:w], bytes read and not handed on yet
 	readErr   error   // the connection's, returned once the stash is handed on
 	installed bool    // Read has seen the interceptor before
 	passed    bool    // data frames went to the library since the last take
 }
-
-// stashPool holds stash buffers: an idle connection holds none (its reader
-// waits for the network in gorilla's buffer).
-var stashPool = sync.Pool{New: func() any { b := make([]byte, 4096); return &b }}
 
 // readIntercepted is Read with an interceptor (ic; nil when it was removed
 // while the stash held bytes, which are then handed on): the client's complete text
@@ -162,8 +157,10 @@ func (g *guarded) fill(p []byte) {
 		n, err := g.Conn.Read(p)
 		if n > 0 {
 			if st.buf == nil {
-				st.pooled = stashPool.Get().(*[]byte)
-				st.buf = *st.pooled
+				// The outboxes' pool: an idle connection holds no stash buffer
+				// (its reader waits for the network in gorilla's).
+				st.pooled = buffers.Get().(*[]byte)
+				st.buf = (*st.pooled)[:cap(*st.pooled)]
 			}
 			if len(st.buf) < n {
 				st.buf, st.pooled = make([]byte, n), nil
@@ -185,7 +182,7 @@ func (g *guarded) fill(p []byte) {
 		grown := make([]byte, max(need, 2*len(st.buf)))
 		copy(grown, st.buf[:st.w])
 		if st.pooled != nil {
-			stashPool.Put(st.pooled)
+			release(st.pooled)
 		}
 		st.buf, st.pooled = grown, nil
 	}
@@ -198,7 +195,7 @@ func (g *guarded) fill(p []byte) {
 func (g *guarded) releaseStash() {
 	st := &g.is
 	if st.pooled != nil {
-		stashPool.Put(st.pooled)
+		release(st.pooled)
 	}
 	st.pooled, st.buf, st.r, st.w = nil, nil, 0, 0
 }

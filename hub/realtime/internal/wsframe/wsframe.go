@@ -74,11 +74,6 @@ func (b *Builder) New(ctx *types.HttpContext) transports.Transport {
 	c.socket.SetPingHandler(func(data string) error {
 		return c.out.writeNow(appendHeader(nil, ws.PongMessage, len(data)), []byte(data))
 	})
-	_ = c.On("packet", func(args ...any) {
-		if p, ok := args[0].(*packet.Packet); ok && p.Type == packet.PONG && p != &c.pong {
-			time.AfterFunc(pongAgain, c.pongAgain)
-		}
-	})
 	c.socket.SetCloseHandler(func(code int, _ string) error {
 		if c.closeSent.Swap(true) {
 			return nil
@@ -97,29 +92,6 @@ type conn struct {
 	// closeSent: a Close frame went out (the answer to the client's, or ours).
 	// RFC 6455 allows one per direction.
 	closeSent atomic.Bool
-	pong      packet.Packet // the repeated pong (see pongAgain)
-}
-
-// pongAgain is how long after a client's pong the transport hands the engine
-// that pong once more.
-//
-// The engine's ping timer sends the ping (Send, which queues the frame and a
-// flusher writes it at once) and only then arms the ping timeout. A client
-// that answers before the timer is armed has its pong clear the previous
-// timeout instead; the new one then fires and closes a live socket ("ping
-// timeout", seen about once per 3,000 sockets per few minutes under load).
-// The library's own transport wrote more slowly, which hid the race. Handing
-// the engine the pong again a little later clears the late timeout; a
-// duplicate pong is harmless (it clears an already cleared timer and restarts
-// the ping interval, so the next ping comes pongAgain later).
-const pongAgain = 200 * time.Millisecond
-
-func (c *conn) pongAgain() {
-	if c.ReadyState() != "open" {
-		return
-	}
-	c.pong.Type = packet.PONG
-	c.Emit("packet", &c.pong)
 }
 
 // Message returns the WebSocket frame of an Engine.IO message packet ("4")
@@ -146,24 +118,31 @@ func AppendMessageHeader(b []byte, n int) []byte {
 // directly before that Send would overtake them. So an upgraded connection
 // takes direct frames only after its first Send other than the upgrade probe.
 func Queue(t transports.Transport, frame []byte) bool {
-	c, ok := t.(*conn)
-	if !ok || !c.direct.Load() {
-		return false
+	c := directConn(t)
+	if c != nil {
+		c.out.queue(frame)
 	}
-	c.out.queue(frame)
-	return true
+	return c != nil
+}
+
+// directConn returns t when it is this package's transport and takes
+// frames directly (see Queue), else nil.
+func directConn(t transports.Transport) *conn {
+	if c, ok := t.(*conn); ok && c.direct.Load() {
+		return c
+	}
+	return nil
 }
 
 // Reply is Queue for a frame answering the client (an ack): when the
 // connection has nothing waiting, the frame is written on the calling
 // goroutine instead of by a flusher.
 func Reply(t transports.Transport, frame []byte) bool {
-	c, ok := t.(*conn)
-	if !ok || !c.direct.Load() {
-		return false
+	c := directConn(t)
+	if c != nil {
+		c.out.queueAndFlush(frame)
 	}
-	c.out.queueAndFlush(frame)
-	return true
+	return c != nil
 }
 
 // isProbe reports whether packets are the upgrade's "pong probe", which the
