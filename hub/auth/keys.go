@@ -10,10 +10,8 @@ import (
 	"encoding/pem"
 	"fmt"
 	"os"
+	"slices"
 )
-
-// hmacAlgs are the algorithms a shared secret can verify.
-var hmacAlgs = []string{"HS256", "HS384", "HS512"}
 
 // loadPublicKey reads the PEM file at path and returns an *rsa.PublicKey,
 // *ecdsa.PublicKey (P-256, P-384 or P-521) or ed25519.PublicKey.
@@ -96,7 +94,7 @@ func ecdsaAlg(k *ecdsa.PublicKey) string {
 func keyAlgs(key crypto.PublicKey) []string {
 	switch k := key.(type) {
 	case *rsa.PublicKey:
-		return []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512"}
+		return slices.Clone(rsaAlgs)
 	case *ecdsa.PublicKey:
 		return []string{ecdsaAlg(k)}
 	case ed25519.PublicKey:

@@ -30,16 +30,6 @@ const maxTokenLen = 64 << 10
 // the longest a refusal of an unverified token is cached (its exp is untrusted).
 const noExpCacheTTL = 5 * time.Minute
 
-// supportedAlgs is every algorithm auth.algorithms may name. "none" is not in it
-// and never will be.
-var supportedAlgs = []string{
-	"HS256", "HS384", "HS512",
-	"RS256", "RS384", "RS512",
-	"PS256", "PS384", "PS512",
-	"ES256", "ES384", "ES512",
-	"EdDSA",
-}
-
 // Options configure an Authenticator. The zero Options refuse every token:
 // only anonymous sockets get through.
 type Options struct {

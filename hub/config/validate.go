@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/iohub/iohub/hub/access"
+	"github.com/iohub/iohub/hub/auth"
 )
 
 // Validate checks the values of c as Parse does, except that it reads no files.
@@ -31,9 +32,9 @@ var (
 	logFormats      = []string{"text", "json"}
 	transports      = []string{"polling", "websocket"}
 	corsMethods     = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
-	hmacAlgorithms  = []string{"HS256", "HS384", "HS512"}
-	keyAlgorithms   = []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
-	allAlgorithms   = slices.Concat(hmacAlgorithms, keyAlgorithms)
+	hmacAlgorithms  = auth.HMACAlgorithms()
+	keyAlgorithms   = auth.KeyAlgorithms()
+	allAlgorithms   = auth.Algorithms()
 )
 
 const (
