@@ -14,17 +14,17 @@ import (
 	"github.com/iohub/iohub/hub"
 	"github.com/iohub/iohub/hub/access"
 	"github.com/iohub/iohub/hub/config"
-	"github.com/iohub/iohub/hub/ingress"
+	"github.com/iohub/iohub/hub/httpapi"
 )
 
 // Embedding the hub in a Go program: build it from Options (plain Go values;
 // every field is optional), mount its handler on any HTTP server, and deliver
-// content events from Go through its Emitter. The hub's Socket.IO endpoint is
+// content events from Go through Realtime(). The hub's Socket.IO endpoint is
 // at /socket.io/ on the same server.
 func Example() {
 	srv, err := hub.New(context.Background(), hub.Options{
 		Auth:  hub.AuthOptions{JWTSecret: "example-secret-0123456789abcdef0123"},
-		API:   ingress.Options{Tokens: []string{"example-token"}},
+		API:   httpapi.Options{Tokens: []string{"example-token"}},
 		Roles: map[string][]string{"Public": {"api::message.message.find", "api::message.message.create"}},
 		// Logger nil: no logging.
 	})
@@ -51,7 +51,7 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println("sent to", srv.Emitter().EmitContent(ev, map[string]any{"text": "hi"}))
+	fmt.Println("sent to", srv.Realtime().EmitContent(ev, map[string]any{"text": "hi"}))
 	// Output:
 	// 200 {"sockets":0,"status":"ok"}
 	// sent to [Public]
@@ -84,7 +84,7 @@ permissions = ["api::message.message.find", "api::message.message.create"]
 		fmt.Println(err)
 		return
 	}
-	fmt.Println("sent to", srv.Emitter().EmitContent(ev, map[string]any{"text": "hi"}))
+	fmt.Println("sent to", srv.Realtime().EmitContent(ev, map[string]any{"text": "hi"}))
 	// Output:
 	// sent to [Public]
 }
@@ -96,7 +96,7 @@ func ExampleRun() {
 	fmt.Println("stopped:", hub.Run(ctx, hub.Options{
 		Listen: "127.0.0.1:0",
 		Auth:   hub.AuthOptions{JWTSecret: "example-secret-0123456789abcdef0123"},
-		API:    ingress.Options{Tokens: []string{"example-token"}},
+		API:    httpapi.Options{Tokens: []string{"example-token"}},
 	}))
 	// Output:
 	// stopped: <nil>
@@ -106,7 +106,7 @@ func ExampleRun() {
 // /hub/metrics.
 func ExampleServer_Metrics() {
 	srv, err := hub.New(context.Background(), hub.Options{
-		API: ingress.Options{Tokens: []string{"example-token"}},
+		API: httpapi.Options{Tokens: []string{"example-token"}},
 	})
 	if err != nil {
 		fmt.Println(err)

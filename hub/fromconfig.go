@@ -6,7 +6,7 @@ import (
 
 	"github.com/iohub/iohub/hub/access"
 	"github.com/iohub/iohub/hub/config"
-	"github.com/iohub/iohub/hub/ingress"
+	"github.com/iohub/iohub/hub/httpapi"
 	"github.com/iohub/iohub/hub/limit"
 	"github.com/iohub/iohub/hub/plugin"
 	"github.com/iohub/iohub/hub/realtime"
@@ -125,7 +125,7 @@ func limitsFromConfig(c config.Limits) (limit.Settings, error) {
 }
 
 // apiOptions are the HTTP API's settings from [api] and contentTypes.
-func apiOptions(cfg *config.Config) ingress.Options {
+func apiOptions(cfg *config.Config) httpapi.Options {
 	ct := cfg.ContentTypes.Types
 	switch {
 	case cfg.ContentTypes.All:
@@ -133,7 +133,7 @@ func apiOptions(cfg *config.Config) ingress.Options {
 	case ct == nil: // no table: nothing is forwarded
 		ct = map[string][]string{}
 	}
-	return ingress.Options{Tokens: cfg.API.Tokens, MaxBodySize: int64(cfg.API.MaxBodySize), ContentTypes: ct}
+	return httpapi.Options{Tokens: cfg.API.Tokens, MaxBodySize: int64(cfg.API.MaxBodySize), ContentTypes: ct}
 }
 
 // pluginEvents are the [[events]] bindings.

@@ -12,7 +12,7 @@ import (
 	"github.com/iohub/iohub/hub/admin"
 	"github.com/iohub/iohub/hub/auth"
 	"github.com/iohub/iohub/hub/config"
-	"github.com/iohub/iohub/hub/ingress"
+	"github.com/iohub/iohub/hub/httpapi"
 	"github.com/iohub/iohub/hub/limit"
 	"github.com/iohub/iohub/hub/realtime"
 	"github.com/iohub/iohub/hub/strapi"
@@ -57,9 +57,9 @@ func TestSharedNames(t *testing.T) {
 	for _, c := range [][]string{
 		{config.JWTLegacy, auth.JWTLegacy, strapi.JWTLegacy},
 		{config.JWTRefresh, auth.JWTRefresh, strapi.JWTRefresh},
-		{config.PayloadREST, ingress.PayloadREST, ingress.PayloadREST},
-		{config.PayloadFlat, ingress.PayloadFlat, ingress.PayloadFlat},
-		{config.PayloadEntry, ingress.PayloadEntry, ingress.PayloadEntry},
+		{config.PayloadREST, httpapi.PayloadREST, httpapi.PayloadREST},
+		{config.PayloadFlat, httpapi.PayloadFlat, httpapi.PayloadFlat},
+		{config.PayloadEntry, httpapi.PayloadEntry, httpapi.PayloadEntry},
 		{config.DefaultAdminUIDir, admin.DefaultUIDir, admin.DefaultUIDir},
 	} {
 		if !slices.Equal(c, []string{c[0], c[0], c[0]}) {

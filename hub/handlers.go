@@ -84,7 +84,7 @@ func (s *Server) newHost(ctx context.Context, opts Options) (*hostRun, error) {
 		return nil, nil
 	}
 	po := opts.Plugins.options(opts.Events)
-	po.Target, po.KV, po.Observer = s.em, s.store, s.metrics
+	po.Target, po.KV, po.Observer = s.rt, s.store, s.metrics
 	po.Logger = s.log.With("component", "plugins")
 	host, err := plugin.New(ctx, po)
 	if err != nil {

@@ -25,8 +25,7 @@ import (
 	"github.com/iohub/iohub/hub/auth"
 	"github.com/iohub/iohub/hub/cluster"
 	"github.com/iohub/iohub/hub/config"
-	"github.com/iohub/iohub/hub/handler"
-	"github.com/iohub/iohub/hub/ingress"
+	"github.com/iohub/iohub/hub/httpapi"
 	"github.com/iohub/iohub/hub/kv"
 	"github.com/iohub/iohub/hub/metrics"
 	"github.com/iohub/iohub/hub/realtime"
@@ -50,14 +49,13 @@ const ShutdownTimeout = 10 * time.Second
 type Server struct {
 	log *slog.Logger
 	rt  *realtime.Server
-	api *ingress.API
+	api *httpapi.API
 	// watchJWT detects Strapi's jwtManagement when no syncer does; nil when
 	// configured or without [strapi] url.
 	watchJWT func(context.Context)
 	cluster  *cluster.Node // nil without [cluster]
 	admin    *admin.Admin  // nil unless [admin] enabled
-	em       Emitter
-	store    kv.Store // the handlers' state, outliving a plugin host a reload replaces
+	store    kv.Store      // the handlers' state, outliving a plugin host a reload replaces
 	mux      *http.ServeMux
 	metrics  *metrics.Metrics // GET /hub/metrics; see metrics_wiring.go
 
@@ -78,17 +76,6 @@ type Server struct {
 	level    *slog.LevelVar // set from logLevel by a reload; nil: the level is fixed
 	running  bool           // Serve started the goroutines
 	closed   bool
-}
-
-// Emitter is what the HTTP API, handlers and Strapi deliver through: the
-// realtime server alone, or, with [cluster], a cluster node around it that
-// delivers on every node.
-type Emitter interface {
-	ingress.Emitter
-	handler.Target
-	// UserChanged applies a Strapi user change: cached answers about user id
-	// are forgotten, and when gone (blocked or deleted) their sockets close.
-	UserChanged(id string, gone bool)
 }
 
 // New builds a hub from opts. It does not listen yet. The hub's root context,
@@ -139,31 +126,30 @@ func newServer(ctx context.Context, opts Options, cfg *config.Config) (*Server, 
 	s := &Server{opts: opts, cfg: cfg, log: logger, mux: http.NewServeMux(), metrics: metrics.New(VersionString())}
 	s.ctx, s.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	s.authn.Store(authn)
-	clean := sanitize.New(opts.PrivateFields)
-	s.rt = realtime.New(realtime.Options{
-		IO:        opts.IO,
-		Auth:      authn,
-		Rules:     rules,
-		Sanitizer: clean,
-		Logger:    logger.With("component", "realtime"),
-		Observer:  s.metrics,
-		Limits:    opts.Limits,
-		Context:   s.ctx,
-	})
-	var em Emitter = s.rt
 	s.store = memoryStore()
+	var broker realtime.Broker // nil: this node is the whole hub
 	if opts.Cluster.Redis != "" {
 		co := opts.Cluster.options()
-		co.Local, co.Sanitizer, co.Logger = s.rt, clean, logger.With("component", "cluster")
+		co.Logger = logger.With("component", "cluster")
 		node, err := cluster.New(co)
 		if err != nil {
 			s.cancel()
 			return nil, err
 		}
-		s.cluster, em, s.store = node, node, node.KV()
+		s.cluster, broker, s.store = node, node, node.KV()
 	}
-	s.em = em
-	s.api = ingress.New(opts.API, em, logger.With("component", "api"))
+	s.rt = realtime.New(realtime.Options{
+		IO:        opts.IO,
+		Auth:      authn,
+		Rules:     rules,
+		Sanitizer: sanitize.New(opts.PrivateFields),
+		Logger:    logger.With("component", "realtime"),
+		Observer:  s.metrics,
+		Limits:    opts.Limits,
+		Context:   s.ctx,
+		Broker:    broker,
+	})
+	s.api = httpapi.New(opts.API, s.rt, logger.With("component", "api"))
 	ss := s.newStrapiSync(opts, api)
 	s.syncer.Store(ss)
 	if opts.Strapi.JWTManagement == "" && api != nil && ss == nil {
@@ -209,13 +195,10 @@ func newServer(ctx context.Context, opts Options, cfg *config.Config) (*Server, 
 // Handler is everything the hub serves on its listener.
 func (s *Server) Handler() http.Handler { return s.mux }
 
-// Realtime exposes the Socket.IO side, for embedding and tests. Its emits
-// reach this node's sockets only; use Emitter to reach every node.
+// Realtime is the Socket.IO side: what the HTTP API, handlers and Strapi
+// deliver through. Its emits reach the sockets of the whole hub: every node of
+// a cluster, or this one alone.
 func (s *Server) Realtime() *realtime.Server { return s.rt }
-
-// Emitter delivers to the sockets of the whole hub: every node of a cluster,
-// or this one alone.
-func (s *Server) Emitter() Emitter { return s.em }
 
 // Serve serves on ln until ctx ends, then shuts down gracefully: it stops
 // accepting, disconnects every socket, and waits up to ShutdownTimeout for HTTP

@@ -13,12 +13,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/zishang520/socket.io/clients/engine/v3/transports"
 	client "github.com/zishang520/socket.io/clients/socket/v3"
-	"github.com/zishang520/socket.io/v3/pkg/types"
 
 	"github.com/iohub/iohub/hub"
 	"github.com/iohub/iohub/hub/config"
+	"github.com/iohub/iohub/internal/hubtest"
 )
 
 const testConfig = `
@@ -144,14 +143,14 @@ var errNoAnswer = errors.New("no connect or connect_error in 5s")
 
 func dialOnce(t *testing.T, url, token string) (*goClient, error) {
 	t.Helper()
-	opts := client.DefaultOptions()
-	opts.SetTransports(types.NewSet(transports.WebSocket))
-	opts.SetReconnection(false)
-	opts.SetForceNew(true)
+	var auth map[string]any
 	if token != "" {
-		opts.SetAuth(map[string]any{"token": token})
+		auth = map[string]any{"token": token}
 	}
-	s, err := client.Connect(url, opts)
+	s, err := hubtest.GoSocket(url, auth)
+	if errors.Is(err, hubtest.ErrNoOpen) {
+		return nil, errNoAnswer
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -168,9 +167,7 @@ func dialOnce(t *testing.T, url, token string) (*goClient, error) {
 	result := make(chan error, 1)
 	_ = s.Once("connect", func(...any) { result <- nil })
 	_ = s.Once("connect_error", func(args ...any) { result <- fmt.Errorf("%v", args[0]) })
-	if s.Connected() { // connected before the listener was in place
-		result <- nil
-	}
+	s.Connect()
 	select {
 	case err := <-result:
 		if err != nil {

@@ -2,7 +2,7 @@ package hub
 
 import (
 	"github.com/iohub/iohub/hub/handler"
-	"github.com/iohub/iohub/hub/ingress"
+	"github.com/iohub/iohub/hub/httpapi"
 	"github.com/iohub/iohub/hub/metrics"
 	"github.com/iohub/iohub/hub/realtime"
 )
@@ -42,6 +42,6 @@ func (s *Server) Metrics() *metrics.Metrics { return s.metrics }
 // The registry is every component's observer.
 var (
 	_ realtime.Observer = (*metrics.Metrics)(nil)
-	_ ingress.Observer  = (*metrics.Metrics)(nil)
+	_ httpapi.Observer  = (*metrics.Metrics)(nil)
 	_ handler.Observer  = (*metrics.Metrics)(nil)
 )

@@ -10,7 +10,7 @@ import (
 	"github.com/iohub/iohub/hub/auth"
 	"github.com/iohub/iohub/hub/cluster"
 	"github.com/iohub/iohub/hub/config"
-	"github.com/iohub/iohub/hub/ingress"
+	"github.com/iohub/iohub/hub/httpapi"
 	"github.com/iohub/iohub/hub/limit"
 	"github.com/iohub/iohub/hub/plugin"
 	"github.com/iohub/iohub/hub/realtime"
@@ -53,7 +53,7 @@ type Options struct {
 	// Strapi is the Strapi the hub serves. Zero: none.
 	Strapi StrapiOptions
 	// API are the HTTP API's tokens, body limit and webhook content types.
-	API ingress.Options
+	API httpapi.Options
 	// Events bind socket events to handler modules in Plugins.Dir, in chain
 	// order. nil: none (.js files in Plugins.Dir still bind themselves).
 	Events []plugin.Event

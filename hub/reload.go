@@ -269,9 +269,6 @@ func (s *Server) swap(n *pieces, opts Options) {
 	}
 	if n.clean != nil {
 		s.rt.SetSanitizer(n.clean)
-		if s.cluster != nil {
-			s.cluster.SetSanitizer(n.clean)
-		}
 	}
 	if n.limits != nil {
 		s.rt.SetLimits(*n.limits)

@@ -6,7 +6,7 @@ import (
 
 	"github.com/iohub/iohub/hub/access"
 	"github.com/iohub/iohub/hub/auth"
-	"github.com/iohub/iohub/hub/ingress"
+	"github.com/iohub/iohub/hub/httpapi"
 	"github.com/iohub/iohub/hub/metrics"
 	"github.com/iohub/iohub/hub/realtime"
 	"github.com/iohub/iohub/hub/sanitize"
@@ -112,7 +112,7 @@ func (s *Server) stopStrapiSync(ss *strapiSync) {
 // reload call it.
 func (s *Server) wireStrapi(o Options, ss *strapiSync) {
 	version := o.Strapi.Version
-	opts := ingress.StrapiOptions{Payload: o.Strapi.Payload}
+	opts := httpapi.StrapiOptions{Payload: o.Strapi.Payload}
 	opts.Version = func() int { return version }
 	opts.UserChanged = s.userChanged
 	if ss != nil {
@@ -141,5 +141,5 @@ var _ realtime.UserForgetter = (*auth.Authenticator)(nil)
 // userChanged is a users-permissions webhook or a user the sync no longer
 // finds: an op of the emitter, so with [cluster] it applies on every node.
 func (s *Server) userChanged(id string, blocked, deleted bool) {
-	s.em.UserChanged(id, blocked || deleted)
+	s.rt.UserChanged(id, blocked || deleted)
 }

@@ -1,39 +1,53 @@
 //lint:file-ignore ST1005 the handshake messages are strapi-plugin-io's, verbatim (capitalised, "Invalid token." with its full stop): clients match on them.
 
 // Package clienterr lists every error a client of the hub can see, in one place:
-// the messages a Socket.IO client receives in connect_error, and the codes the HTTP
-// API puts in its JSON error bodies. These strings are part of the product's
+// what a Socket.IO client receives in connect_error and in an ack, and the codes
+// the HTTP API puts in its JSON error bodies. Each is an Error: a stable Code to
+// branch on and a Message for people. These strings are part of the product's
 // contract (clients match on them), so they change only with a major version.
 package clienterr
 
 import "errors"
 
-// Handshake errors. A socket.io-client sees err.message equal to the error's text in
-// its connect_error event. The texts are those of strapi-plugin-io, so client code
-// written against the plugin keeps working.
+// Error is an error a client sees: Code is stable and machine-readable, Message
+// is for people. The well-known values are the Err* variables of this package;
+// the HTTP API also makes Errors with one of its codes and a message naming the
+// field or value at fault.
+type Error struct {
+	Code    Code   `json:"code"`
+	Message string `json:"message"`
+}
+
+// Error returns the message, the text clients match on.
+func (e *Error) Error() string { return e.Message }
+
+// Handshake errors. A socket.io-client sees err.message equal to the Message in
+// its connect_error event, and err.data.code equal to the Code. The texts are
+// those of strapi-plugin-io, so client code written against the plugin keeps
+// working.
 var (
 	// ErrInvalidToken refuses a socket whose auth.token is malformed, badly signed,
 	// expired, not yet valid, uses a disallowed algorithm, or fails iss/aud checks.
-	ErrInvalidToken = errors.New("Invalid token.")
+	ErrInvalidToken = &Error{Code: InvalidTokenCode, Message: "Invalid token."}
 
 	// ErrInvalidCredentials refuses a socket whose token is valid but whose user is
 	// blocked, or unconfirmed while auth.requireConfirmed is on.
-	ErrInvalidCredentials = errors.New("Invalid credentials")
+	ErrInvalidCredentials = &Error{Code: InvalidCredentialsCode, Message: "Invalid credentials"}
 
 	// ErrAuthUnavailable refuses a socket when the role must come from Strapi
 	// ([strapi] url) and Strapi could not be asked. The hub fails closed rather than
 	// guess a role.
-	ErrAuthUnavailable = errors.New("Authentication unavailable")
+	ErrAuthUnavailable = &Error{Code: AuthUnavailableCode, Message: "Authentication unavailable"}
 
 	// ErrTooManyConnections refuses a socket when this node holds
 	// limits.maxConnections sockets, or its client address holds
 	// limits.maxConnectionsPerIP. The client may try again later.
-	ErrTooManyConnections = errors.New("Too many connections")
+	ErrTooManyConnections = &Error{Code: TooManyConnectionsCode, Message: "Too many connections"}
 
 	// ErrTooManyHandshakes refuses a socket whose client address started more
 	// handshakes than limits.handshakesPerSecondPerIP allows. The client may try
 	// again after a second or so.
-	ErrTooManyHandshakes = errors.New("Too many handshakes")
+	ErrTooManyHandshakes = &Error{Code: TooManyHandshakesCode, Message: "Too many handshakes"}
 )
 
 // Code is a stable, machine-readable HTTP API error code, sent as
@@ -89,19 +103,12 @@ const (
 	TooManyHandshakesCode  Code = "too_many_handshakes"
 )
 
-// Handshake returns what a refused socket is told: the sentinel's message and its
-// code. Errors that are none of the sentinels are reported as an invalid token, so
-// no internal detail reaches a client.
+// Handshake returns what a refused socket is told: the Error's message and
+// code. Errors that are not an Error are reported as an invalid token, so no
+// internal detail reaches a client.
 func Handshake(err error) (message string, code Code) {
-	switch {
-	case errors.Is(err, ErrInvalidCredentials):
-		return ErrInvalidCredentials.Error(), InvalidCredentialsCode
-	case errors.Is(err, ErrAuthUnavailable):
-		return ErrAuthUnavailable.Error(), AuthUnavailableCode
-	case errors.Is(err, ErrTooManyConnections):
-		return ErrTooManyConnections.Error(), TooManyConnectionsCode
-	case errors.Is(err, ErrTooManyHandshakes):
-		return ErrTooManyHandshakes.Error(), TooManyHandshakesCode
+	if e, ok := errors.AsType[*Error](err); ok {
+		return e.Message, e.Code
 	}
-	return ErrInvalidToken.Error(), InvalidTokenCode
+	return ErrInvalidToken.Message, ErrInvalidToken.Code
 }

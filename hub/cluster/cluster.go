@@ -1,12 +1,13 @@
 // Package cluster lets several hub nodes behind one load balancer act as one
 // hub, through Redis.
 //
-// A Node wraps the node's own Socket.IO server (Local). Every delivery made
-// through it (content events, raw emits, and what Wasm handlers do to sockets)
-// is applied to this node's sockets at once and published, as a small op, on
-// one Redis pub/sub channel; every other node applies the op to its own
-// sockets and skips the ops it published itself. Each socket lives on exactly
-// one node, so each gets one copy.
+// A Node is the Redis variant of realtime.Broker (realtime.MemoryBroker is
+// the in-process one). The node's realtime server applies every delivery
+// (content events, raw emits, what handlers do to sockets, Strapi user
+// changes) to its own sockets at once and publishes it through the Node, as a
+// small op on one Redis pub/sub channel; every other node applies the op to
+// its own sockets and skips the ops it published itself. Each socket lives on
+// exactly one node, so each gets one copy.
 //
 // The library's Redis adapter is not used: it was measured to drop
 // broadcasts without a room, with several rooms or with only an except list,
@@ -28,7 +29,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -39,29 +39,9 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/iohub/iohub/hub/access"
 	"github.com/iohub/iohub/hub/kv"
-	"github.com/iohub/iohub/hub/sanitize"
+	"github.com/iohub/iohub/hub/realtime"
 )
-
-// Local is the node's own Socket.IO server (*realtime.Server): the emitter the
-// HTTP API drives and the target Wasm handlers act on. Node implements the same
-// methods, for all nodes.
-type Local interface {
-	// PlanContent decides who gets which payload of a content event
-	// (realtime.Server.PlanContent); the node sends each here and elsewhere.
-	PlanContent(ev access.ContentEvent, data any) []sanitize.Delivery
-	EmitRaw(event string, data any, rooms []string) error
-	Broadcast(event string, args []any, room, exceptSID string) error
-	Send(sid, event string, args []any) bool
-	Join(sid, room string) bool
-	Leave(sid, room string) bool
-	Disconnect(sid string) bool
-	HasSocket(sid string) bool
-	// UserChanged applies a Strapi user change here: forget the cached
-	// user, and drop their sockets when gone (blocked or deleted).
-	UserChanged(id string, gone bool)
-}
 
 // Options configure a Node.
 type Options struct {
@@ -81,11 +61,6 @@ type Options struct {
 	// TLSInsecureSkipVerify accepts any server certificate (rediss:// only;
 	// for tests, never in production). false: it is verified.
 	TLSInsecureSkipVerify bool
-	// Local is this node's Socket.IO server. Required.
-	Local Local
-	// Sanitizer removes private fields from content events before they leave
-	// the node (the same one Local uses). Nil removes nothing.
-	Sanitizer *sanitize.Sanitizer
 	// Logger gets the cluster's log lines. Nil discards them.
 	Logger *slog.Logger
 	// CheckInterval is how often Redis is checked. Zero means 500ms.
@@ -95,8 +70,9 @@ type Options struct {
 	StartTimeout time.Duration
 }
 
-// Node is this hub's membership in the cluster. It implements the HTTP API's
-// Emitter and handler.Target. Safe for concurrent use.
+// Node is this hub's membership in the cluster: the realtime server's Broker
+// over Redis, the handlers' shared state (KV) and the cluster's part of
+// /hub/health and the metrics. Safe for concurrent use.
 type Node struct {
 	id string
 	// self is how this node's encoded ops start, {"n":"<id>", (ids need no
@@ -104,9 +80,8 @@ type Node struct {
 	// generated ids are made of those).
 	self    string
 	channel string
-	prefix  string // the nodeKey prefix and KV prefix start with it
-	local   Local
-	clean   atomic.Pointer[sanitize.Sanitizer]
+	prefix  string                            // the nodeKey prefix and KV prefix start with it
+	apply   atomic.Pointer[func(realtime.Op)] // nil until Start
 	log     *slog.Logger
 	rdb     *redis.Client
 	pub     *redis.Client // the publisher's; see newPublishClient
@@ -173,9 +148,6 @@ const (
 // URL or TLS settings are unusable, or Redis refuses the connection (a wrong
 // password, a missing database).
 func New(opts Options) (*Node, error) {
-	if opts.Local == nil {
-		return nil, errors.New("cluster: Options.Local is required")
-	}
 	if opts.ChannelPrefix == "" {
 		opts.ChannelPrefix = defaultChannelPrefix
 	}
@@ -199,7 +171,6 @@ func New(opts Options) (*Node, error) {
 		self:    `{"n":"` + opts.NodeID + `",`,
 		channel: opts.ChannelPrefix + opsChannel,
 		prefix:  opts.ChannelPrefix,
-		local:   opts.Local,
 		log:     opts.Logger,
 		rdb:     rdb,
 		pub:     pub,
@@ -211,7 +182,6 @@ func New(opts Options) (*Node, error) {
 	if n.log == nil {
 		n.log = slog.New(slog.DiscardHandler)
 	}
-	n.SetSanitizer(opts.Sanitizer)
 	if n.check <= 0 {
 		n.check = checkDefault
 	}
@@ -264,7 +234,7 @@ func (n *Node) KV() kv.Store { return n.kv }
 func (n *Node) Degraded() bool { return !n.up.Load() }
 
 // Health is the node's part of /hub/health: a "cluster" object, and
-// "status": "degraded" (ingress.StatusDegraded) while ops cannot cross to the
+// "status": "degraded" (httpapi.StatusDegraded) while ops cannot cross to the
 // other nodes. The probe needs no token, so the Redis error stays in the log.
 func (n *Node) Health() map[string]any {
 	c := map[string]any{
@@ -282,15 +252,6 @@ func (n *Node) Health() map[string]any {
 		out["status"] = "degraded"
 	}
 	return out
-}
-
-// SetSanitizer swaps the private-field remover of content events (nil
-// removes nothing); emits under way use the old one.
-func (n *Node) SetSanitizer(c *sanitize.Sanitizer) {
-	if c == nil {
-		c = sanitize.New(nil)
-	}
-	n.clean.Store(c)
 }
 
 // Close leaves the cluster: it publishes the ops still queued (for at most a

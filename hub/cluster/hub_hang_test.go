@@ -53,7 +53,7 @@ func TestHubHungRedis(t *testing.T) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		em := a.srv.Emitter()
+		em := a.srv.Realtime()
 		for i := 0; ; i++ {
 			select {
 			case <-stop:

@@ -14,12 +14,10 @@ import (
 
 	"github.com/iohub/iohub/internal/hubtest"
 
-	"github.com/zishang520/socket.io/clients/engine/v3/transports"
-	client "github.com/zishang520/socket.io/clients/socket/v3"
 	"github.com/zishang520/socket.io/v3/pkg/types"
 
 	"github.com/iohub/iohub/hub"
-	"github.com/iohub/iohub/hub/ingress"
+	"github.com/iohub/iohub/hub/httpapi"
 	"github.com/iohub/iohub/internal/redistest"
 )
 
@@ -39,7 +37,7 @@ func startNodes(t *testing.T, redisURL string, count int, with ...func(*hub.Opti
 	for i := range count {
 		opts := hub.Options{
 			Auth:  hub.AuthOptions{JWTSecret: "cluster-test-secret-0123456789abcdef"},
-			API:   ingress.Options{Tokens: []string{"t0ken"}},
+			API:   httpapi.Options{Tokens: []string{"t0ken"}},
 			Roles: map[string][]string{"Public": {"api::message.message.create"}},
 			Cluster: hub.ClusterOptions{
 				Redis:         redisURL,
@@ -91,11 +89,10 @@ func (r *received) snapshot() ([]string, []any) {
 func connect(t *testing.T, url string) *received {
 	t.Helper()
 	for attempt := 1; attempt <= 3; attempt++ { // the Go client can stall under load (hub_test.go)
-		opts := client.DefaultOptions()
-		opts.SetTransports(types.NewSet(transports.WebSocket))
-		opts.SetReconnection(false)
-		opts.SetForceNew(true)
-		s, err := client.Connect(url, opts)
+		s, err := hubtest.GoSocket(url, nil)
+		if errors.Is(err, hubtest.ErrNoOpen) {
+			continue
+		}
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -113,9 +110,7 @@ func connect(t *testing.T, url string) *received {
 		})
 		ok := make(chan struct{}, 1)
 		_ = s.Once("connect", func(...any) { ok <- struct{}{} })
-		if s.Connected() {
-			ok <- struct{}{}
-		}
+		s.Connect()
 		select {
 		case <-ok:
 			r.close = func() { s.Close() }
@@ -168,7 +163,7 @@ func TestHubNodes(t *testing.T) {
 
 		// Binary through Go code on node 0: the library's buffer type and a plain
 		// []byte both arrive as binary attachments on node 1's client, intact.
-		em := nodes[0].srv.Emitter()
+		em := nodes[0].srv.Realtime()
 		if err := em.EmitRaw("bin", map[string]any{"raw": payload}, nil); err != nil {
 			t.Fatal(err)
 		}

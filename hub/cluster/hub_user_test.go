@@ -12,11 +12,9 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
-	"github.com/zishang520/socket.io/clients/engine/v3/transports"
-	client "github.com/zishang520/socket.io/clients/socket/v3"
-	"github.com/zishang520/socket.io/v3/pkg/types"
 
 	"github.com/iohub/iohub/hub"
+	"github.com/iohub/iohub/internal/hubtest"
 	"github.com/iohub/iohub/internal/redistest"
 )
 
@@ -115,12 +113,10 @@ var errNoAnswer = errors.New("no connect or connect_error in 5s")
 func dial(t *testing.T, url, token string, keep bool) (*userSocket, error) {
 	t.Helper()
 	for attempt := 1; ; attempt++ { // the Go client can stall under load (hub_test.go)
-		opts := client.DefaultOptions()
-		opts.SetTransports(types.NewSet(transports.WebSocket))
-		opts.SetReconnection(false)
-		opts.SetForceNew(true)
-		opts.SetAuth(map[string]any{"token": token})
-		s, err := client.Connect(url, opts)
+		s, err := hubtest.GoSocket(url, map[string]any{"token": token})
+		if errors.Is(err, hubtest.ErrNoOpen) && attempt < 3 {
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -129,9 +125,7 @@ func dial(t *testing.T, url, token string, keep bool) (*userSocket, error) {
 		result := make(chan error, 1)
 		_ = s.Once("connect", func(...any) { result <- nil })
 		_ = s.Once("connect_error", func(args ...any) { result <- fmt.Errorf("%v", args[0]) })
-		if s.Connected() {
-			result <- nil
-		}
+		s.Connect()
 		select {
 		case err = <-result:
 		case <-time.After(5 * time.Second):

@@ -115,6 +115,8 @@ type Target interface {
 	Leave(sid, room string) bool
 	// Disconnect closes a socket; false for an unknown socket.
 	Disconnect(sid string) bool
-	// HasSocket reports whether sid is connected here.
+	// HasSocket reports whether sid may be acted on: connected to this
+	// node, or, in a cluster whose other nodes are reachable, possibly to
+	// another one.
 	HasSocket(sid string) bool
 }

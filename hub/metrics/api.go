@@ -2,7 +2,7 @@ package metrics
 
 import "strconv"
 
-// The HTTP API's families. The methods implement ingress.Observer.
+// The HTTP API's families. The methods implement httpapi.Observer.
 
 // Routes are the API's endpoints by name: the route label never holds the
 // requested path (any path can be requested), only one of these, or "unknown"

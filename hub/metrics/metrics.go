@@ -4,7 +4,7 @@
 // runtime and process collectors and iohub's own families.
 //
 // The hub's packages do not import Prometheus: each tells what happens through
-// a small observer interface of its own (realtime.Observer, ingress.Observer,
+// a small observer interface of its own (realtime.Observer, httpapi.Observer,
 // handler.Observer), which *Metrics implements, or is read at scrape time
 // (sockets, cluster, Strapi sync; see Set*).
 //

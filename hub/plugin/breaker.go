@@ -11,7 +11,7 @@ import (
 // a call the hub had to stop (timeout, trap, exit, kill) or that broke its
 // instance (out of memory): each costs a limit's worth of CPU or a new
 // instance. A handler with Strikes of them in Window, making at least half of
-// its calls there, is paused: its events get clienterr.HandlerPaused at once.
+// its calls there, is paused: its events get clienterr.ErrHandlerPaused.Message at once.
 // After the pause it is tried again: the first strike pauses it again for
 // twice as long (up to MaxBackoff), the first success ends the backoff.
 type pauseConfig struct {

@@ -46,17 +46,17 @@ func (in *jsInstance) call(lim limit, input []byte, cs *callState) verdict {
 	}
 	if err != nil {
 		reason, over := in.failed(lim, err, cs)
-		return verdict{status: statusError, msg: clienterr.HandlerFailed, stopped: reason, overLimit: over}
+		return verdict{status: statusError, msg: clienterr.ErrHandlerFailed.Message, stopped: reason, overLimit: over}
 	}
 	o, err := parseJSOutcome([]byte(out))
 	if err != nil {
 		cs.log.Error("handler outcome unreadable; VM discarded", "err", err, "socket", cs.sid)
-		return verdict{status: statusError, msg: clienterr.HandlerFailed, fault: true}
+		return verdict{status: statusError, msg: clienterr.ErrHandlerFailed.Message, fault: true}
 	}
 	writeLogs(cs.log, o.Logs)
 	keep := !in.vm.Closed() && !in.vm.Interrupted() && !in.tooBig()
 	if o.Status != statusOK {
-		msg := orDefault(o.Message, clienterr.HandlerFailed)
+		msg := orDefault(o.Message, clienterr.ErrHandlerFailed.Message)
 		if len(msg) > maxErrorMessage {
 			msg = msg[:maxErrorMessage]
 		}

@@ -135,18 +135,18 @@ func (h *Host) run(ctx context.Context, g *generation, ev *eventInput, chain *ch
 	call := ev.call
 	p := g.pool
 	if !p.breaker.allow() {
-		return statusError, clienterr.HandlerPaused, false
+		return statusError, clienterr.ErrHandlerPaused.Message, false
 	}
 	heavy, ok := h.slots.acquire(ctx, p)
 	if !ok {
-		return statusError, clienterr.HandlerFailed, false
+		return statusError, clienterr.ErrHandlerFailed.Message, false
 	}
 	defer h.slots.release(heavy)
 
 	in, err := p.get(ctx)
 	if err != nil {
 		g.log.Error("no handler "+p.noun+" ready for the event", "err", err)
-		return statusError, clienterr.HandlerFailed, false
+		return statusError, clienterr.ErrHandlerFailed.Message, false
 	}
 	cs := &callState{sid: call.Socket.ID, ack: call.Ack, chain: chain,
 		kv: h.kvFor(p.kvName), log: g.log, target: h.target, config: g.config}
@@ -154,7 +154,7 @@ func (h *Host) run(ctx context.Context, g *generation, ev *eventInput, chain *ch
 	if err != nil {
 		p.put(in)
 		h.log.Warn("event not passed to handlers: arguments are not JSON", "event", call.Event, "err", err)
-		return statusError, clienterr.HandlerFailed, false
+		return statusError, clienterr.ErrHandlerFailed.Message, false
 	}
 	cctx := ctx
 	if p.hostCalls {

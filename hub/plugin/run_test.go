@@ -52,7 +52,7 @@ func TestTrapDoesNotWaitForInit(t *testing.T) {
 		t.Fatal(err)
 	}
 	for round := 0; round < 2; round++ {
-		if out := h.handle(event("e", true, bigArg)); out.Error != clienterr.HandlerFailed {
+		if out := h.handle(event("e", true, bigArg)); out.Error != clienterr.ErrHandlerFailed.Message {
 			t.Fatalf("round %d: trapping event: %s", round, fmtOutcome(out))
 		}
 		if got := fmtOutcome(h.handle(event("e", true, "small"))); got != alive {
@@ -143,11 +143,11 @@ func TestPauseAndResume(t *testing.T) {
 	pc := pauseConfig{Strikes: 3, Window: time.Hour, Backoff: 20 * time.Millisecond, MaxBackoff: time.Hour}
 	h := newHost(t, dir, Options{pause: &pc}, "e=m")
 	for i := 0; i < 3; i++ {
-		if out := h.handle(event("e", true, bigArg)); out.Error != clienterr.HandlerFailed {
+		if out := h.handle(event("e", true, bigArg)); out.Error != clienterr.ErrHandlerFailed.Message {
 			t.Fatalf("trap %d: %s", i, fmtOutcome(out))
 		}
 	}
-	if out := h.handle(event("e", true, "small")); out.Error != clienterr.HandlerPaused {
+	if out := h.handle(event("e", true, "small")); out.Error != clienterr.ErrHandlerPaused.Message {
 		t.Fatalf("after 3 traps: %s", fmtOutcome(out))
 	}
 	if logs := h.logs.String(); !strings.Contains(logs, "handler paused: it failed repeatedly") || !strings.Contains(logs, "strikes=3") {
@@ -157,12 +157,12 @@ func TestPauseAndResume(t *testing.T) {
 	var out string
 	waitFor(t, "the retry", func() bool {
 		out = h.handle(event("e", true, bigArg)).Error
-		return out != clienterr.HandlerPaused
+		return out != clienterr.ErrHandlerPaused.Message
 	})
-	if out != clienterr.HandlerFailed {
+	if out != clienterr.ErrHandlerFailed.Message {
 		t.Fatalf("retry: %q", out)
 	}
-	if out := h.handle(event("e", true, "small")); out.Error != clienterr.HandlerPaused {
+	if out := h.handle(event("e", true, "small")); out.Error != clienterr.ErrHandlerPaused.Message {
 		t.Fatalf("a failed retry did not pause it again: %s", fmtOutcome(out))
 	}
 	if !strings.Contains(h.logs.String(), "it failed again after its pause") {
@@ -172,13 +172,13 @@ func TestPauseAndResume(t *testing.T) {
 	var got string
 	waitFor(t, "the second retry", func() bool {
 		got = fmtOutcome(h.handle(event("e", true, "small")))
-		return !strings.Contains(got, clienterr.HandlerPaused)
+		return !strings.Contains(got, clienterr.ErrHandlerPaused.Message)
 	})
 	if got != alive {
 		t.Fatalf("second retry: %s", got)
 	}
 	// One strike after a success does not pause it.
-	if out := h.handle(event("e", true, bigArg)); out.Error != clienterr.HandlerFailed {
+	if out := h.handle(event("e", true, bigArg)); out.Error != clienterr.ErrHandlerFailed.Message {
 		t.Fatal(fmtOutcome(out))
 	}
 	if got := fmtOutcome(h.handle(event("e", true, "small"))); got != alive {
@@ -251,11 +251,11 @@ func TestJSPause(t *testing.T) {
 		}
 	}
 	for i := 0; i < 2; i++ {
-		if out := h.handle(event("e", true, "loop")); out.Error != clienterr.HandlerFailed {
+		if out := h.handle(event("e", true, "loop")); out.Error != clienterr.ErrHandlerFailed.Message {
 			t.Fatalf("loop %d: %s", i, fmtOutcome(out))
 		}
 	}
-	if out := h.handle(event("e", true, "fine")); out.Error != clienterr.HandlerPaused {
+	if out := h.handle(event("e", true, "fine")); out.Error != clienterr.ErrHandlerPaused.Message {
 		t.Fatalf("after 2 timeouts: %s", fmtOutcome(out))
 	}
 	if logs := h.logs.String(); !strings.Contains(logs, "handler paused") || !strings.Contains(logs, "cpu time limit: used more than 100ms of CPU") {

@@ -62,12 +62,12 @@ func (h *Host) unavailableOutcome(call *handler.Call) handler.Outcome {
 	u.mu.Unlock()
 	if first {
 		h.log.Warn("event for a handler that is not loaded: acks get an error, events without one are dropped; counted until it is back (logged once)",
-			"event", call.Event, "error", clienterr.HandlerUnavailable)
+			"event", call.Event, "error", clienterr.ErrHandlerUnavailable.Message)
 	}
 	if !call.Ack {
 		return handler.Outcome{}
 	}
-	return handler.Outcome{Error: clienterr.HandlerUnavailable}
+	return handler.Outcome{Error: clienterr.ErrHandlerUnavailable.Message}
 }
 
 // availableAgain logs, once, how many events arrived for each event whose

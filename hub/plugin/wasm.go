@@ -37,17 +37,17 @@ func (in *wasmGuest) call(lim limit, input []byte, cs *callState) verdict {
 	in.stack[0] = uint64(len(input))
 	if err := in.onEvent.CallWithStack(lim.ctx, in.stack); err != nil {
 		reason, over := failureReason(err)
-		return verdict{status: statusError, msg: clienterr.HandlerFailed, stopped: reason, overLimit: over}
+		return verdict{status: statusError, msg: clienterr.ErrHandlerFailed.Message, stopped: reason, overLimit: over}
 	}
 	switch status := int32(in.stack[0]); status {
 	case statusOK:
 		return verdict{status: statusOK, keep: true}
 	case statusReject:
-		msg := orDefault(cs.errMsg, clienterr.HandlerRejected)
+		msg := orDefault(cs.errMsg, clienterr.ErrHandlerRejected.Message)
 		in.log.Debug("handler rejected the event", "message", msg, "socket", cs.sid)
 		return verdict{status: statusReject, msg: msg, keep: true}
 	default:
-		msg := orDefault(cs.errMsg, clienterr.HandlerFailed)
+		msg := orDefault(cs.errMsg, clienterr.ErrHandlerFailed.Message)
 		in.log.Warn("handler returned an error", "status", status, "message", msg, "socket", cs.sid)
 		return verdict{status: statusError, msg: msg, keep: true}
 	}

@@ -8,21 +8,33 @@ import (
 	"github.com/zishang520/socket.io/servers/socket/v3"
 )
 
+// The emits below reach the sockets of the whole hub: this node's, then,
+// through the Broker, every other node's.
+
 // EmitContent is the permission-checked path shared by /hub/emit, Strapi webhooks
 // and plugins: ev.Name() goes to every role room whose role may receive ev, each
 // with what Strapi's content API would show that role (PlanContent). It returns
 // those rooms, sorted.
 //
 // Roles that see the same payload share one broadcast: a socket is in exactly one
-// role room, so it gets one copy, and each distinct payload is encoded once.
+// role room, so it gets one copy, and each distinct payload is encoded once. The
+// rules and the sanitiser run here, once; other nodes get one op per payload
+// and deliver exactly what this node decided, whatever their own config says.
 func (s *Server) EmitContent(ev access.ContentEvent, data any) []string {
+	if s.broker != nil {
+		data = prepare(data)
+	}
 	ds := s.PlanContent(ev, data)
 	rooms := []string{}
 	for _, d := range ds {
-		_ = s.io.To(toRooms(d.Rooms)...).Emit(ev.Name(), d.Data) // content event names are never reserved
+		if len(d.Rooms) == 0 { // nobody; never send that as "everyone"
+			continue
+		}
+		_ = s.emitHere(ev.Name(), d.Data, d.Rooms) // content event names are never reserved
+		s.publish(Op{Kind: OpEmit, Event: ev.Name(), Data: d.Data, Rooms: d.Rooms})
 		rooms = append(rooms, d.Rooms...)
 	}
-	if len(ds) > 0 {
+	if len(rooms) > 0 {
 		s.obs.Delivered(DeliveryContent)
 	}
 	slices.Sort(rooms)
@@ -48,13 +60,25 @@ func (s *Server) SetSchemas(t *sanitize.Schemas) { s.schemas.Store(t) }
 
 // EmitRaw sends event with data as given, unchecked: to every socket when rooms is
 // empty, else once to each socket in the union of rooms. It fails only for event
-// names Socket.IO reserves ("connect", "disconnect", ...).
+// names Socket.IO reserves ("connect", "disconnect", ...), on every node.
 func (s *Server) EmitRaw(event string, data any, rooms []string) error {
-	if err := s.io.To(toRooms(rooms)...).Emit(event, data); err != nil {
+	if s.broker != nil {
+		data = prepare(data)
+	}
+	if err := s.emitHere(event, data, rooms); err != nil {
 		return err
 	}
 	s.obs.Delivered(DeliveryRaw)
+	if len(rooms) == 1 && s.conn(rooms[0]) != nil {
+		return nil // the id room of a socket here: nobody else has it
+	}
+	s.publish(Op{Kind: OpEmit, Event: event, Data: data, Rooms: rooms})
 	return nil
+}
+
+// emitHere is EmitRaw on this node's sockets.
+func (s *Server) emitHere(event string, data any, rooms []string) error {
+	return s.io.To(toRooms(rooms)...).Emit(event, data)
 }
 
 func toRooms(names []string) []socket.Room {
@@ -64,3 +88,5 @@ func toRooms(names []string) []socket.Room {
 	}
 	return rooms
 }
+
+func toRoom(name string) socket.Room { return socket.Room(name) }

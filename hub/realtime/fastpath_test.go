@@ -95,7 +95,7 @@ func TestFastPathBoundedBehindLibrary(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !strings.Contains(args, clienterr.TooManyPending) {
+		if !strings.Contains(args, clienterr.ErrTooManyPending.Message) {
 			t.Fatalf("an answer before the handler was released: %s", args)
 		}
 		limited++

@@ -198,7 +198,7 @@ func (s *Server) queueFull(c *conn, event string, reply replier) {
 	s.obs.EventDropped(DropQueueFull)
 	s.log.Warn("event dropped: too many events waiting for handlers", "socket", c.sock.Id(), "event", event)
 	if reply != nil {
-		reply(handler.Outcome{Error: clienterr.TooManyPending})
+		reply(handler.Outcome{Error: clienterr.ErrTooManyPending.Message})
 	}
 }
 

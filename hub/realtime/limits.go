@@ -133,7 +133,7 @@ func (s *Server) allowEvent(c *conn, event string, reply replier) bool {
 	s.log.Debug("event dropped: over limits.eventsPerSecond", "socket", c.sock.Id(), "event", event)
 	s.obs.EventDropped(DropRateLimited)
 	if reply != nil {
-		reply(handler.Outcome{Error: clienterr.RateLimited})
+		reply(handler.Outcome{Error: clienterr.ErrRateLimited.Message})
 	}
 	return false
 }

@@ -1,7 +1,8 @@
 // Package realtime is the hub's Socket.IO side: the handshake (token -> identity ->
 // rooms), client events on their way to the handlers (read by the hub itself
-// over WebSockets: fastpath.go), and the emitter that content events, raw
-// emits, handlers and other nodes all go through.
+// over WebSockets: fastpath.go), and the one delivery path that content
+// events, raw emits, handlers and Strapi user changes all go through, to this
+// node's sockets and, through a Broker (broker.go), every other node's.
 package realtime
 
 import (
@@ -29,14 +30,16 @@ type Authenticator interface {
 	Authenticate(ctx context.Context, token string) (auth.Identity, error)
 }
 
-// Options configure a Server. Every field is required, except Limits.
+// Options configure a Server. Auth, Rules and Sanitizer are required;
+// the others have defaults.
 type Options struct {
 	// IO are the Socket.IO settings, complete (IOOptions.WithDefaults).
 	IO        IOOptions
 	Auth      Authenticator
 	Rules     *access.Rules
 	Sanitizer *sanitize.Sanitizer
-	Logger    *slog.Logger
+	// Logger gets the server's log lines. Nil discards them.
+	Logger *slog.Logger
 	// AuthTimeout bounds one handshake's authentication (a Strapi lookup can hang).
 	// Zero means 10s.
 	AuthTimeout time.Duration
@@ -48,6 +51,10 @@ type Options struct {
 	// Context is the hub's root context: handshakes and handler calls run
 	// under it, so ending it stops them. Nil means context.Background().
 	Context context.Context
+	// Broker carries deliveries to and from the other nodes of the hub
+	// (MemoryBroker, cluster.Node); New starts it. Nil: this server is the
+	// whole hub.
+	Broker Broker
 }
 
 // Server is the Socket.IO server with iohub's handshake and rooms.
@@ -73,6 +80,7 @@ type Server struct {
 	maxMessage int
 	handlers   handler.Dispatcher // nil: no events[] handlers
 	conns      sync.Map           // socket id -> *conn
+	broker     Broker             // nil: no other nodes
 }
 
 // New builds the Socket.IO server. Mount Handler() at IO.Path + "/".
@@ -84,12 +92,16 @@ func New(opts Options) *Server {
 		log:     opts.Logger,
 		timeout: opts.AuthTimeout,
 		obs:     opts.Observer,
+		broker:  opts.Broker,
 
 		transports: opts.IO.Transports,
 		maxMessage: int(min(opts.IO.MaxHTTPBufferSize, 1<<30)),
 	}
 	if s.obs == nil {
 		s.obs = nopObserver{}
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
 	}
 	if s.timeout == 0 {
 		s.timeout = 10 * time.Second
@@ -113,6 +125,9 @@ func New(opts Options) *Server {
 	})
 	s.io.Use(s.handshake)
 	_ = s.io.On("connection", func(args ...any) { s.onConnection(args[0].(*socket.Socket)) })
+	if s.broker != nil {
+		s.broker.Start(s.apply)
+	}
 	return s
 }
 

@@ -8,14 +8,21 @@ type UserForgetter interface {
 }
 
 // UserChanged applies a Strapi user change (a users-permissions webhook, or a
-// user the periodic re-check no longer finds) to this hub: the authenticator
-// forgets the user, so their next handshake asks Strapi again (a role change
-// applies from the next connection), and a user that is gone (blocked or
-// deleted) loses the sockets open here. A cluster node calls it on every node.
+// user the periodic re-check no longer finds) on every node: the
+// authenticator forgets the user, so their next handshake asks Strapi again
+// (a role change applies from the next connection), and a user that is gone
+// (blocked or deleted) loses their sockets. A Strapi webhook reaches one
+// node, and every node caches users and holds sockets.
 func (s *Server) UserChanged(id string, gone bool) {
 	if id == "" {
 		return
 	}
+	s.userChangedHere(id, gone)
+	s.publish(Op{Kind: OpUser, User: id, Gone: gone})
+}
+
+// userChangedHere is UserChanged on this node.
+func (s *Server) userChangedHere(id string, gone bool) {
 	if f, ok := s.auth.Load().Authenticator.(UserForgetter); ok {
 		f.ForgetUser(id)
 	}

@@ -3,17 +3,14 @@ package wire
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"reflect"
 	"strings"
 	"testing"
-
-	"github.com/zishang520/socket.io/v3/pkg/types"
 )
 
 func roundTrip(t *testing.T, v any) any {
 	t.Helper()
-	b, err := Encode(&Op{Node: "a", Kind: KindEmit, Event: "e"}, Prepare(v))
+	b, err := Encode(&Op{Node: "a", Kind: KindEmit, Event: "e"}, v)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +42,7 @@ func TestWireBytes(t *testing.T) {
 		{&Op{Node: "n1", Kind: KindJoin, SID: "s1", Room: "r"}, nil, `{"n":"n1","k":"join","d":null,"m":"r","s":"s1"}`},
 		{&Op{Node: "n1", Kind: KindUser, User: "7", Gone: true}, nil, `{"n":"n1","k":"user","d":null,"u":"7","g":true}`},
 	} {
-		b, err := Encode(c.o, Prepare(c.v))
+		b, err := Encode(c.o, c.v)
 		if err != nil || string(b) != c.want {
 			t.Errorf("Encode: %s %v\nwant %s", b, err, c.want)
 		}
@@ -94,39 +91,6 @@ func TestWireBinary(t *testing.T) {
 	// The caller's data is not changed by encoding.
 	if _, ok := in["top"].([]byte); !ok {
 		t.Error("Encode changed the caller's map")
-	}
-}
-
-func TestPrepare(t *testing.T) {
-	plain := map[string]any{"a": []any{"x", 1.0}}
-	if got := Prepare(plain); reflect.ValueOf(got).Pointer() != reflect.ValueOf(plain).Pointer() {
-		t.Error("prepare copied data without binary")
-	}
-	in := map[string]any{
-		"buf":    types.NewBytesBuffer([]byte("bytes")),
-		"str":    types.NewStringBufferString("text"),
-		"reader": io.MultiReader(strings.NewReader("rea"), strings.NewReader("der")),
-		"sr":     strings.NewReader("string reader"),
-		"keep":   "as is",
-	}
-	got := Prepare(in).(map[string]any)
-	want := map[string]any{
-		"buf":    []byte("bytes"),
-		"str":    "text",
-		"reader": []byte("reader"),
-		"sr":     "string reader",
-		"keep":   "as is",
-	}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("got %#v\nwant %#v", got, want)
-	}
-	if _, ok := in["buf"].(types.BufferInterface); !ok {
-		t.Error("prepare changed the caller's map")
-	}
-	// Twice: what was read once is in the prepared copy, for the local emit and
-	// for the wire alike.
-	if got := roundTrip(t, got); !reflect.DeepEqual(got, want) {
-		t.Errorf("round trip: %#v", got)
 	}
 }
 

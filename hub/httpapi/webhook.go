@@ -1,4 +1,4 @@
-package ingress
+package httpapi
 
 import (
 	"fmt"
@@ -174,12 +174,12 @@ func (a *API) serveWebhook(body []byte) (int, any, *apiError) {
 	}
 	if ignored != "" {
 		a.obs.Webhook(WebhookIgnored)
-		a.log.Debug("ingress: strapi webhook ignored", "event", req.Event, "uid", req.UID, "model", req.Model, "reason", ignored)
+		a.log.Debug("api: strapi webhook ignored", "event", req.Event, "uid", req.UID, "model", req.Model, "reason", ignored)
 		return http.StatusAccepted, ignoredResponse{Ignored: ignored}, nil
 	}
 	rooms := a.em.EmitContent(ev, shapePayload(req.Entry, a.payloadShape(req.Entry, opts)))
 	a.obs.Webhook(WebhookForwarded)
-	a.log.Debug("ingress: strapi webhook forwarded", "event", req.Event, "uid", ev.UID, "as", ev.Name(), "rooms", rooms)
+	a.log.Debug("api: strapi webhook forwarded", "event", req.Event, "uid", ev.UID, "as", ev.Name(), "rooms", rooms)
 	return http.StatusAccepted, emitResponse{Event: ev.Name(), Rooms: nonNil(rooms)}, nil
 }
 

@@ -1,4 +1,4 @@
-package ingress
+package httpapi
 
 import (
 	"context"
@@ -211,7 +211,7 @@ func TestWebhookPayloadShapes(t *testing.T) {
 			w := f.do(http.MethodPost, "/hub/webhooks/strapi", webhook("entry.create", "api::message.message", tt.entry))
 			wantJSON(t, w, 202, `{"event":"message:create","rooms":[]}`)
 			content, _ := f.em.calls()
-			// The emitter removes private fields; the ingress hands it the shape.
+			// The emitter removes private fields; the API hands it the shape.
 			if len(content) != 1 || normValue(t, content[0].Data) != normJSON(t, tt.want) {
 				t.Fatalf("payload %+v, want %s", content, tt.want)
 			}

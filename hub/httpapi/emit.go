@@ -1,4 +1,4 @@
-package ingress
+package httpapi
 
 import (
 	"net/http"

@@ -1,4 +1,4 @@
-// Package ingress serves the hub's HTTP API on the hub's listener, under /hub/:
+// Package httpapi serves the hub's HTTP API on the hub's listener, under /hub/:
 // POST /hub/emit (permission-checked content events), POST /hub/raw (unchecked
 // emits to rooms or everyone), POST /hub/webhooks/strapi (Strapi v4/v5 webhooks
 // turned into content events), POST /hub/strapi/sync (read roles from Strapi now),
@@ -11,7 +11,7 @@
 // callers can branch on the code and humans can read the message. No input yields a
 // 5xx (only /hub/strapi/sync answers 502, when Strapi fails); a panic (a bug) is
 // logged and answered 500 as a last resort.
-package ingress
+package httpapi
 
 import (
 	"bytes"
@@ -271,7 +271,7 @@ func (a *API) readBody(w http.ResponseWriter, r *http.Request) ([]byte, *apiErro
 // fail writes a client error. 4xx answers are logged at debug level only: they are
 // the caller's business, and a misconfigured client would otherwise flood the log.
 func (a *API) fail(w http.ResponseWriter, r *http.Request, e *apiError) {
-	a.log.Debug("ingress: request refused", "method", r.Method, "path", r.URL.Path,
+	a.log.Debug("api: request refused", "method", r.Method, "path", r.URL.Path,
 		"status", e.Status, "code", string(e.Code), "message", e.Message)
 	switch {
 	case e.Status == http.StatusUnauthorized:
@@ -279,7 +279,7 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, e *apiError) {
 	case e.allow != "":
 		w.Header().Set("Allow", e.allow)
 	}
-	writeJSON(w, r, e.Status, errorBody{Error: errorDetail{Code: e.Code, Message: e.Message, Problems: e.problems}})
+	writeJSON(w, r, e.Status, errorBody{Error: errorDetail{Error: clienterr.Error{Code: e.Code, Message: e.Message}, Problems: e.problems}})
 }
 
 // recoverPanic is the last resort: a panic below ServeHTTP is a bug, not the
@@ -294,10 +294,10 @@ func (a *API) recoverPanic(w http.ResponseWriter, r *http.Request) {
 	if v == http.ErrAbortHandler {
 		panic(v)
 	}
-	a.log.Error("ingress: panic serving request", "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(v))
+	a.log.Error("api: panic serving request", "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(v))
 	// clienterr has no code for server faults (they are not client errors); the
 	// answer keeps the error shape with an empty code.
-	writeJSON(w, r, http.StatusInternalServerError, errorBody{Error: errorDetail{Code: clienterr.Internal, Message: "internal error; see the hub's log"}})
+	writeJSON(w, r, http.StatusInternalServerError, errorBody{Error: errorDetail{Error: clienterr.Error{Code: clienterr.Internal, Message: "internal error; see the hub's log"}}})
 }
 
 // writeJSON encodes v as the answer. HTML escaping is off so messages keep their

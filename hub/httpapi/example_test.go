@@ -1,4 +1,4 @@
-package ingress_test
+package httpapi_test
 
 import (
 	"fmt"
@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/iohub/iohub/hub/access"
-	"github.com/iohub/iohub/hub/ingress"
+	"github.com/iohub/iohub/hub/httpapi"
 )
 
 // printer is an Emitter that shows what the API asks it to deliver.
@@ -28,7 +28,7 @@ func (printer) EmitRaw(event string, data any, rooms []string) error {
 // content event, /hub/raw into an unchecked emit; both answer 202 with where
 // it went. Bad bodies get a 4xx JSON error, never a 500.
 func Example() {
-	api := ingress.New(ingress.Options{Tokens: []string{"example-token"}}, printer{}, slog.New(slog.DiscardHandler))
+	api := httpapi.New(httpapi.Options{Tokens: []string{"example-token"}}, printer{}, slog.New(slog.DiscardHandler))
 	post := func(path, body string) {
 		req := httptest.NewRequest("POST", path, strings.NewReader(body))
 		req.Header.Set("Authorization", "Bearer example-token")

@@ -1,4 +1,4 @@
-package ingress
+package httpapi
 
 import (
 	"errors"
@@ -91,7 +91,7 @@ func TestRawReservedCaseSensitive(t *testing.T) {
 	wantJSON(t, f.do(http.MethodPost, "/hub/raw", `{"event":"Connect"}`), 202, `{"event":"Connect","all":true,"rooms":[]}`)
 }
 
-// Should the emitter refuse a name ingress lets through, the caller gets a 400.
+// Should the emitter refuse a name the API lets through, the caller gets a 400.
 func TestRawEmitterRefuses(t *testing.T) {
 	f := newFixture(t)
 	f.em.rawErr = errors.New(`"ping" is a reserved event name`)

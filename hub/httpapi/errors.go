@@ -1,4 +1,4 @@
-package ingress
+package httpapi
 
 import (
 	"fmt"
@@ -32,10 +32,10 @@ type errorBody struct {
 	Error errorDetail `json:"error"`
 }
 
+// errorDetail is a clienterr.Error, with the problems of an invalid_config.
 type errorDetail struct {
-	Code     clienterr.Code `json:"code"`
-	Message  string         `json:"message"`
-	Problems []string       `json:"problems,omitempty"`
+	clienterr.Error
+	Problems []string `json:"problems,omitempty"`
 }
 
 func newError(status int, code clienterr.Code, format string, args ...any) *apiError {

@@ -1,4 +1,4 @@
-package ingress
+package httpapi
 
 import (
 	"bufio"
@@ -190,7 +190,7 @@ func TestWebhookIgnored(t *testing.T) {
 			f := newFixture(t)
 			wantJSON(t, f.do(http.MethodPost, "/hub/webhooks/strapi", tt.body), 202, `{"ignored":`+mustJSON(t, tt.reason)+`}`)
 			mustNoCalls(t, f.em)
-			if !strings.Contains(f.log.String(), "level=DEBUG msg=\"ingress: strapi webhook ignored\"") {
+			if !strings.Contains(f.log.String(), "level=DEBUG msg=\"api: strapi webhook ignored\"") {
 				t.Errorf("not logged at debug: %s", f.log)
 			}
 		})
