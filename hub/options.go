@@ -2,7 +2,6 @@ package hub
 
 import (
 	"log/slog"
-	"slices"
 	"time"
 
 	"github.com/iohub/iohub/hub/access"
@@ -223,7 +222,7 @@ func (o Options) withDefaults() Options {
 		o.PermissionMode = access.ModeAction
 	}
 	if o.PrivateFields == nil {
-		o.PrivateFields = slices.Clone(sanitize.DefaultPrivateFields)
+		o.PrivateFields = sanitize.DefaultPrivateFields()
 	}
 	o.IO = o.IO.WithDefaults()
 	h := &o.HTTP

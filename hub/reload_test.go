@@ -378,12 +378,12 @@ func TestReloadLiveSettings(t *testing.T) {
 			after:   conf("logLevel = \"debug\"", ""),
 			changed: []string{"logLevel"},
 			check: func(t *testing.T, h *reloadHub, c *goClient, p phase) {
-				n, k := len(h.logs.String()), h.srv.Realtime().Sockets()
+				n := len(h.logs.String())
 				c2 := h.connect(t, "")
 				defer c2.Close()
 				// The client hears CONNECT before the hub's connection
-				// listener logs: wait for the listener.
-				waitUntil(t, func() bool { return h.srv.Realtime().Sockets() > k })
+				// listener logs: wait for the listener to register it.
+				waitUntil(t, func() bool { return h.srv.Realtime().HasSocket(c2.Id()) })
 				logged := func() bool { return strings.Contains(h.logs.String()[n:], `level=DEBUG msg="socket connected"`) }
 				if p == after {
 					waitUntil(t, logged)

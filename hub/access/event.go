@@ -95,12 +95,15 @@ func validSegment(s string) bool {
 	return true
 }
 
-// ReservedEvents are the event names Socket.IO keeps for itself: emitting
+// reservedEvents are the event names Socket.IO keeps for itself: emitting
 // one would confuse every client (socket.io-client throws on some of them).
 // The JavaScript handlers' prelude has the same list (a test keeps them
 // equal).
-var ReservedEvents = []string{"connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener"}
+var reservedEvents = []string{"connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener"}
 
 // IsReservedEvent reports whether Socket.IO keeps name for itself, so that
 // no raw emit, send or handler effect may use it.
-func IsReservedEvent(name string) bool { return slices.Contains(ReservedEvents, name) }
+func IsReservedEvent(name string) bool { return slices.Contains(reservedEvents, name) }
+
+// ReservedEvents returns the names IsReservedEvent reports.
+func ReservedEvents() []string { return slices.Clone(reservedEvents) }

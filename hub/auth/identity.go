@@ -41,7 +41,7 @@ type Identity struct {
 // privateUserFields are removed from the Strapi user before it reaches handlers.
 // Strapi already sanitizes /users/me; this is a second fence in case a proxy or a
 // customised controller leaks them.
-var privateUserFields = sanitize.DefaultPrivateFields
+var privateUserFields = sanitize.DefaultPrivateFields()
 
 // errRefused marks a standing check (blocked/unconfirmed) failure; callers wrap it
 // in clienterr.ErrInvalidCredentials.

@@ -37,7 +37,6 @@
 package config
 
 import (
-	"slices"
 	"time"
 
 	"github.com/iohub/iohub/hub/sanitize"
@@ -320,7 +319,7 @@ func Default() *Config {
 		Listen:         DefaultListen,
 		PublicRoleName: DefaultPublicRoleName,
 		PermissionMode: "action",
-		PrivateFields:  slices.Clone(sanitize.DefaultPrivateFields),
+		PrivateFields:  sanitize.DefaultPrivateFields(),
 		LogLevel:       "info",
 		LogFormat:      "text",
 		IO: IOServerOptions{

@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
@@ -60,14 +58,7 @@ func startNodes(t *testing.T, count int, broker func(i int) Broker) []node {
 			Logger:    slog.New(slog.DiscardHandler),
 			Broker:    b,
 		})
-		mux := http.NewServeMux()
-		mux.Handle("/socket.io/", s.Handler())
-		srv := httptest.NewServer(mux)
-		t.Cleanup(func() {
-			s.Close()
-			srv.Close()
-		})
-		nodes[i] = node{s, srv.URL}
+		nodes[i] = node{s, serve(t, s)}
 	}
 	return nodes
 }

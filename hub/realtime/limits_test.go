@@ -54,6 +54,12 @@ func startLimited(t *testing.T, l limit.Settings) (*Server, string, *testAuth) {
 		Logger:    slog.New(slog.DiscardHandler),
 		Limits:    l,
 	})
+	return s, serve(t, s), a
+}
+
+// serve serves s at /socket.io/ on a loopback listener until the test ends,
+// and returns the base URL.
+func serve(t *testing.T, s *Server) string {
 	mux := http.NewServeMux()
 	mux.Handle("/socket.io/", s.Handler())
 	srv := httptest.NewServer(mux)
@@ -61,7 +67,7 @@ func startLimited(t *testing.T, l limit.Settings) (*Server, string, *testAuth) {
 		s.Close()
 		srv.Close()
 	})
-	return s, srv.URL, a
+	return srv.URL
 }
 
 func from(ip string) http.Header { return http.Header{"X-Forwarded-For": {ip}} }

@@ -13,10 +13,18 @@
 // strapi-plugin-io.
 package sanitize
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
-// DefaultPrivateFields are the users-permissions fields Strapi marks private.
-var DefaultPrivateFields = []string{"password", "resetPasswordToken", "confirmationToken"}
+// defaultPrivateFields are the users-permissions fields Strapi marks private.
+var defaultPrivateFields = []string{"password", "resetPasswordToken", "confirmationToken"}
+
+// DefaultPrivateFields returns the users-permissions fields Strapi marks
+// private: privateFields' default, and what the hub removes from a Strapi
+// user before handlers see it.
+func DefaultPrivateFields() []string { return slices.Clone(defaultPrivateFields) }
 
 // Sanitizer removes a fixed set of keys from JSON-shaped values. It is immutable
 // and safe for concurrent use.

@@ -25,7 +25,7 @@ func TestClean(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			fields := tt.fields
 			if fields == nil {
-				fields = DefaultPrivateFields
+				fields = DefaultPrivateFields()
 			}
 			var v any
 			if err := json.Unmarshal([]byte(tt.in), &v); err != nil {
