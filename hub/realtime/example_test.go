@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"time"
 
 	"github.com/gorilla/websocket"
 
@@ -59,4 +60,41 @@ func Example() {
 	// 0
 	// 40
 	// 431[{"text":"hi"}]
+}
+
+// Two servers in one process act as one hub through a MemoryBroker: an emit
+// made on one reaches the sockets of both (cluster.Node does the same for
+// servers on several machines, through Redis).
+func ExampleMemoryBroker() {
+	a, _ := auth.New(auth.Options{JWTSecret: "example-secret-0123456789abcdef0123"})
+	rules, _ := access.New(nil, access.ModeAction)
+	broker := realtime.NewMemoryBroker()
+	newServer := func() *realtime.Server {
+		return realtime.New(realtime.Options{Auth: a, Rules: rules, Sanitizer: sanitize.New(nil), Broker: broker.Node()})
+	}
+	first, second := newServer(), newServer()
+	defer first.Close()
+	defer second.Close()
+	mux := http.NewServeMux()
+	mux.Handle("/socket.io/", second.Handler()) // the client connects to the second
+	ts := httptest.NewServer(mux)
+	defer ts.Close()
+
+	ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(ts.URL, "http")+"/socket.io/?EIO=4&transport=websocket", nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer ws.Close()
+	read := func() string { _, b, _ := ws.ReadMessage(); return string(b) }
+	read()                                                   // the Engine.IO open packet
+	_ = ws.WriteMessage(websocket.TextMessage, []byte("40")) // CONNECT
+	read()                                                   // CONNECT with the socket id
+	for second.Sockets() == 0 {                              // the server registers the socket just after
+		time.Sleep(time.Millisecond)
+	}
+
+	_ = first.EmitRaw("news", "from the first server", nil)
+	fmt.Println(read())
+	// Output: 42["news","from the first server"]
 }
