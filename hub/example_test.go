@@ -18,7 +18,7 @@ import (
 )
 
 // Embedding the hub in a Go program: build it from Options (plain Go values;
-// every field is optional), mount its handler on any HTTP server, and deliver
+// every field is optional), start it, mount its handler on any HTTP server, and deliver
 // content events from Go through Realtime(). The hub's Socket.IO endpoint is
 // at /socket.io/ on the same server.
 func Example() {
@@ -33,6 +33,12 @@ func Example() {
 		return
 	}
 	defer srv.Close()
+	// Serve would do this; with an HTTP server of one's own, Start joins the
+	// cluster and starts the Strapi sync and plugins watcher (none here).
+	if err := srv.Start(context.Background()); err != nil {
+		fmt.Println(err)
+		return
+	}
 	ts := httptest.NewServer(srv.Handler())
 	defer ts.Close()
 

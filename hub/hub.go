@@ -42,7 +42,8 @@ const ShutdownTimeout = 10 * time.Second
 // Serve or ListenAndServe.
 //
 // Its life: New builds every piece under one root context, which reaches
-// every handshake and handler call; Serve starts the goroutines (Strapi sync,
+// every handshake and handler call, and touches no other server; Start (which
+// Serve calls) joins the cluster and starts the goroutines (Strapi sync,
 // plugins watcher); Apply and ReloadConfig build new pieces from a new config,
 // swap them in and retire the old ones (reload.go); Close ends the root
 // context and waits for every goroutine the hub started.
@@ -69,12 +70,12 @@ type Server struct {
 	syncer        atomic.Pointer[strapiSync]         // nil unless [strapi] url and apiToken: roles from Strapi
 	strapiRetired struct{ ok, failed atomic.Int64 }  // counts of the syncs a reload stopped
 
-	reloadMu sync.Mutex     // one reload (or Serve's start, or Close) at a time; guards what follows
+	reloadMu sync.Mutex     // one reload (or Start, or Close) at a time; guards what follows
 	opts     Options        // the options in force, defaults filled in
 	cfg      *config.Config // the config opts came from (restart-only settings as started); nil: New
 	path     string         // the config file ReloadConfig reads; "" for none
 	level    *slog.LevelVar // set from logLevel by a reload; nil: the level is fixed
-	running  bool           // Serve started the goroutines
+	running  bool           // Start started the goroutines
 	closed   bool
 }
 
@@ -200,21 +201,32 @@ func (s *Server) Handler() http.Handler { return s.mux }
 // a cluster, or this one alone.
 func (s *Server) Realtime() *realtime.Server { return s.rt }
 
-// Serve serves on ln until ctx ends, then shuts down gracefully: it stops
-// accepting, disconnects every socket, and waits up to ShutdownTimeout for HTTP
-// requests in flight. A clean shutdown returns nil.
-func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+// Start starts what the hub does in the background: it joins the cluster
+// (connecting to Redis, waiting up to its start timeout), starts the Strapi
+// sync (waiting for its first answer) and the plugins watcher. Serve calls it;
+// a program that serves Handler() on an HTTP server of its own calls it
+// itself. New does neither, so building a hub (as `hub check` does) touches no
+// other server. Calling it again does nothing. It fails when Redis refuses
+// the connection (a wrong password, a missing database) or after Close.
+func (s *Server) Start(ctx context.Context) error {
+	// Under the lock: a reload waits for the first sync, then finds the
+	// goroutines running and replaces them.
 	s.reloadMu.Lock()
-	opts := s.opts
+	defer s.reloadMu.Unlock()
 	if s.closed {
-		s.reloadMu.Unlock()
-		return errors.New("hub: Serve after Close")
+		return errors.New("hub: Start or Serve after Close")
+	}
+	if s.running {
+		return nil
+	}
+	if s.cluster != nil {
+		if err := s.cluster.Connect(); err != nil {
+			return err
+		}
 	}
 	if s.cfg != nil {
 		warnDevDefaults(s.cfg, s.log)
 	}
-	// Under the lock: a reload waits for the first sync, then finds the
-	// goroutines running and replaces them.
 	s.startStrapiSync(ctx, s.syncer.Load(), true)
 	if s.watchJWT != nil {
 		s.wg.Add(1)
@@ -223,10 +235,19 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			s.watchJWT(s.ctx)
 		}()
 	}
-	s.watch(s.handlers.cur.Load(), opts)
+	s.watch(s.handlers.cur.Load(), s.opts)
 	s.running = true
-	s.reloadMu.Unlock()
+	return nil
+}
 
+// Serve serves on ln until ctx ends, then shuts down gracefully: it stops
+// accepting, disconnects every socket, and waits up to ShutdownTimeout for HTTP
+// requests in flight. A clean shutdown returns nil.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	if err := s.Start(ctx); err != nil {
+		return err
+	}
+	opts := s.options()
 	srv := newHTTPServer(opts.HTTP, s.mux, s.log)
 	ln = logAcceptErrors(ln, s.log)
 	errc := make(chan error, 1)
@@ -330,6 +351,11 @@ func Run(ctx context.Context, opts Options) error {
 
 // ListenAndServe listens on the configured address and serves until ctx ends.
 func (s *Server) ListenAndServe(ctx context.Context) error {
+	// Before listening: a node that cannot join its cluster takes no
+	// connections.
+	if err := s.Start(ctx); err != nil {
+		return err
+	}
 	opts, logger := s.options(), s.log
 	ln, err := net.Listen("tcp", opts.Listen)
 	if err != nil {

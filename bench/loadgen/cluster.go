@@ -7,7 +7,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -214,6 +216,13 @@ func runClusterFanout(ctx context.Context, h *hubLauncher, redisBin string, node
 		return nil, err
 	}
 	self1 := selfCPU()
+	if n := delivered.Load(); n < expected && nodes > 1 {
+		// Say what the nodes saw: a node that judged Redis unreachable
+		// (degraded) drops the ops for the others and counts them.
+		for i, h := range hubs {
+			logf("  node %d lost deliveries; its /hub/health: %s", i, healthOf(h.port))
+		}
+	}
 	closeAll(clients)
 	clients = nil
 
@@ -340,4 +349,16 @@ func clusterTable(title string, nodes int, rs []*clusterResult) *table {
 	tot("failed posts (all rounds)", func(r *clusterResult) float64 { return float64(r.PostErrors) })
 	t.notes = append(t.notes, fmt.Sprintf("Clients spread evenly over the nodes; events posted to node 0, so %d/%d of the deliveries cross Redis.", nodes-1, nodes))
 	return t
+}
+
+// healthOf returns the /hub/health answer of the hub on port, or the error.
+func healthOf(port int) string {
+	c := http.Client{Timeout: 2 * time.Second}
+	res, err := c.Get("http://127.0.0.1:" + strconv.Itoa(port) + "/hub/health")
+	if err != nil {
+		return err.Error()
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(res.Body, 4096))
+	return strings.TrimSpace(string(b))
 }

@@ -29,6 +29,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -87,6 +88,7 @@ type Node struct {
 	pub     *redis.Client // the publisher's; see newPublishClient
 	kv      *kv.Redis
 	check   time.Duration
+	wait    time.Duration // StartTimeout, defaults applied
 
 	queue   chan []byte // encoded ops, in publish order, for the publisher
 	ps      atomic.Pointer[redis.PubSub]
@@ -105,6 +107,7 @@ type Node struct {
 	badOps      atomic.Int64 // ops received that did not decode
 
 	mu         sync.Mutex // guards the state below
+	connected  bool       // Connect started the loops
 	pingOK     bool
 	subscribed bool
 	lastErr    error
@@ -142,11 +145,9 @@ const (
 	leaveTimeout = 500 * time.Millisecond // removing the node from the set on Close
 )
 
-// New connects to Redis and starts the node. It waits up to StartTimeout for
-// Redis; if Redis cannot be reached by then the node starts degraded (local
-// delivery only) and joins the cluster when Redis answers. It fails when the
-// URL or TLS settings are unusable, or Redis refuses the connection (a wrong
-// password, a missing database).
+// New builds a node without touching the network: it fails only when the
+// options are unusable (the URL, the TLS files, the node id). Connect joins
+// the cluster; until then the node is degraded and publishes nothing.
 func New(opts Options) (*Node, error) {
 	if opts.ChannelPrefix == "" {
 		opts.ChannelPrefix = defaultChannelPrefix
@@ -185,33 +186,61 @@ func New(opts Options) (*Node, error) {
 	if n.check <= 0 {
 		n.check = checkDefault
 	}
-	wait := opts.StartTimeout
-	if wait <= 0 {
-		wait = startDefault
+	n.wait = opts.StartTimeout
+	if n.wait <= 0 {
+		n.wait = startDefault
 	}
 	setRedisLogger(n.log)
 
+	n.ctx, n.cancel = context.WithCancel(context.Background())
+	return n, nil
+}
+
+// Connect joins the cluster: it connects to Redis and starts the node's
+// loops. It waits up to StartTimeout for Redis; if Redis cannot be reached by
+// then the node runs degraded (local delivery only) and joins when Redis
+// answers. It fails when Redis refuses the connection (a wrong password, a
+// missing database), or the node is closed. Calling it again does nothing.
+func (n *Node) Connect() error {
+	n.mu.Lock()
+	if n.closing.Load() {
+		n.mu.Unlock()
+		return errors.New("cluster: Connect after Close")
+	}
+	if n.connected {
+		n.mu.Unlock()
+		return nil
+	}
+	n.mu.Unlock()
 	// A server that answers with an error (a wrong password, a bad database)
 	// will not change its mind: refuse to start. An unreachable one may come.
 	pctx, pcancel := context.WithTimeout(context.Background(), startupPing)
-	err = rdb.Ping(pctx).Err()
+	err := n.rdb.Ping(pctx).Err()
 	pcancel()
 	if isServerError(err) {
-		_ = rdb.Close()
-		_ = pub.Close()
-		return nil, fmt.Errorf("cluster: redis refused the connection: %w", err)
+		return fmt.Errorf("cluster: redis refused the connection: %w", err)
 	}
 	n.warnDuplicateID()
 
-	n.ctx, n.cancel = context.WithCancel(context.Background())
+	n.mu.Lock()
+	if n.closing.Load() {
+		n.mu.Unlock()
+		return errors.New("cluster: Connect after Close")
+	}
+	if n.connected { // another Connect got here first
+		n.mu.Unlock()
+		return nil
+	}
+	n.connected = true
 	n.wg.Add(3)
+	n.mu.Unlock()
 	go n.publisher()
 	go n.subscriber()
 	go n.monitor()
 
 	select {
 	case <-n.firstUp:
-	case <-time.After(wait):
+	case <-time.After(n.wait):
 		n.mu.Lock()
 		n.logDown()
 		n.mu.Unlock()
@@ -221,7 +250,7 @@ func New(opts Options) (*Node, error) {
 		state = healthDown
 	}
 	n.log.Info("cluster: node started", "node", n.id, "channel", n.channel, "redis", state)
-	return n, nil
+	return nil
 }
 
 // ID is this node's id.
@@ -256,12 +285,21 @@ func (n *Node) Health() map[string]any {
 
 // Close leaves the cluster: it publishes the ops still queued (for at most a
 // couple of seconds), stops the loops and closes the Redis connections. Ops
-// made after Close are applied locally only.
+// made after Close are applied locally only. A node never connected closes
+// without touching the network.
 func (n *Node) Close() {
 	if !n.closing.CompareAndSwap(false, true) {
 		return
 	}
 	n.cancel()
+	n.mu.Lock() // a Connect under way either started its loops or will not
+	connected := n.connected
+	n.mu.Unlock()
+	if !connected {
+		_ = n.rdb.Close()
+		_ = n.pub.Close()
+		return
+	}
 	if ps := n.ps.Load(); ps != nil {
 		_ = ps.Close()
 	}

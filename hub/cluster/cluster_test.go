@@ -5,10 +5,12 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"reflect"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -95,7 +97,62 @@ func startNode(t *testing.T, url, id string) *testNode {
 	}
 	t.Cleanup(n.Close)
 	n.Start(l.apply)
+	if err := n.Connect(); err != nil {
+		t.Fatal(err)
+	}
 	return &testNode{Node: n, local: l, logs: logs}
+}
+
+// connected builds a node from opts and connects it; it is closed when the
+// test ends.
+func connected(t *testing.T, opts Options) *Node {
+	t.Helper()
+	n, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(n.Close)
+	if err := n.Connect(); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// New and Close of a node never connected touch no network: building a hub
+// (hub check) does not dial Redis.
+func TestNewDialsNothing(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var accepted atomic.Int64
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted.Add(1)
+			c.Close()
+		}
+	}()
+	n, err := New(Options{Redis: "redis://" + ln.Addr().String()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.Publish(realtime.Op{Kind: realtime.OpEmit, Event: "x", Data: 1}) // dropped: not connected
+	if n.Reachable() || !n.Degraded() || n.Stats().Dropped != 1 {
+		t.Errorf("a node not connected: reachable %v, degraded %v, stats %+v", n.Reachable(), n.Degraded(), n.Stats())
+	}
+	n.Close()
+	if err := n.Connect(); err == nil {
+		t.Error("Connect after Close succeeded")
+	}
+	time.Sleep(50 * time.Millisecond) // an accept would have been counted by now
+	if c := accepted.Load(); c != 0 {
+		t.Errorf("%d connections to Redis without Connect", c)
+	}
 }
 
 // emit publishes a raw emit, as a realtime server does after delivering it
@@ -277,16 +334,12 @@ func TestOutage(t *testing.T) {
 func TestStartWithoutRedis(t *testing.T) {
 	srv := redistest.Start(t, redistest.Options{})
 	srv.Stop()
-	n, err := New(Options{
+	n := connected(t, Options{
 		Redis:         srv.URL,
 		NodeID:        "late",
 		CheckInterval: 100 * time.Millisecond,
 		StartTimeout:  200 * time.Millisecond,
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer n.Close()
 	if !n.Degraded() {
 		t.Fatal("not degraded without Redis")
 	}
@@ -297,10 +350,14 @@ func TestStartWithoutRedis(t *testing.T) {
 
 func TestRefusedConnection(t *testing.T) {
 	srv := redistest.Start(t, redistest.Options{Password: "right"})
-	_, err := New(Options{
+	wrong, err := New(Options{
 		Redis: strings.Replace(srv.URL, "right", "wrong", 1),
 	})
-	if err == nil || strings.Contains(err.Error(), "wrong") {
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wrong.Close()
+	if err := wrong.Connect(); err == nil || strings.Contains(err.Error(), "wrong") {
 		t.Fatalf("wrong password: err = %v (must fail, must not show the password)", err)
 	}
 	n := startNode(t, srv.URL, "pw")
@@ -311,14 +368,10 @@ func TestRefusedConnection(t *testing.T) {
 
 func TestTLS(t *testing.T) {
 	srv := redistest.Start(t, redistest.Options{TLS: true, Password: "pw"})
-	n, err := New(Options{
+	n := connected(t, Options{
 		Redis:     srv.URL,
 		TLSCAFile: srv.CAFile,
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer n.Close()
 	if n.Degraded() {
 		t.Fatalf("TLS node degraded: %v", n.Health())
 	}
@@ -329,14 +382,10 @@ func TestTLS(t *testing.T) {
 	}
 	// Without the CA the server's certificate is refused (the node starts
 	// degraded: a TLS failure may be a proxy not up yet).
-	bad, err := New(Options{
+	bad := connected(t, Options{
 		Redis:        srv.URL,
 		StartTimeout: 300 * time.Millisecond,
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer bad.Close()
 	if !bad.Degraded() {
 		t.Error("connected without trusting the CA")
 	}

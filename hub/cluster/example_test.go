@@ -10,7 +10,8 @@ import (
 	"github.com/iohub/iohub/hub/sanitize"
 )
 
-// A Node is the realtime server's Broker over Redis: the server delivers to
+// A Node is the realtime server's Broker over Redis (New builds it, Connect
+// joins the cluster): the server delivers to
 // its own sockets and publishes each delivery through the node for the other
 // nodes. When Redis cannot be reached within StartTimeout (here nobody
 // listens on 127.0.0.1:1) the node starts degraded: the server keeps
@@ -28,6 +29,10 @@ func Example() {
 		return
 	}
 	defer n.Close()
+	if err := n.Connect(); err != nil { // waits StartTimeout for Redis
+		fmt.Println(err)
+		return
+	}
 	rules, _ := access.New(nil, access.ModeAction)
 	rt := realtime.New(realtime.Options{Rules: rules, Sanitizer: sanitize.New(nil), Broker: n})
 	defer rt.Close()
