@@ -2,14 +2,14 @@ package main
 
 import (
 	"bytes"
-	"net"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/iohub/iohub/internal/redistest"
 )
 
 func writeConfig(t *testing.T, text string) string {
@@ -206,29 +206,14 @@ func TestCheckWarnsOfDevDefaults(t *testing.T) {
 // hub check builds the hub but joins nothing: with [cluster] it does not
 // dial Redis (here a listener that counts connections).
 func TestCheckDialsNoRedis(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	var accepted atomic.Int64
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			accepted.Add(1)
-			c.Close()
-		}
-	}()
-	path := writeConfig(t, "[auth]\njwtSecret = \"s3cret-s3cret-s3cret-s3cret-s3cret\"\n[api]\ntokens = [\"a-real-token\"]\n[cluster]\nredis = \"redis://"+ln.Addr().String()+"\"\n")
+	redis := redistest.Listen(t)
+	path := writeConfig(t, "[auth]\njwtSecret = \"s3cret-s3cret-s3cret-s3cret-s3cret\"\n[api]\ntokens = [\"a-real-token\"]\n[cluster]\nredis = \""+redis.URL+"\"\n")
 	var stdout, stderr bytes.Buffer
 	if code := run([]string{"check", "-c", path}, &stdout, &stderr); code != 0 {
 		t.Fatalf("exit %d; stderr: %s", code, stderr.String())
 	}
 	time.Sleep(50 * time.Millisecond) // a dial would have been accepted by now
-	if n := accepted.Load(); n != 0 {
+	if n := redis.Dials(); n != 0 {
 		t.Errorf("hub check opened %d connections to Redis", n)
 	}
 }

@@ -5,12 +5,10 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net"
 	"reflect"
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -121,23 +119,8 @@ func connected(t *testing.T, opts Options) *Node {
 // New and Close of a node never connected touch no network: building a hub
 // (hub check) does not dial Redis.
 func TestNewDialsNothing(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	var accepted atomic.Int64
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			accepted.Add(1)
-			c.Close()
-		}
-	}()
-	n, err := New(Options{Redis: "redis://" + ln.Addr().String()})
+	redis := redistest.Listen(t)
+	n, err := New(Options{Redis: redis.URL})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +133,7 @@ func TestNewDialsNothing(t *testing.T) {
 		t.Error("Connect after Close succeeded")
 	}
 	time.Sleep(50 * time.Millisecond) // an accept would have been counted by now
-	if c := accepted.Load(); c != 0 {
+	if c := redis.Dials(); c != 0 {
 		t.Errorf("%d connections to Redis without Connect", c)
 	}
 }
