@@ -91,13 +91,19 @@ func (s *Server) elsewhere(sid string) bool {
 	return sid != "" && s.broker != nil && s.broker.Reachable()
 }
 
-// apply applies an op of another node to this node's sockets.
+// apply applies an op of another node to this node's sockets, counted as
+// deliveries here (an op's content event counts as raw: its rules ran on
+// its origin).
 func (s *Server) apply(op Op) {
 	switch op.Kind {
 	case OpEmit:
-		_ = s.emitHere(op.Event, op.Data, op.Rooms)
+		if s.emitHere(op.Event, op.Data, op.Rooms) == nil {
+			s.obs.Delivered(DeliveryRaw)
+		}
 	case OpBroadcast:
-		_ = s.broadcastHere(op.Event, op.Args, op.Room, op.Except)
+		if s.broadcastHere(op.Event, op.Args, op.Room, op.Except) == nil {
+			s.obs.Delivered(DeliveryBroadcast)
+		}
 	case OpSend:
 		if c := s.conn(op.SID); c != nil {
 			s.sendHere(c, op.Event, op.Args)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -268,5 +269,46 @@ func TestPublishedReaderRead(t *testing.T) {
 	m.expect(t, "text", `["read once"]`)
 	if ops := rec.take(); len(ops) != 1 || ops[0].Data != "read once" {
 		t.Errorf("op %+v", ops)
+	}
+}
+
+// countDeliveries counts Delivered by kind.
+type countDeliveries struct {
+	nopObserver
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (c *countDeliveries) Delivered(kind string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.n[kind]++
+}
+
+// Ops of other nodes count as deliveries where they are applied, as the
+// node's own do (iohub_deliveries_total on every node).
+func TestAppliedOpsCounted(t *testing.T) {
+	rules, _ := access.New(map[string][]string{"Public": {"api::message.message.find"}}, access.ModeAction)
+	mb := NewMemoryBroker()
+	obs := []*countDeliveries{{n: map[string]int{}}, {n: map[string]int{}}}
+	var s [2]*Server
+	for i := range s {
+		s[i] = New(Options{Auth: userAuth{}, Rules: rules, Sanitizer: sanitize.New(nil), Observer: obs[i], Broker: mb.Node()})
+		t.Cleanup(s[i].Close)
+	}
+	ev, _ := access.ParseEvent("api::message.message.find")
+	s[0].EmitContent(ev, map[string]any{"id": 1.0})
+	_ = s[0].EmitRaw("raw", 1, nil)
+	_ = s[0].Broadcast("b", nil, "", "")
+	want := []map[string]int{
+		{DeliveryContent: 1, DeliveryRaw: 1, DeliveryBroadcast: 1},
+		{DeliveryRaw: 2, DeliveryBroadcast: 1}, // the content event arrives as the raw emit its origin decided
+	}
+	for i, o := range obs {
+		o.mu.Lock()
+		if !maps.Equal(o.n, want[i]) {
+			t.Errorf("server %d counted %v, want %v", i, o.n, want[i])
+		}
+		o.mu.Unlock()
 	}
 }
