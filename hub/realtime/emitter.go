@@ -69,10 +69,9 @@ func (s *Server) EmitRaw(event string, data any, rooms []string) error {
 		return err
 	}
 	s.obs.Delivered(DeliveryRaw)
-	if len(rooms) == 1 && s.conn(rooms[0]) != nil {
-		return nil // the id room of a socket here: nobody else has it
+	if s.broker != nil && !(len(rooms) == 1 && s.conn(rooms[0]) != nil) { // the id room of a socket here: nobody else has it
+		s.broker.Publish(Op{Kind: OpEmit, Event: event, Data: data, Rooms: rooms})
 	}
-	s.publish(Op{Kind: OpEmit, Event: event, Data: data, Rooms: rooms})
 	return nil
 }
 

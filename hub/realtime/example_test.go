@@ -27,6 +27,20 @@ func (echo) Handle(_ context.Context, call *handler.Call) handler.Outcome {
 	return handler.Outcome{Replied: true, ReplyJSON: call.ArgsJSON, Reply: call.Args}
 }
 
+// serveAndDial serves s on a loopback HTTP server and opens a WebSocket to
+// its Socket.IO endpoint; stop closes both.
+func serveAndDial(s *realtime.Server) (ws *websocket.Conn, stop func(), err error) {
+	mux := http.NewServeMux()
+	mux.Handle("/socket.io/", s.Handler())
+	ts := httptest.NewServer(mux)
+	ws, _, err = websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(ts.URL, "http")+"/socket.io/?EIO=4&transport=websocket", nil)
+	if err != nil {
+		ts.Close()
+		return nil, nil, err
+	}
+	return ws, func() { ws.Close(); ts.Close() }, nil
+}
+
 // A Socket.IO server with the hub's handshake: a client without a token is
 // in the public role; its events go to the handlers, and a handler's reply
 // comes back as the ack. Spoken here by hand (Engine.IO 4, Socket.IO 5) to
@@ -38,17 +52,12 @@ func Example() {
 		Logger: slog.New(slog.DiscardHandler)})
 	defer s.Close()
 	s.SetHandlers(echo{})
-	mux := http.NewServeMux()
-	mux.Handle("/socket.io/", s.Handler())
-	ts := httptest.NewServer(mux)
-	defer ts.Close()
-
-	ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(ts.URL, "http")+"/socket.io/?EIO=4&transport=websocket", nil)
+	ws, stop, err := serveAndDial(s)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	defer ws.Close()
+	defer stop()
 	send := func(p string) { _ = ws.WriteMessage(websocket.TextMessage, []byte(p)) }
 	read := func() string { _, b, _ := ws.ReadMessage(); return string(b) }
 	fmt.Println(read()[:1]) // the Engine.IO open packet
@@ -75,17 +84,12 @@ func ExampleMemoryBroker() {
 	first, second := newServer(), newServer()
 	defer first.Close()
 	defer second.Close()
-	mux := http.NewServeMux()
-	mux.Handle("/socket.io/", second.Handler()) // the client connects to the second
-	ts := httptest.NewServer(mux)
-	defer ts.Close()
-
-	ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(ts.URL, "http")+"/socket.io/?EIO=4&transport=websocket", nil)
+	ws, stop, err := serveAndDial(second) // the client connects to the second
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	defer ws.Close()
+	defer stop()
 	read := func() string { _, b, _ := ws.ReadMessage(); return string(b) }
 	read()                                                   // the Engine.IO open packet
 	_ = ws.WriteMessage(websocket.TextMessage, []byte("40")) // CONNECT

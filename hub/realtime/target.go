@@ -26,10 +26,9 @@ func (s *Server) Broadcast(event string, args []any, room, exceptSID string) err
 		return err
 	}
 	s.obs.Delivered(DeliveryBroadcast)
-	if room != "" && s.conn(room) != nil {
-		return nil // the id room of a socket here
+	if s.broker != nil && !(room != "" && s.conn(room) != nil) { // the id room of a socket here: nobody else has it
+		s.broker.Publish(Op{Kind: OpBroadcast, Event: event, Args: args, Room: room, Except: exceptSID})
 	}
-	s.publish(Op{Kind: OpBroadcast, Event: event, Args: args, Room: room, Except: exceptSID})
 	return nil
 }
 
