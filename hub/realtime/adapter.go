@@ -20,15 +20,41 @@ type fanoutAdapter struct {
 	socket.Adapter
 	encoder parser.Encoder
 	obs     Observer // counts the sockets each broadcast reaches
+	// rooms counts the namespace's room changes (rooms.go); nil: not counted.
+	rooms *roomsVersion
 }
 
-type fanoutAdapterBuilder struct{ obs Observer }
+type fanoutAdapterBuilder struct {
+	obs   Observer
+	rooms *roomsVersion
+}
 
 func (b fanoutAdapterBuilder) New(nsp socket.Namespace) socket.Adapter {
 	a := &fanoutAdapter{Adapter: socket.MakeAdapter(), encoder: nsp.Server().Encoder(), obs: b.obs}
+	if nsp.Name() == "/" {
+		a.rooms = b.rooms
+	}
 	a.Prototype(a)
 	a.Construct(nsp)
 	return a
+}
+
+// AddAll, Del and DelAll are every join and leave of the namespace's
+// sockets (Socket.Join, Leave, leaving all on disconnect, remote joins):
+// each marks the sockets' cached room lists stale.
+func (a *fanoutAdapter) AddAll(id socket.SocketId, rooms *types.Set[socket.Room]) {
+	a.Adapter.AddAll(id, rooms)
+	a.rooms.changed()
+}
+
+func (a *fanoutAdapter) Del(id socket.SocketId, room socket.Room) {
+	a.Adapter.Del(id, room)
+	a.rooms.changed()
+}
+
+func (a *fanoutAdapter) DelAll(id socket.SocketId) {
+	a.Adapter.DelAll(id)
+	a.rooms.changed()
 }
 
 func (a *fanoutAdapter) Broadcast(p *parser.Packet, opts *socket.BroadcastOptions) {

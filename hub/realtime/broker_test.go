@@ -164,13 +164,13 @@ func TestMemoryBrokerOneHub(t *testing.T) {
 	if !a.Join(pubB.sid, "room1") {
 		t.Fatal("join elsewhere")
 	}
-	waitFor(t, func() bool { return slices.Contains(roomsOf(b.conn(pubB.sid).sock), "room1") }, func() string { return "not joined" })
+	waitFor(t, func() bool { return slices.Contains(socketRooms(b.conn(pubB.sid)), "room1") }, func() string { return "not joined" })
 	_ = a.Broadcast("in-room", nil, "room1", "")
 	pubB.expect(t, "in-room", `[]`)
 	if !a.Leave(pubB.sid, "room1") {
 		t.Fatal("leave elsewhere")
 	}
-	waitFor(t, func() bool { return !slices.Contains(roomsOf(b.conn(pubB.sid).sock), "room1") }, func() string { return "not left" })
+	waitFor(t, func() bool { return !slices.Contains(socketRooms(b.conn(pubB.sid)), "room1") }, func() string { return "not left" })
 	mark()
 	pubA.quietUntil(t, "mark") // the sender of "chat" was skipped
 

@@ -84,7 +84,7 @@ func (s *Server) fastEvent(c *conn, ev *eventPacket) {
 	if !s.admit(c, ev.name, reply) {
 		return
 	}
-	call := callFor(c, handler.Event, ev.name, nil, ev.hasID, roomsOf(c.sock))
+	call := callFor(c, handler.Event, ev.name, nil, ev.hasID, s.roomsOf(c))
 	call.ArgsJSON = ev.args
 	s.dispatchHere(c, call, reply)
 }

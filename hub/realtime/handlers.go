@@ -1,7 +1,6 @@
 package realtime
 
 import (
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -29,6 +28,7 @@ type conn struct {
 	// viaLibrary counts fast-path events waiting in the library's socket
 	// queue (fastpath.go): while one does, the next go there too.
 	viaLibrary atomic.Int32
+	rooms      atomic.Pointer[roomList] // the last list handed to handlers (rooms.go)
 }
 
 // serialQueue runs its tasks one at a time, in order, on a goroutine that exists
@@ -118,16 +118,6 @@ func callFor(c *conn, kind handler.Kind, event string, args []any, ack bool, roo
 		},
 		Received: time.Now(),
 	}
-}
-
-func roomsOf(sock *socket.Socket) []string {
-	keys := sock.Rooms().Keys()
-	rooms := make([]string, len(keys))
-	for i, r := range keys {
-		rooms[i] = string(r)
-	}
-	slices.Sort(rooms)
-	return rooms
 }
 
 // replier answers a client's ack with a call's outcome: through the library
@@ -224,7 +214,7 @@ func (s *Server) onClientEvent(c *conn, args []any) {
 	for i, a := range args {
 		args[i] = plainBinary(a)
 	}
-	s.dispatch(c, callFor(c, handler.Event, event, args, ack != nil, roomsOf(c.sock)), reply, false)
+	s.dispatch(c, callFor(c, handler.Event, event, args, ack != nil, s.roomsOf(c)), reply, false)
 }
 
 // plainBinary returns v with the parser's binary attachments

@@ -86,7 +86,7 @@ func (o IOOptions) WithDefaults() IOOptions {
 }
 
 // serverOptions maps io onto the library's options.
-func serverOptions(io IOOptions, obs Observer, w *wsframe.Writer) *socket.ServerOptions {
+func serverOptions(io IOOptions, obs Observer, w *wsframe.Writer, rooms *roomsVersion) *socket.ServerOptions {
 	io = io.WithDefaults()
 	opts := socket.DefaultServerOptions()
 	opts.SetPath(io.Path)
@@ -134,7 +134,7 @@ func serverOptions(io IOOptions, obs Observer, w *wsframe.Writer) *socket.Server
 	} else {
 		// Recovery needs the library's session-aware adapter, which numbers
 		// and stores every broadcast; without it, the faster one.
-		opts.SetAdapter(fanoutAdapterBuilder{obs: obs})
+		opts.SetAdapter(fanoutAdapterBuilder{obs: obs, rooms: rooms})
 	}
 	return opts
 }

@@ -14,7 +14,7 @@ import (
 // validation refuses true, and IOOptions cannot ask for it; this is the
 // second fence).
 func TestRecoveryNeverSkipsTheHandshake(t *testing.T) {
-	rec := serverOptions(IOOptions{Recovery: time.Minute}, nopObserver{}, wsframe.NewWriter()).ConnectionStateRecovery()
+	rec := serverOptions(IOOptions{Recovery: time.Minute}, nopObserver{}, wsframe.NewWriter(), nil).ConnectionStateRecovery()
 	if rec == nil {
 		t.Fatal("recovery not enabled")
 	}
@@ -25,7 +25,7 @@ func TestRecoveryNeverSkipsTheHandshake(t *testing.T) {
 	if got := rec.MaxDisconnectionDuration(); got != time.Minute.Milliseconds() {
 		t.Fatalf("maxDisconnectionDuration = %d ms", got)
 	}
-	if serverOptions(IOOptions{}, nopObserver{}, wsframe.NewWriter()).ConnectionStateRecovery() != nil {
+	if serverOptions(IOOptions{}, nopObserver{}, wsframe.NewWriter(), nil).ConnectionStateRecovery() != nil {
 		t.Fatal("recovery enabled without IOOptions.Recovery")
 	}
 }
@@ -44,7 +44,7 @@ func TestIOOptionsDefaults(t *testing.T) {
 		!slices.Equal(got.Transports, []string{"websocket"}) || got.CORS.Methods == nil || len(got.CORS.Methods) != 0 {
 		t.Fatalf("set fields changed: %+v", got)
 	}
-	opts := serverOptions(IOOptions{}, nopObserver{}, wsframe.NewWriter())
+	opts := serverOptions(IOOptions{}, nopObserver{}, wsframe.NewWriter(), nil)
 	if opts.Path() != "/socket.io" || opts.PingInterval() != 25*time.Second || opts.MaxHttpBufferSize() != 1_000_000 {
 		t.Fatalf("library options: path %q ping %v max %d", opts.Path(), opts.PingInterval(), opts.MaxHttpBufferSize())
 	}

@@ -81,6 +81,10 @@ type Server struct {
 	handlers   handler.Dispatcher // nil: no events[] handlers
 	conns      sync.Map           // socket id -> *conn
 	broker     Broker             // nil: no other nodes
+	// rooms versions the main namespace's memberships, for the room list
+	// each handler call carries (rooms.go); nil when the library's own
+	// adapter serves (connection-state recovery), which it cannot see.
+	rooms *roomsVersion
 }
 
 // New builds the Socket.IO server. Mount Handler() at IO.Path + "/".
@@ -116,7 +120,10 @@ func New(opts Options) *Server {
 	// The options go to the server, not to ServeHandler: the server picks its
 	// adapter (session-aware when connection state recovery is on) and connect
 	// timeout from them, and hands them on to the engine.
-	s.io = socket.NewServer(nil, serverOptions(opts.IO, s.obs, s.writer))
+	if opts.IO.Recovery <= 0 {
+		s.rooms = &roomsVersion{}
+	}
+	s.io = socket.NewServer(nil, serverOptions(opts.IO, s.obs, s.writer, s.rooms))
 	s.handler = guardPolling(releaseAfterHijack(s.io.ServeHandler(nil)), int64(opts.IO.MaxHTTPBufferSize), s.closeSession)
 	_ = s.io.Engine().On("connection", func(args ...any) {
 		if es, ok := args[0].(engine.Socket); ok {
@@ -255,7 +262,7 @@ func (s *Server) onConnection(sock *socket.Socket) {
 	// transport's own close): the first report wins.
 	var lastRooms atomic.Pointer[[]string]
 	_ = sock.On("disconnecting", func(...any) {
-		rooms := roomsOf(sock)
+		rooms := s.roomsOf(c)
 		lastRooms.CompareAndSwap(nil, &rooms)
 	})
 	_ = sock.On("disconnect", func(args ...any) {
@@ -281,7 +288,7 @@ func (s *Server) onConnection(sock *socket.Socket) {
 	s.readEvents(c)
 	_ = sock.Conn().On("upgrade", func(...any) { s.readEvents(c) })
 	if s.handlers != nil && s.handlers.Bound(string(handler.Connection)) {
-		s.dispatch(c, callFor(c, handler.Connection, string(handler.Connection), nil, false, roomsOf(sock)), nil, true)
+		s.dispatch(c, callFor(c, handler.Connection, string(handler.Connection), nil, false, s.roomsOf(c)), nil, true)
 	}
 }
 
