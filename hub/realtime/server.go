@@ -245,7 +245,11 @@ func (s *Server) onConnection(sock *socket.Socket) {
 		sock.Disconnect(true)
 		return
 	}
-	sock.Join(identityRooms(id)...) // joined in the handshake already; a no-op unless a later middleware left them
+	// Joined in the handshake already, unless a later middleware left them
+	// (a Join that changes nothing still builds the library's sets).
+	if rooms := identityRooms(id); !inAll(sock, rooms) {
+		sock.Join(rooms...)
+	}
 	c := &conn{sock: sock, id: id}
 	s.conns.Store(string(sock.Id()), c)
 	s.sockets.Add(1)
