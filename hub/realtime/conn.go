@@ -22,6 +22,17 @@ func identityRooms(id *auth.Identity) []socket.Room {
 	return rooms
 }
 
+// inAll reports whether s is in every one of rooms.
+func inAll(s *socket.Socket, rooms []socket.Room) bool {
+	in := s.Rooms()
+	for _, r := range rooms {
+		if !in.Has(r) {
+			return false
+		}
+	}
+	return true
+}
+
 // IdentityOf returns the identity the handshake attached to s, or nil for a socket
 // that has not passed the handshake.
 func IdentityOf(s *socket.Socket) *auth.Identity {

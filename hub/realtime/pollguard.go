@@ -25,9 +25,15 @@ func guardPolling(h http.Handler, maxBody int64, closeSession func(sid string)) 
 		maxBody = 1_000_000 // the library's (and Node's) default
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Not a POST (a WebSocket upgrade among them): the query is the
+		// library's to parse.
+		if r.Method != http.MethodPost {
+			h.ServeHTTP(w, r)
+			return
+		}
 		q := r.URL.Query()
 		sid := q.Get("sid")
-		if r.Method != http.MethodPost || sid == "" || q.Get("transport") != "polling" {
+		if sid == "" || q.Get("transport") != "polling" {
 			h.ServeHTTP(w, r)
 			return
 		}

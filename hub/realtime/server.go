@@ -21,6 +21,7 @@ import (
 	"github.com/iohub/iohub/hub/realtime/internal/wsframe"
 	"github.com/iohub/iohub/hub/sanitize"
 	"github.com/zishang520/socket.io/servers/engine/v3"
+	"github.com/zishang520/socket.io/servers/engine/v3/transports"
 	"github.com/zishang520/socket.io/servers/socket/v3"
 )
 
@@ -251,7 +252,11 @@ func (s *Server) onConnection(sock *socket.Socket) {
 		sock.Disconnect(true)
 		return
 	}
-	sock.Join(identityRooms(id)...) // joined in the handshake already; a no-op unless a later middleware left them
+	// Joined in the handshake already, unless a later middleware left them
+	// (a Join that changes nothing still builds the library's sets).
+	if rooms := identityRooms(id); !inAll(sock, rooms) {
+		sock.Join(rooms...)
+	}
 	c := &conn{sock: sock, id: id}
 	s.conns.Store(string(sock.Id()), c)
 	s.sockets.Add(1)
@@ -286,7 +291,11 @@ func (s *Server) onConnection(sock *socket.Socket) {
 	// Every socket is listened to, handlers or not: client events are counted.
 	sock.OnAny(func(args ...any) { s.onClientEvent(c, args) })
 	s.readEvents(c)
-	_ = sock.Conn().On("upgrade", func(...any) { s.readEvents(c) })
+	// Only a polling session can still upgrade: a WebSocket one is spared
+	// the listener (an idle connection's every listener is memory held).
+	if es := sock.Conn(); es.Transport().Name() == transports.POLLING {
+		_ = es.On("upgrade", func(...any) { s.readEvents(c) })
+	}
 	if s.handlers != nil && s.handlers.Bound(string(handler.Connection)) {
 		s.dispatch(c, callFor(c, handler.Connection, string(handler.Connection), nil, false, s.roomsOf(c)), nil, true)
 	}

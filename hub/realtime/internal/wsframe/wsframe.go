@@ -46,6 +46,9 @@ func (w *Writer) Close() { w.flushers.close() }
 type Builder struct {
 	transports.WebSocketBuilder
 	W *Writer
+	// MaxMessage is the server's maxHttpBufferSize, the largest message
+	// gorilla's reader accepts; 0: unknown, every message goes to that reader.
+	MaxMessage int64
 }
 
 // closeFlushTimeout bounds how long closing a connection waits for its queued
@@ -66,7 +69,8 @@ func (b *Builder) New(ctx *types.HttpContext) transports.Transport {
 	// engine buffered during the upgrade (see Queue).
 	c.direct.Store(!ctx.Query().Has("sid"))
 	if g, ok := ctx.Websocket.UnderlyingConn().(*guarded); ok && c.direct.Load() {
-		g.armGate() // a new session: its socket is not registered yet
+		// A new session: its socket is not registered yet.
+		armHandoff(g, b.MaxMessage, c.deliverAside)
 	}
 	// The base transport calls DoClose through its prototype: make that this
 	// conn, so queued frames are written before the connection closes.
