@@ -39,7 +39,7 @@ func (a *testAuth) Authenticate(ctx context.Context, token string) (auth.Identit
 }
 
 // startLimited serves a realtime.Server with limits on a loopback listener.
-func startLimited(t *testing.T, l limit.Settings) (*Server, string, *testAuth) {
+func startLimited(t testing.TB, l limit.Settings) (*Server, string, *testAuth) {
 	t.Helper()
 	rules, err := access.New(nil, access.Mode("action"))
 	if err != nil {
@@ -59,7 +59,7 @@ func startLimited(t *testing.T, l limit.Settings) (*Server, string, *testAuth) {
 
 // serve serves s at /socket.io/ on a loopback listener until the test ends,
 // and returns the base URL.
-func serve(t *testing.T, s *Server) string {
+func serve(t testing.TB, s *Server) string {
 	mux := http.NewServeMux()
 	mux.Handle("/socket.io/", s.Handler())
 	srv := httptest.NewServer(mux)

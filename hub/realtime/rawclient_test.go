@@ -21,7 +21,7 @@ type rawClient struct {
 }
 
 // rawOpen opens the WebSocket and reads the Engine.IO open packet.
-func rawOpen(t *testing.T, base string, header http.Header) *rawClient {
+func rawOpen(t testing.TB, base string, header http.Header) *rawClient {
 	t.Helper()
 	url := "ws" + strings.TrimPrefix(base, "http") + "/socket.io/?EIO=4&transport=websocket"
 	ws, resp, err := websocket.DefaultDialer.Dial(url, header)
@@ -40,7 +40,7 @@ func rawOpen(t *testing.T, base string, header http.Header) *rawClient {
 }
 
 // read returns the next packet that is not a ping (pings are answered).
-func (c *rawClient) read(t *testing.T) string {
+func (c *rawClient) read(t testing.TB) string {
 	t.Helper()
 	for {
 		_ = c.ws.SetReadDeadline(time.Now().Add(10 * time.Second))
@@ -56,7 +56,7 @@ func (c *rawClient) read(t *testing.T) string {
 	}
 }
 
-func (c *rawClient) write(t *testing.T, p string) {
+func (c *rawClient) write(t testing.TB, p string) {
 	t.Helper()
 	if err := c.ws.WriteMessage(websocket.TextMessage, []byte(p)); err != nil {
 		t.Fatalf("write: %v", err)
@@ -73,13 +73,13 @@ type connectError struct {
 
 // connect sends CONNECT for "/" and returns nil once connected, or the
 // connect_error.
-func (c *rawClient) connect(t *testing.T) *connectError {
+func (c *rawClient) connect(t testing.TB) *connectError {
 	t.Helper()
 	c.write(t, "40")
 	return c.connectResult(t)
 }
 
-func (c *rawClient) connectResult(t *testing.T) *connectError {
+func (c *rawClient) connectResult(t testing.TB) *connectError {
 	t.Helper()
 	p := c.read(t)
 	switch {
@@ -97,7 +97,7 @@ func (c *rawClient) connectResult(t *testing.T) *connectError {
 }
 
 // dialRaw opens a connection and connects it, failing the test on a refusal.
-func dialRaw(t *testing.T, base string, header http.Header) *rawClient {
+func dialRaw(t testing.TB, base string, header http.Header) *rawClient {
 	t.Helper()
 	c := rawOpen(t, base, header)
 	if e := c.connect(t); e != nil {
@@ -107,7 +107,7 @@ func dialRaw(t *testing.T, base string, header http.Header) *rawClient {
 }
 
 // emit sends event with a JSON argument; ackID < 0 asks for no ack.
-func (c *rawClient) emit(t *testing.T, ackID int, event string, arg any) {
+func (c *rawClient) emit(t testing.TB, ackID int, event string, arg any) {
 	t.Helper()
 	b, _ := json.Marshal([]any{event, arg})
 	id := ""
@@ -118,7 +118,7 @@ func (c *rawClient) emit(t *testing.T, ackID int, event string, arg any) {
 }
 
 // ack reads the next ACK and returns its id and raw arguments.
-func (c *rawClient) ack(t *testing.T) (int, string, error) {
+func (c *rawClient) ack(t testing.TB) (int, string, error) {
 	t.Helper()
 	p := c.read(t)
 	if !strings.HasPrefix(p, "43") {
