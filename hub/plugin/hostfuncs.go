@@ -65,6 +65,9 @@ var hostFunctions = map[string]api.GoModuleFunc{
 	},
 	"log": func(ctx context.Context, m api.Module, s []uint64) {
 		cs := mustCall(ctx)
+		if !cs.log.Enabled(ctx, slogLevel(int32(s[0]))) {
+			return // nothing copied for a level the hub does not write
+		}
 		b := read(m, s[1], s[2]) // a view: a huge line is cut before it is copied
 		b = bytes.TrimRight(b, "\r\n")
 		if !cs.logs.take(ctx, cs.log, min(len(b), maxLogLine)) {

@@ -2,8 +2,10 @@ package plugin
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"os"
 	"regexp"
 	"slices"
@@ -130,5 +132,30 @@ func TestPreludeReservedEvents(t *testing.T) {
 	}
 	if want := access.ReservedEvents(); !slices.Equal(got, want) {
 		t.Errorf("js_prelude.js RESERVED = %q, access.ReservedEvents() = %q", got, want)
+	}
+}
+
+// Lines below the hub's log level are dropped before anything is copied,
+// and do not count against the event's budget: no notice for them.
+func TestWasmLogBelowLevel(t *testing.T) {
+	dir := t.TempDir()
+	install(t, dir, "logspam", "h")
+	logs := &logBuffer{}
+	h, err := New(context.Background(), Options{
+		Dir: dir, CacheDir: "-", Timeout: 10 * time.Second,
+		Target: &Recorder{Sockets: map[string]bool{"s1": true}},
+		Events: []Event{{Name: "e", Handler: "h"}},
+		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn})),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = h.Close(context.Background()) })
+	if out := h.Handle(context.Background(), event("e", false)); out.Error != "" {
+		t.Fatalf("outcome %+v", out)
+	}
+	time.Sleep(50 * time.Millisecond) // a dropped-lines notice is written after the call
+	if s := logs.String(); strings.Contains(s, "hello") || strings.Contains(s, "dropped") {
+		t.Fatalf("info lines reached a warn-level log:\n%.300s", s)
 	}
 }

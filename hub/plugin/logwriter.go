@@ -68,19 +68,23 @@ func capLine(b []byte) string {
 	return string(b[:cut]) + fmt.Sprintf(truncMarker, len(b))
 }
 
-// logAt writes a guest's log line at the ABI's level: 0 debug, 1 info,
-// 2 warn, 3 error, others clamped.
+// logAt writes a guest's log line at the ABI's level.
 func logAt(log *slog.Logger, level int32, msg string) {
+	log.Log(context.Background(), slogLevel(level), msg)
+}
+
+// slogLevel maps the ABI's log levels, 0 debug, 1 info, 2 warn, 3 error,
+// others clamped.
+func slogLevel(level int32) slog.Level {
 	switch {
 	case level <= levelDebug:
-		log.Debug(msg)
+		return slog.LevelDebug
 	case level == levelInfo:
-		log.Info(msg)
+		return slog.LevelInfo
 	case level == levelWarn:
-		log.Warn(msg)
-	default:
-		log.Error(msg)
+		return slog.LevelWarn
 	}
+	return slog.LevelError
 }
 
 // lineWriter turns a guest's stdout or stderr into log records, one per line.
