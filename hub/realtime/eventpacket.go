@@ -24,8 +24,9 @@ type eventPacket struct {
 // packet types and namespaces, binary events, an id too long, a first
 // argument that is not a string, invalid JSON), which the library's path
 // then handles as it always did. payload is UTF-8 (the guard checked it);
-// it is not changed.
-func parseEventPacket(payload []byte) (ev eventPacket, ok bool) {
+// it is not changed. known is a name seen before (the socket's last event):
+// an event of that name shares its string instead of allocating one.
+func parseEventPacket(payload []byte, known string) (ev eventPacket, ok bool) {
 	if len(payload) < 3 || payload[0] != '4' || payload[1] != '2' {
 		return ev, false
 	}
@@ -53,8 +54,10 @@ func parseEventPacket(payload []byte) (ev eventPacket, ok bool) {
 		if json.Unmarshal(rest[j:end], &ev.name) != nil {
 			return ev, false
 		}
+	} else if name := rest[j+1 : end-1]; string(name) == known {
+		ev.name = known
 	} else {
-		ev.name = string(rest[j+1 : end-1])
+		ev.name = string(name)
 	}
 	// What follows the name: "]" or ", arg, ...]"; rest is valid JSON, so
 	// one of the two.

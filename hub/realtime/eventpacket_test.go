@@ -47,7 +47,7 @@ func TestParseEventPacket(t *testing.T) {
 		{in: `42["x"`},
 		{in: `42 ["x"]`},
 	} {
-		ev, ok := parseEventPacket([]byte(tt.in))
+		ev, ok := parseEventPacket([]byte(tt.in), "")
 		if ok != tt.ok {
 			t.Errorf("%s: ok %v, want %v", tt.in, ok, tt.ok)
 			continue
@@ -74,7 +74,7 @@ func FuzzParseEventPacket(f *testing.F) {
 			return // the guard closes the connection first
 		}
 		before := string(payload)
-		ev, ok := parseEventPacket(payload)
+		ev, ok := parseEventPacket(payload, "")
 		if string(payload) != before {
 			t.Fatal("the payload changed")
 		}
@@ -91,6 +91,14 @@ func FuzzParseEventPacket(f *testing.F) {
 		}
 		if spaceOutsideStrings(ev.args) {
 			t.Fatalf("args not compact: %q", ev.args)
+		}
+		// A known name (the socket's last event's) changes nothing but
+		// where the name's string comes from.
+		for _, known := range []string{ev.name, ev.name + "x", "ping"} {
+			again, ok := parseEventPacket(payload, known)
+			if !ok || again.name != ev.name || again.id != ev.id || string(again.args) != string(ev.args) {
+				t.Fatalf("with known %q: %q %d %q, without: %q %d %q", known, again.name, again.id, again.args, ev.name, ev.id, ev.args)
+			}
 		}
 		var args []any
 		if err := json.Unmarshal(ev.args, &args); err != nil {

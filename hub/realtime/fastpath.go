@@ -50,10 +50,11 @@ func (s *Server) readEvents(c *conn) {
 // takeEvent is the interceptor of c's frames: it takes the main namespace's
 // event packets while c is connected.
 func (s *Server) takeEvent(c *conn, payload []byte, afterLibrary bool) bool {
-	ev, ok := parseEventPacket(payload)
+	ev, ok := parseEventPacket(payload, c.lastEvent)
 	if !ok || c.closed.Load() {
 		return false
 	}
+	c.lastEvent = ev.name
 	if afterLibrary || c.viaLibrary.Load() > 0 {
 		if c.viaLibrary.Load() >= maxPending {
 			// The library's queue is unbounded: a client flooding while it

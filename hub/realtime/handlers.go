@@ -29,6 +29,9 @@ type conn struct {
 	// queue (fastpath.go): while one does, the next go there too.
 	viaLibrary atomic.Int32
 	rooms      atomic.Pointer[roomList] // the last list handed to handlers (rooms.go)
+	// lastEvent is the name of the last event the fast path read; only the
+	// connection's reader touches it.
+	lastEvent string
 }
 
 // serialQueue runs its tasks one at a time, in order, on a goroutine that exists

@@ -279,32 +279,55 @@ func (o *outbox) tryWrite(b []byte) (int, error) {
 	if o.raw == nil {
 		return 0, nil // the caller's goroutine finishes it with blocking writes
 	}
-	var n int
-	var werr error
-	err := o.raw.Write(func(fd uintptr) bool {
-		for n < len(b) {
-			m, err := syscall.Write(int(fd), b[n:])
-			if m > 0 {
-				n += m
-			}
-			switch {
-			case err == syscall.EINTR:
-				continue
-			case err == syscall.EAGAIN:
-				return true
-			case err != nil:
-				werr = err
-				return true
-			case m == 0:
-				return true
-			}
-		}
-		return true
-	})
+	w := socketWrites.Get().(*socketWrite)
+	w.b, w.n, w.err = b, 0, nil
+	err := o.raw.Write(w.fn)
+	n, werr := w.n, w.err
+	w.b = nil
+	socketWrites.Put(w)
 	if werr == nil {
 		werr = err
 	}
 	return n, werr
+}
+
+// socketWrite is the state of one non-blocking write. It is pooled with its
+// function for RawConn.Write made once: a closure over the write's locals
+// cost three allocations per write (an ack, or a broadcast's frame to one
+// connection).
+type socketWrite struct {
+	b   []byte
+	n   int
+	err error
+	fn  func(fd uintptr) bool
+}
+
+var socketWrites = sync.Pool{New: func() any {
+	w := &socketWrite{}
+	w.fn = w.write
+	return w
+}}
+
+// write writes b[n:] to fd until done or the socket takes no more.
+func (w *socketWrite) write(fd uintptr) bool {
+	for w.n < len(w.b) {
+		m, err := syscall.Write(int(fd), w.b[w.n:])
+		if m > 0 {
+			w.n += m
+		}
+		switch {
+		case err == syscall.EINTR:
+			continue
+		case err == syscall.EAGAIN:
+			return true
+		case err != nil:
+			w.err = err
+			return true
+		case m == 0:
+			return true
+		}
+	}
+	return true
 }
 
 func (o *outbox) writeAll(b []byte) error {
