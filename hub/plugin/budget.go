@@ -36,6 +36,7 @@ type budget struct {
 	backstop time.Duration
 	ctx      *callCtx
 	locked   bool
+	call     callCtx // what ctx points to: one allocation for both
 }
 
 const (
@@ -70,7 +71,8 @@ func startBudget(ctx context.Context, limit time.Duration) (context.Context, *bu
 	b.unread = min(maxUnread, limit/4)
 	b.backstop = max(backstopFactor*limit, minBackstop)
 	b.wall = time.Now().Add(b.backstop)
-	b.ctx = &callCtx{Context: ctx, b: b}
+	b.call.Context, b.call.b = ctx, b
+	b.ctx = &b.call
 	return b.ctx, b
 }
 
