@@ -99,9 +99,6 @@ func TestIdleMemory(t *testing.T) {
 		per(after.HeapIdle-after.HeapReleased, before.HeapIdle-before.HeapReleased),
 		per(after.GCSys, before.GCSys), per(after.MSpanInuse, before.MSpanInuse), per(after.OtherSys, before.OtherSys))
 
-	if stackHistogram != nil {
-		t.Log("goroutine stacks:\n" + stackHistogram())
-	}
 	if dir := os.Getenv("IOHUB_IDLE_MEM_PROFILE"); dir != "" {
 		writeProfile(t, filepath.Join(dir, "heap.pprof"), func(w io.Writer) error { return pprof.WriteHeapProfile(w) })
 		writeProfile(t, filepath.Join(dir, "goroutines.txt"), func(w io.Writer) error { return pprof.Lookup("goroutine").WriteTo(w, 1) })
@@ -164,7 +161,3 @@ func writeProfile(t *testing.T, path string, write func(io.Writer) error) {
 	}
 	t.Logf("wrote %s", path)
 }
-
-// stackHistogram, when set (idle_stacks_debug_test.go), describes the
-// goroutines' stacks.
-var stackHistogram func() string
