@@ -137,6 +137,7 @@ type jsInstance struct {
 	code                    *jsCode
 	vm                      *jsvm.VM
 	dispatch, resume, abort jsvm.Value
+	args                    [10]jsvm.Arg // the dispatcher's, reused (jsArgs)
 }
 
 func (c *jsCode) retain() { c.refs.Add(1) }

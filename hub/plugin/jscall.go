@@ -3,12 +3,13 @@ package plugin
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/iohub/iohub/hub/access"
 	"github.com/iohub/iohub/hub/clienterr"
@@ -17,7 +18,7 @@ import (
 )
 
 // call handles one event in the VM: one call of the prelude's dispatcher
-// with the event (appendJSCall), the job queue when the handler returned a
+// with the event (appendJSCall, jsArgs), the job queue when the handler returned a
 // promise, then the outcome's effects through the same validation as a Wasm
 // guest's (addJS), applied by the run path (run.go).
 //
@@ -34,11 +35,13 @@ func (in *jsInstance) call(lim limit, input []byte, cs *callState) verdict {
 	in.vm.SetDeadline(time.Time{})
 	in.vm.SetCPULimit(lim.timeout, lim.cpu)
 	defer in.vm.SetCPULimit(0, nil)
-	args := []string{string(input)}
-	if len(cs.config) > 2 { // not "{}"
-		args = append(args, string(cs.config))
+	args, ok := in.jsArgs(input, cs.config)
+	if !ok {
+		cs.log.Error("handler input malformed", "socket", cs.sid)
+		return verdict{status: statusError, msg: clienterr.ErrHandlerFailed.Message, keep: true}
 	}
-	out, err := in.vm.CallString(lim.ctx, in.dispatch, args...)
+	out, err := in.vm.CallArgs(lim.ctx, in.dispatch, args...)
+	clear(args)                  // keep no input alive in the instance
 	if err == nil && out == "" { // a promise is pending: run what it waits for
 		if err = in.vm.RunJobs(lim.ctx); err == nil {
 			out, err = in.vm.CallString(lim.ctx, in.resume)
@@ -48,7 +51,7 @@ func (in *jsInstance) call(lim limit, input []byte, cs *callState) verdict {
 		reason, over := in.failed(lim, err, cs)
 		return verdict{status: statusError, msg: clienterr.ErrHandlerFailed.Message, stopped: reason, overLimit: over}
 	}
-	o, err := parseJSOutcome([]byte(out))
+	o, err := parseJSOutcome(out)
 	if err != nil {
 		cs.log.Error("handler outcome unreadable; VM discarded", "err", err, "socket", cs.sid)
 		return verdict{status: statusError, msg: clienterr.ErrHandlerFailed.Message, fault: true}
@@ -78,52 +81,56 @@ func (in *jsInstance) call(lim limit, input []byte, cs *callState) verdict {
 	return verdict{status: statusOK, keep: keep}
 }
 
-// appendJSCall appends the dispatcher's input for call: four JSON texts on
-// four lines, so the prelude parses only the first two for every event
-// (JSON.parse costs tens of nanoseconds a byte in QuickJS on Wasm):
-//
-//	["event", "kind", ack 0|1, "sid", "role", "userId", ts, "reason"(, ["base64", ...])]
-//	[client args...]
-//	["room", ...]
-//	{claims} or null
-//
-// When the arguments hold binary, ph are they with placeholders and the
-// header ends with the binaries in base64, which the prelude turns into
-// Uint8Arrays.
+// appendJSCall appends the dispatcher's input for call, which jsArgs turns
+// into its arguments: the ack flag (one byte), the time the event arrived
+// (ms, 8 bytes little-endian), then, each as a uvarint length and bytes, the
+// event name, the argument list as JSON, the socket's id, role and user id,
+// what the socket decodes on use (its id as JSON, its rooms as JSON and its
+// token's claims as JSON, on three lines), and the binaries as a JSON list of
+// base64 strings (empty without binary). The arguments are the client's for
+// an event, [reason] for a disconnect, none for a connection. When they hold
+// binary, ph are they with placeholders naming bins.
 func appendJSCall(buf []byte, c *handler.Call, ph []any, bins [][]byte) ([]byte, error) {
-	buf = append(buf, '[')
-	buf = appendString(buf, c.Event)
-	buf = append(buf, ',')
-	buf = appendString(buf, string(c.Kind))
 	if c.Ack {
-		buf = append(buf, ",1,"...)
+		buf = append(buf, 1)
 	} else {
-		buf = append(buf, ",0,"...)
+		buf = append(buf, 0)
 	}
-	buf = appendString(buf, c.Socket.ID)
-	buf = append(buf, ',')
-	buf = appendString(buf, c.Socket.Role)
-	buf = append(buf, ',')
-	buf = appendString(buf, c.Socket.UserID)
-	buf = append(buf, ',')
-	buf = strconv.AppendInt(buf, c.Received.UnixMilli(), 10)
-	buf = append(buf, ',')
-	buf = appendString(buf, c.Reason)
-	args := c.Args
-	if ph != nil {
-		args = ph
-		buf = append(buf, ',')
-		buf, _ = appendJSON(buf, bins) // [][]byte: base64 strings
-	}
-	buf = append(buf, "]\n"...)
-	var err error
-	if args == nil && c.ArgsJSON != nil {
-		buf = append(buf, c.ArgsJSON...)
-	} else if len(args) == 0 {
+	buf = binary.LittleEndian.AppendUint64(buf, uint64(c.Received.UnixMilli()))
+	buf = appendField(buf, c.Event)
+	// Fields whose length is known after they are written get a fixed
+	// two-byte-or-more uvarint made room for: lenField patches it.
+	at := len(buf)
+	buf = append(buf, 0, 0, 0, 0, 0)
+	switch {
+	case c.Kind == handler.Disconnect:
+		buf = append(buf, '[')
+		buf = appendString(buf, c.Reason)
+		buf = append(buf, ']')
+	case c.Kind != handler.Event:
 		buf = append(buf, "[]"...)
-	} else if buf, err = appendJSON(buf, args); err != nil {
-		return buf, err
+	case ph != nil:
+		var err error
+		if buf, err = appendJSON(buf, ph); err != nil {
+			return buf, err
+		}
+	case c.Args == nil && c.ArgsJSON != nil:
+		buf = append(buf, c.ArgsJSON...)
+	case len(c.Args) == 0:
+		buf = append(buf, "[]"...)
+	default:
+		var err error
+		if buf, err = appendJSON(buf, c.Args); err != nil {
+			return buf, err
+		}
 	}
+	lenField(buf, at)
+	buf = appendField(buf, c.Socket.ID)
+	buf = appendField(buf, c.Socket.Role)
+	buf = appendField(buf, c.Socket.UserID)
+	at = len(buf)
+	buf = append(buf, 0, 0, 0, 0, 0)
+	buf = appendString(buf, c.Socket.ID)
 	buf = append(buf, "\n["...)
 	for i, r := range c.Socket.Rooms {
 		if i > 0 {
@@ -133,9 +140,73 @@ func appendJSCall(buf []byte, c *handler.Call, ph []any, bins [][]byte) ([]byte,
 	}
 	buf = append(buf, "]\n"...)
 	if c.Socket.Claims == nil {
-		return append(buf, "null"...), nil
+		buf = append(buf, "null"...)
+	} else {
+		var err error
+		if buf, err = appendJSON(buf, c.Socket.Claims); err != nil {
+			return buf, err
+		}
 	}
-	return appendJSON(buf, c.Socket.Claims)
+	lenField(buf, at)
+	at = len(buf)
+	buf = append(buf, 0, 0, 0, 0, 0)
+	if ph != nil {
+		buf, _ = appendJSON(buf, bins) // [][]byte: base64 strings
+	}
+	lenField(buf, at)
+	return buf, nil
+}
+
+func appendField(buf []byte, s string) []byte {
+	buf = binary.AppendUvarint(buf, uint64(len(s)))
+	return append(buf, s...)
+}
+
+// lenField writes, at buf[at:at+5], the length of what follows as a
+// five-byte uvarint (padded with continuation bytes, which uvarint allows).
+func lenField(buf []byte, at int) {
+	n := uint64(len(buf) - at - 5)
+	for i := range 4 {
+		buf[at+i] = byte(n) | 0x80
+		n >>= 7
+	}
+	buf[at+4] = byte(n)
+}
+
+// jsArgs turns the input appendJSCall made into the dispatcher's arguments
+// (js_prelude.js, dispatch), in in.args. false when input is malformed.
+func (in *jsInstance) jsArgs(input, config []byte) ([]jsvm.Arg, bool) {
+	if len(input) < 9 {
+		return nil, false
+	}
+	ack := int64(input[0])
+	ts := int64(binary.LittleEndian.Uint64(input[1:9]))
+	var f [7][]byte
+	rest := input[9:]
+	for i := range f {
+		n, k := binary.Uvarint(rest)
+		if k <= 0 || n > uint64(len(rest)-k) {
+			return nil, false
+		}
+		f[i], rest = rest[k:k+int(n)], rest[k+int(n):]
+	}
+	// QuickJS parses the arguments from the bytes, as JSON.parse would from
+	// a string of them; bytes that are not UTF-8 (or hold a NUL, which ends
+	// its parser's input) go as a string for the prelude's JSON.parse.
+	args := jsvm.JSON(f[1])
+	if !utf8.Valid(f[1]) || bytes.IndexByte(f[1], 0) >= 0 {
+		args = jsvm.StringBytes(f[1])
+	}
+	cfg, bins := jsvm.Undefined, jsvm.Undefined
+	if len(config) > 2 { // not "{}"
+		cfg = jsvm.StringBytes(config)
+	}
+	if len(f[6]) > 0 {
+		bins = jsvm.StringBytes(f[6])
+	}
+	a := append(in.args[:0], jsvm.StringBytes(f[0]), args, jsvm.Int(ack), jsvm.StringBytes(f[2]), jsvm.StringBytes(f[3]),
+		jsvm.StringBytes(f[4]), jsvm.Int(ts), jsvm.StringBytes(f[5]), cfg, bins)
+	return a, true
 }
 
 // failed says why a call failed and whether it ran over its limit, and logs
@@ -160,7 +231,7 @@ func (in *jsInstance) failed(lim limit, err error, cs *callState) (reason string
 		out, aerr := in.vm.CallString(alim.ctx, in.abort)
 		alim.end()
 		if aerr == nil {
-			if o, perr := parseJSOutcome([]byte(out)); perr == nil {
+			if o, perr := parseJSOutcome(out); perr == nil {
 				writeLogs(cs.log, o.Logs)
 			}
 		}
@@ -170,29 +241,63 @@ func (in *jsInstance) failed(lim limit, err error, cs *callState) (reason string
 
 // jsOutcome is what the prelude's dispatcher reports for one event.
 type jsOutcome struct {
-	Status  int32             `json:"s"`
-	Message string            `json:"m"`
-	Stack   string            `json:"st"`
-	Logs    []jsLogEntry      `json:"l"`
-	Effects []json.RawMessage `json:"e"`
-	// Binaries the effects' placeholders name, in base64 (decoded by
-	// encoding/json into bytes).
-	Binaries [][]byte `json:"b"`
+	Status  int32
+	Message string
+	Stack   string
+	Logs    []jsLogEntry
+	Effects [][]byte // each a JSON array, ["op", args...]; only with status 0
+	// Binaries the effects' placeholders name.
+	Binaries [][]byte
 }
 
-// parseJSOutcome decodes an outcome. It comes from the sandbox: any bytes
-// must give an error or an outcome, never a panic (FuzzJSOutcome).
-func parseJSOutcome(b []byte) (*jsOutcome, error) {
-	var o jsOutcome
-	if err := json.Unmarshal(b, &o); err != nil {
-		return nil, err
+// parseJSOutcome decodes an outcome (js_prelude.js describes it). It comes
+// from the sandbox: any text must give an error or an outcome, never a
+// panic (FuzzJSOutcome). The effects are left to addJS.
+func parseJSOutcome(out string) (*jsOutcome, error) {
+	b := []byte(out)
+	head, effects, _ := bytes.Cut(b, []byte{'\n'})
+	if len(head) == 0 || (head[0] != '0' && head[0] != '1') {
+		return nil, fmt.Errorf("outcome: bad status %.20q", head)
 	}
-	return &o, nil
+	o := &jsOutcome{Status: int32(head[0] - '0')}
+	if len(head) > 1 && head[1] != '\t' {
+		return nil, fmt.Errorf("outcome: bad head %.20q", head)
+	}
+	for _, f := range bytes.Split(head[1:], []byte{'\t'})[1:] {
+		if len(f) == 0 {
+			return nil, errors.New("outcome: empty field")
+		}
+		var err error
+		switch val := f[1:]; f[0] {
+		case 'l':
+			err = json.Unmarshal(val, &o.Logs)
+		case 'b': // base64, decoded by encoding/json into bytes
+			err = json.Unmarshal(val, &o.Binaries)
+		case 'm':
+			err = json.Unmarshal(val, &o.Message)
+		case 't':
+			err = json.Unmarshal(val, &o.Stack)
+		default:
+			err = fmt.Errorf("unknown field %q", f[0])
+		}
+		if err != nil {
+			return nil, fmt.Errorf("outcome: %v", err)
+		}
+	}
+	for len(effects) > 0 {
+		var e []byte
+		e, effects, _ = bytes.Cut(effects, []byte{'\n'})
+		o.Effects = append(o.Effects, e)
+	}
+	return o, nil
 }
 
 // addJS validates one effect of a JavaScript handler, ["op", args...], and
 // records it as a Wasm guest's host call would.
-func (cs *callState) addJS(raw json.RawMessage) error {
+func (cs *callState) addJS(raw []byte) error {
+	if args, ok := replyArgs(raw); ok { // the common effect, read without a decoder
+		return cs.addReply(args, len(raw))
+	}
 	var parts []json.RawMessage
 	if err := json.Unmarshal(raw, &parts); err != nil || len(parts) == 0 {
 		return fmt.Errorf("malformed effect %.80s", raw)
@@ -220,16 +325,7 @@ func (cs *callState) addJS(raw json.RawMessage) error {
 		if len(parts) != 2 {
 			return errors.New("reply: want one argument list")
 		}
-		e, ok := cs.replyEffect(parts[1])
-		switch {
-		case !ok:
-			return errors.New("reply: the arguments are not a JSON array")
-		case !cs.ack:
-			return errors.New("reply: the client asked for no acknowledgement")
-		case cs.chain.replied || cs.hasReply():
-			return nil // the first reply wins, as in Socket.IO
-		}
-		code = cs.add(e, size)
+		return cs.addReply(parts[1], size)
 	case "emit": // ["emit", "uid.action", data] or, for $io.emit({ schema }), [..., "singularName"]
 		s, err := strs(1)
 		if err != nil || (len(parts) != 3 && len(parts) != 4) {
@@ -338,6 +434,36 @@ func (cs *callState) addJS(raw json.RawMessage) error {
 	}
 	if code == codeLimit {
 		return fmt.Errorf("%s: over the limits of one event (%d effects, %d bytes)", op, maxEffects, maxEffectBytes)
+	}
+	return nil
+}
+
+// replyArgs finds the argument list of a reply effect as the prelude writes
+// it, ["reply",[...]]. What it returns is checked by addReply to be one JSON
+// array, which makes raw a list of exactly "reply" and it, as the decoder
+// would have found.
+func replyArgs(raw []byte) ([]byte, bool) {
+	const prefix = `["reply",[`
+	if len(raw) < len(prefix)+2 || string(raw[:len(prefix)]) != prefix || raw[len(raw)-1] != ']' {
+		return nil, false
+	}
+	return raw[len(prefix)-1 : len(raw)-1], true
+}
+
+// addReply records a reply with argument list args (JSON), from an effect
+// of size bytes.
+func (cs *callState) addReply(args []byte, size int) error {
+	e, ok := cs.replyEffect(args)
+	switch {
+	case !ok:
+		return errors.New("reply: the arguments are not a JSON array")
+	case !cs.ack:
+		return errors.New("reply: the client asked for no acknowledgement")
+	case cs.chain.replied || cs.hasReply():
+		return nil // the first reply wins, as in Socket.IO
+	}
+	if cs.add(e, size) == codeLimit {
+		return fmt.Errorf("reply: over the limits of one event (%d effects, %d bytes)", maxEffects, maxEffectBytes)
 	}
 	return nil
 }
