@@ -448,13 +448,13 @@ func FuzzJSOutcome(f *testing.F) {
 		`["rawTo",["a","b"],"ev",{"data":1}]` + "\n" + `["rawTo",[],"ev",1]` + "\n" + `["rawTo",["a",""],"connect",1]`)
 	f.Add("0\tx\t\t")
 	f.Fuzz(func(t *testing.T, b string) {
-		o, err := parseJSOutcome(b)
+		o, err := parseJSOutcome([]byte(b))
 		if err != nil {
 			return
 		}
 		rec := &Recorder{Sockets: map[string]bool{"s1": true}}
 		cs := &callState{sid: "s1", ack: true, chain: &chainState{}, target: rec, log: discardLog}
-		for _, e := range o.Effects {
+		for e, rest := o.nextEffect(); e != nil; e, rest = rest.nextEffect() {
 			_ = cs.addJS(e)
 		}
 		if len(cs.effects) > maxEffects {

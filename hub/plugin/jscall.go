@@ -41,10 +41,12 @@ func (in *jsInstance) call(lim limit, input []byte, cs *callState) verdict {
 		return verdict{status: statusError, msg: clienterr.ErrHandlerFailed.Message, keep: true}
 	}
 	out, err := in.vm.CallArgs(lim.ctx, in.dispatch, args...)
-	clear(args)                  // keep no input alive in the instance
-	if err == nil && out == "" { // a promise is pending: run what it waits for
+	clear(args)                      // keep no input alive in the instance
+	if err == nil && len(out) == 0 { // a promise is pending: run what it waits for
 		if err = in.vm.RunJobs(lim.ctx); err == nil {
-			out, err = in.vm.CallString(lim.ctx, in.resume)
+			var s string
+			s, err = in.vm.CallString(lim.ctx, in.resume)
+			out = []byte(s)
 		}
 	}
 	if err != nil {
@@ -73,7 +75,7 @@ func (in *jsInstance) call(lim limit, input []byte, cs *callState) verdict {
 	for _, b := range o.Binaries {
 		cs.bytes += len(b) // the prelude kept them under the event's limit
 	}
-	for _, e := range o.Effects {
+	for e, rest := o.nextEffect(); e != nil; e, rest = rest.nextEffect() {
 		if err := cs.addJS(e); err != nil {
 			cs.log.Warn("handler effect dropped", "err", err, "socket", cs.sid)
 		}
@@ -231,7 +233,7 @@ func (in *jsInstance) failed(lim limit, err error, cs *callState) (reason string
 		out, aerr := in.vm.CallString(alim.ctx, in.abort)
 		alim.end()
 		if aerr == nil {
-			if o, perr := parseJSOutcome(out); perr == nil {
+			if o, perr := parseJSOutcome([]byte(out)); perr == nil {
 				writeLogs(cs.log, o.Logs)
 			}
 		}
@@ -245,27 +247,44 @@ type jsOutcome struct {
 	Message string
 	Stack   string
 	Logs    []jsLogEntry
-	Effects [][]byte // each a JSON array, ["op", args...]; only with status 0
 	// Binaries the effects' placeholders name.
 	Binaries [][]byte
+	effects  effectLines // only with status 0
 }
 
+// effectLines are effects, one JSON array ["op", args...] a line.
+type effectLines []byte
+
+// nextEffect returns the first effect and the lines after it; nil after the
+// last.
+func (l effectLines) nextEffect() ([]byte, effectLines) {
+	if len(l) == 0 {
+		return nil, nil
+	}
+	e, rest, _ := bytes.Cut(l, []byte{'\n'})
+	return e, rest
+}
+
+func (o *jsOutcome) nextEffect() ([]byte, effectLines) { return o.effects.nextEffect() }
+
 // parseJSOutcome decodes an outcome (js_prelude.js describes it). It comes
-// from the sandbox: any text must give an error or an outcome, never a
+// from the sandbox: any bytes must give an error or an outcome, never a
 // panic (FuzzJSOutcome). The effects are left to addJS.
-func parseJSOutcome(out string) (*jsOutcome, error) {
-	b := []byte(out)
+func parseJSOutcome(b []byte) (jsOutcome, error) {
 	head, effects, _ := bytes.Cut(b, []byte{'\n'})
 	if len(head) == 0 || (head[0] != '0' && head[0] != '1') {
-		return nil, fmt.Errorf("outcome: bad status %.20q", head)
+		return jsOutcome{}, fmt.Errorf("outcome: bad status %.20q", head)
 	}
-	o := &jsOutcome{Status: int32(head[0] - '0')}
-	if len(head) > 1 && head[1] != '\t' {
-		return nil, fmt.Errorf("outcome: bad head %.20q", head)
+	o := jsOutcome{Status: int32(head[0] - '0'), effects: effects}
+	if len(head) == 1 {
+		return o, nil
 	}
-	for _, f := range bytes.Split(head[1:], []byte{'\t'})[1:] {
+	if head[1] != '\t' {
+		return jsOutcome{}, fmt.Errorf("outcome: bad head %.20q", head)
+	}
+	for _, f := range bytes.Split(head[2:], []byte{'\t'}) {
 		if len(f) == 0 {
-			return nil, errors.New("outcome: empty field")
+			return jsOutcome{}, errors.New("outcome: empty field")
 		}
 		var err error
 		switch val := f[1:]; f[0] {
@@ -281,13 +300,8 @@ func parseJSOutcome(out string) (*jsOutcome, error) {
 			err = fmt.Errorf("unknown field %q", f[0])
 		}
 		if err != nil {
-			return nil, fmt.Errorf("outcome: %v", err)
+			return jsOutcome{}, fmt.Errorf("outcome: %v", err)
 		}
-	}
-	for len(effects) > 0 {
-		var e []byte
-		e, effects, _ = bytes.Cut(effects, []byte{'\n'})
-		o.Effects = append(o.Effects, e)
 	}
 	return o, nil
 }

@@ -1,6 +1,7 @@
 package jsvm
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -123,11 +124,11 @@ func Number(f float64) Arg { return Arg{kind: argNumber, n: f} }
 func (a *Arg) size() int { return len(a.b) + len(a.s) }
 
 // CallArgs calls fn with args (at most 12) and returns its value as a
-// string (converted if it is not one). A JSON argument that does not parse fails the call with the
+// string's UTF-8 bytes (converted if it is not one), which the caller owns. A JSON argument that does not parse fails the call with the
 // SyntaxError as an *Exception, before fn runs.
-func (vm *VM) CallArgs(ctx context.Context, fn Value, args ...Arg) (_ string, err error) {
+func (vm *VM) CallArgs(ctx context.Context, fn Value, args ...Arg) (_ []byte, err error) {
 	if len(args) > maxArgs {
-		return "", fmt.Errorf("jsvm: at most %d arguments", maxArgs)
+		return nil, fmt.Errorf("jsvm: at most %d arguments", maxArgs)
 	}
 	vm.enter(ctx)
 	defer vm.leave(ctx, &err)
@@ -175,7 +176,7 @@ func (vm *VM) CallArgs(ctx context.Context, fn Value, args ...Arg) (_ string, er
 			}
 		}
 		if uint32(v>>32) == tagException {
-			return "", vm.exception()
+			return nil, vm.exception()
 		}
 		vm.putU64(argv+8*uint32(i), v)
 		vals = append(vals, v)
@@ -183,23 +184,23 @@ func (vm *VM) CallArgs(ctx context.Context, fn Value, args ...Arg) (_ string, er
 	fv := vm.u64(uint32(fn))
 	res := vm.call1(r.call, r.ctx, fv, valUndefined, uint64(len(args)), uint64(argv))
 	if uint32(res>>32) == tagException {
-		return "", vm.exception()
+		return nil, vm.exception()
 	}
 	// Read as a string: long concatenations are ropes (a tag of their own),
 	// and callers' functions return strings, so nothing else is converted.
 	p := uint32(vm.call1(r.toCString, r.ctx, uint64(vm.scratch), res, 0))
 	if p == 0 {
 		vm.call0(r.free, r.ctx, res)
-		return "", errors.New("jsvm: the function's value is not a string")
+		return nil, errors.New("jsvm: the function's value is not a string")
 	}
 	b, ok := vm.mem.Read(p, vm.u32(vm.scratch))
 	if !ok {
 		panic(errors.New("jsvm: string out of bounds"))
 	}
-	s := string(b)
+	out := bytes.Clone(b)
 	vm.call0(r.freeCString, r.ctx, uint64(p))
 	vm.call0(r.free, r.ctx, res)
-	return s, nil
+	return out, nil
 }
 
 // reserve makes room for need bytes of strings in the scratch buffer.

@@ -28,12 +28,12 @@ func TestCallArgs(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := `[["string","héllo\u0000x"],["string","b"],["object",[{"a":1,"s":"é😀"},null]],["number",7],["number",-2147483648],["number",1099511627776],["number",1.5],["number",null],["undefined",null],["string",""]]`
-	if got != want {
+	if string(got) != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
 	// A large argument grows the scratch buffer.
 	big := strings.Repeat("x", 100000)
-	if got, err := vm.CallArgs(ctx, evalFn(t, vm, `(function (a, b) { return a.length + ',' + b.length; })`), String("y"), String(big)); err != nil || got != "1,100000" {
+	if got, err := vm.CallArgs(ctx, evalFn(t, vm, `(function (a, b) { return a.length + ',' + b.length; })`), String("y"), String(big)); err != nil || string(got) != "1,100000" {
 		t.Errorf("big: %q %v", got, err)
 	}
 	// A JSON argument that does not parse: a SyntaxError, and the VM serves on.
@@ -46,13 +46,13 @@ func TestCallArgs(t *testing.T) {
 	if _, err := vm.CallArgs(ctx, evalFn(t, vm, `(function (m) { throw new TypeError(m); })`), String("boom")); !errors.As(err, &exc) || exc.Error() != "TypeError: boom" {
 		t.Errorf("throw: %v", err)
 	}
-	if got, err := vm.CallArgs(ctx, evalFn(t, vm, `(function () { return {}; })`)); got != "[object Object]" || err != nil {
+	if got, err := vm.CallArgs(ctx, evalFn(t, vm, `(function () { return {}; })`)); string(got) != "[object Object]" || err != nil {
 		t.Errorf("object result: %q %v", got, err)
 	}
 	if got, err := vm.CallArgs(ctx, evalFn(t, vm, `(function (s) { let r = ''; for (let i = 0; i < 100; i++) r += s + i; return r; })`), String(big)); len(got) != 100*100000+190 || err != nil {
 		t.Errorf("rope result: %d bytes, %v", len(got), err)
 	}
-	if got, err := vm.CallArgs(ctx, fn); err != nil || got != "[]" {
+	if got, err := vm.CallArgs(ctx, fn); err != nil || string(got) != "[]" {
 		t.Errorf("no arguments: %q %v", got, err)
 	}
 	if _, err := vm.CallArgs(ctx, fn, make([]Arg, maxArgs+1)...); err == nil {
