@@ -158,8 +158,8 @@ func (in *jsInstance) tooBig() bool {
 
 // jsLoad is what the prelude's loader returns.
 type jsLoad struct {
-	Names []string     `json:"names"`
-	Logs  []jsLogEntry `json:"l"`
+	Names []string `json:"names"`
+	Logs  string   `json:"l"` // log records, as in an outcome
 }
 
 // newInstance makes a VM, runs the prelude and the file in it, and finds
@@ -199,7 +199,11 @@ func (c *jsCode) newInstance(ctx context.Context) (*jsInstance, []string, error)
 	if err := json.Unmarshal([]byte(out), &ld); err != nil {
 		return fail(fmt.Errorf("%s: the loader returned %.100q: %v", c.name, out, err))
 	}
-	writeLogs(c.log, ld.Logs)
+	logs, err := parseLogRecords([]byte(ld.Logs))
+	if err != nil {
+		return fail(fmt.Errorf("%s: the loader's logs: %v", c.name, err))
+	}
+	writeLogs(c.log, logs)
 	g := vm.Global()
 	in := &jsInstance{code: c, vm: vm, dispatch: vm.Get(g, "__iohub_d"), resume: vm.Get(g, "__iohub_r"), abort: vm.Get(g, "__iohub_abort")}
 	vm.Free(g)
@@ -297,23 +301,6 @@ func (c *jsCode) handles(event string) bool {
 		}
 	}
 	return false
-}
-
-// jsLogEntry is one log line of a handler: [level, text].
-type jsLogEntry struct {
-	Level int
-	Text  string
-}
-
-func (e *jsLogEntry) UnmarshalJSON(b []byte) error {
-	var a []json.RawMessage
-	if err := json.Unmarshal(b, &a); err != nil || len(a) != 2 {
-		return fmt.Errorf("log entry: want [level, text], got %.60s", b)
-	}
-	if err := json.Unmarshal(a[0], &e.Level); err != nil {
-		return err
-	}
-	return json.Unmarshal(a[1], &e.Text)
 }
 
 // writeLogs writes a handler's log lines to the hub's log.

@@ -5,16 +5,18 @@
 // lines of JSON, so that the common outcome (effects, no logs) is built and
 // read without a JSON.stringify or a JSON decoder of the whole:
 //
-//   status (0 or 1), then optional fields, each a tab, a letter and JSON:
-//     l [[level, "text"], ...]   the log lines
-//     b ["base64", ...]          binaries the effects' placeholders name
-//     m "error message"  t "stack"
+//   status (0 or 1), then optional fields, each a tab and a letter:
+//     l<level>,<length>:<text>   a log line, its length in UTF-16 units, the
+//                                text as it is (it may hold tabs and newlines)
+//     b["base64", ...]           binaries the effects' placeholders name
+//     m"error message"  t"stack" (JSON strings)
 //   then, when the status is 0, one line per effect:
 //     ["emit", uid.action, data(, name prefix)], ["raw", room, event, args, except],
 //     ["rawTo", [room, ...], event, data], ["send", sid, event, args],
 //     ["join"|"leave", sid, room], ["disconnect", sid], ["reply", args]
 //
-// JSON.stringify never writes a raw tab or newline, so neither splits a field.
+// JSON.stringify never writes a raw tab or newline, so neither ends a JSON
+// field or an effect early.
 //
 // Binary values (ArrayBuffer, typed arrays, DataView) in effects travel as
 // Socket.IO's placeholders {"_placeholder":true,"num":N}, N indexing "b"; the
@@ -42,7 +44,7 @@
   const SEGMENT = /^[\w-]+$/;
 
   let cur = null; // the event being handled (a Call); null between events
-  let loose = { l: [], lb: 0, ld: 0 }; // logs written outside an event (the file's top level)
+  let loose = { lt: '', ln: 0, lb: 0, ld: 0 }; // logs written outside an event (the file's top level)
   let byEvent = Object.create(null); // event name -> [handler functions]
   const ctxs = new Map(); // config JSON -> the handlers' ctx
 
@@ -81,10 +83,12 @@
     for (; i < args.length; i++) out += (out === '' && i === 0 ? '' : ' ') + show(args[i]);
     return out;
   }
+  // A log line travels as it is, its length in front (see the top of this
+  // file): no JSON.stringify, and no decoder in the hub.
+  const logRecord = (level, text) => '\tl' + level + ',' + text.length + ':' + text;
   function log(level, args) {
     const sink = cur || loose;
-    if (sink.l === null) sink.l = [];
-    if (sink.l.length >= MAX_LOG_LINES || sink.lb >= MAX_LOG_BYTES) {
+    if (sink.ln >= MAX_LOG_LINES || sink.lb >= MAX_LOG_BYTES) {
       sink.ld++;
       return;
     }
@@ -93,12 +97,13 @@
     // Cut here, so a huge line does not travel to the hub whole; short of
     // the limit, so the marker fits (the hub cuts at MAX_LOG_LINE bytes).
     if (text.length > MAX_LOG_LINE) text = text.slice(0, MAX_LOG_LINE - 64) + '... [line truncated: ' + text.length + ' characters]';
-    if (sink.lb + Math.min(text.length, MAX_LOG_LINE) > MAX_LOG_BYTES) {
+    if (sink.lb + text.length > MAX_LOG_BYTES) {
       sink.ld++;
       return;
     }
-    sink.lb += Math.min(text.length, MAX_LOG_LINE);
-    sink.l.push([level, text]);
+    sink.lb += text.length;
+    sink.ln++;
+    sink.lt += logRecord(level, text);
   }
   const logger = (level) => function () { log(level, arguments); };
   const console = {
@@ -179,7 +184,7 @@
   const CALL = Object.assign(Object.create(null), {
     s: 0, m: '', st: '', // status, error message and stack
     e: '', n: 0, eb: 0, // the effects' lines ("\n" before each), their count and bytes
-    l: null, lb: 0, ld: 0, // log lines, their bytes, and those dropped
+    lt: '', ln: 0, lb: 0, ld: 0, // log records, their count and bytes, and lines dropped
     b: null, // binaries (base64) the effects' placeholders name
     replied: false, pending: false,
   });
@@ -444,13 +449,9 @@
   // outcome ends the event and describes it (see the top of this file).
   function outcome(c) {
     cur = null;
-    if (c.s === 0 && c.l === null && c.b === null) return '0' + c.e; // the common case
-    let head = c.s === 0 ? '0' : '1';
-    if (c.ld) {
-      if (c.l === null) c.l = [];
-      c.l.push([2, '(' + c.ld + ' more log lines dropped: at most ' + MAX_LOG_LINES + ' lines and ' + MAX_LOG_BYTES + ' bytes per event)']);
-    }
-    if (c.l !== null) head += '\tl' + stringify(c.l);
+    if (c.s === 0 && c.lt === '' && c.ld === 0 && c.b === null) return '0' + c.e; // the common case
+    let head = (c.s === 0 ? '0' : '1') + c.lt;
+    if (c.ld) head += logRecord(2, '(' + c.ld + ' more log lines dropped: at most ' + MAX_LOG_LINES + ' lines and ' + MAX_LOG_BYTES + ' bytes per event)');
     if (c.s !== 0) return head + '\tm' + stringify(c.m) + '\tt' + stringify(c.st);
     if (c.b !== null) head += '\tb' + stringify(c.b);
     return head + c.e;
@@ -540,8 +541,8 @@
       }
       byEvent[e.name].push(e.handler);
     });
-    const l = loose.l;
-    loose = { l: [], lb: 0, ld: 0 };
+    const l = loose.lt;
+    loose = { lt: '', ln: 0, lb: 0, ld: 0 };
     return stringify({ names, l });
   }
 

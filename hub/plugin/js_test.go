@@ -440,13 +440,14 @@ func TestJSTry(t *testing.T) {
 // FuzzJSOutcome: an outcome comes from the sandbox; no bytes may panic the
 // decoder or the effect validation.
 func FuzzJSOutcome(f *testing.F) {
-	f.Add("0\tl[[1,\"hi\"]]\n" + `["emit","api::a.a.create",{"x":1}]` + "\n" + `["raw","r","ev",[1],1]` + "\n" + `["send","s1","ev",[]]` + "\n" +
+	f.Add("0\tl1,2:hi\tl3,5:a\tb\nc\n" + `["emit","api::a.a.create",{"x":1}]` + "\n" + `["raw","r","ev",[1],1]` + "\n" + `["send","s1","ev",[]]` + "\n" +
 		`["join","s1","r"]` + "\n" + `["leave","","r"]` + "\n" + `["disconnect","s1"]` + "\n" + `["reply",[1]]`)
-	f.Add("1\tm\"boom\"\tt\"at f\"\n" + `["raw"]` + "\n" + `["x"]` + "\n[1]\n" + `["reply",{}]` + "\n" + `["emit","bad",1]` + "\n" + `["raw","","connect",[],0]`)
-	f.Add("0\tl[[1],[\"a\",\"b\"],[9,\"x\"]]\tb[\"AAE=\"]\n\n" + `["reply",[1],[2]]` + "\n" + `["reply",[{"_placeholder":true,"num":0}]]`)
+	f.Add("1\tl0,3:\xed\xa0\x80x\tm\"boom\"\tt\"at f\"\n" + `["raw"]` + "\n" + `["x"]` + "\n[1]\n" + `["reply",{}]` + "\n" + `["emit","bad",1]` + "\n" + `["raw","","connect",[],0]`)
+	f.Add("0\tl2,2:\xf0\x9f\x98\x80\tb[\"AAE=\"]\n\n" + `["reply",[1],[2]]` + "\n" + `["reply",[{"_placeholder":true,"num":0}]]`)
 	f.Add("0\n" + `["emit","api::blog.article.create",{"data":{}},"article"]` + "\n" + `["emit","api::a.a.create",1,"a b"]` + "\n" +
 		`["rawTo",["a","b"],"ev",{"data":1}]` + "\n" + `["rawTo",[],"ev",1]` + "\n" + `["rawTo",["a",""],"connect",1]`)
 	f.Add("0\tx\t\t")
+	f.Add("0\tl1,9:short")
 	f.Fuzz(func(t *testing.T, b string) {
 		o, err := parseJSOutcome([]byte(b))
 		if err != nil {

@@ -1,0 +1,162 @@
+package plugin
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/iohub/iohub/hub/plugin/internal/jsvm"
+)
+
+var (
+	preludeEngineOnce sync.Once
+	preludeEngines    [2]*jsvm.Engine // killable, not
+	preludeEngineErr  error
+)
+
+// preludeVM is a VM that ran the prelude (patched: pairs of its text and a
+// replacement; extra code inserted before its entry points are set) and
+// handler, as newInstance makes them, and a lookup of its globals. engine 1
+// is not killable (for measurements only).
+func preludeVM(t testing.TB, engine int, patch []string, extra, handler string) (*jsvm.VM, func(string) jsvm.Value) {
+	p := jsRuntime(t)
+	preludeEngineOnce.Do(func() {
+		w, err := os.ReadFile(p)
+		if err != nil {
+			preludeEngineErr = err
+			return
+		}
+		for i := range preludeEngines {
+			preludeEngines[i], preludeEngineErr = jsvm.New(context.Background(), jsvm.Options{Wasm: w, MemoryLimit: 64 << 20, Killable: i == 0})
+			if preludeEngineErr != nil {
+				return
+			}
+		}
+	})
+	if preludeEngineErr != nil {
+		t.Fatal(preludeEngineErr)
+	}
+	vm, err := preludeEngines[engine].NewVM(context.Background(), jsvm.Config{HeapLimit: 32 << 20, StackLimit: 256 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(vm.Close)
+	prelude := jsPrelude
+	for i := 0; i+1 < len(patch); i += 2 {
+		if !strings.Contains(prelude, patch[i]) {
+			t.Fatalf("patch: %q not in the prelude", patch[i])
+		}
+		prelude = strings.Replace(prelude, patch[i], patch[i+1], 1)
+	}
+	if extra != "" {
+		const at = "  hidden('__iohub_d', dispatch);"
+		prelude = strings.Replace(prelude, at, extra+"\n"+at, 1)
+	}
+	if _, err := vm.Run(context.Background(), prelude, preludeName); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := vm.Run(context.Background(), wrapSource("h.js", handler), "h.js"); err != nil {
+		t.Fatal(err)
+	}
+	g := vm.Global()
+	return vm, func(name string) jsvm.Value {
+		v := vm.Get(g, name)
+		if v == 0 {
+			t.Fatalf("no %s", name)
+		}
+		return v
+	}
+}
+
+// dispatchArgs are the dispatcher's arguments for an event named name with
+// one argument, {"room":"lobby","text":"hello there"}, asking for an ack.
+func dispatchArgs(t testing.TB, name string) []jsvm.Arg {
+	c := event(name, true, map[string]any{"room": "lobby", "text": "hello there"})
+	in, err := appendJSCall(nil, c, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	args, ok := (&jsInstance{}).jsArgs(in, nil)
+	if !ok {
+		t.Fatal("jsArgs refused appendJSCall's input")
+	}
+	return args
+}
+
+// TestJSOutcomeLogs: log lines reach the hub as the handler wrote them,
+// tabs, newlines, characters outside the BMP and all; a lone surrogate
+// becomes U+FFFD (as JSON would have it); with a failure too.
+func TestJSOutcomeLogs(t *testing.T) {
+	vm, get := preludeVM(t, 0, nil, "", `module.exports = [
+  { name: 'e', handler: (ctx, socket, msg, ack) => {
+    console.log('a\tb\nc', 'é', '😀');
+    ctx.strapi.log.warn('lone \ud800 and \udc00x');
+    console.error('%s=%d', 'n', 42);
+    ack(msg.text);
+  } },
+  { name: 'f', handler: () => { console.debug('before'); throw new TypeError('no\ttab'); } },
+];`)
+	d := get("__iohub_d")
+	out, err := vm.CallArgs(context.Background(), d, dispatchArgs(t, "e")...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := parseJSOutcome(out)
+	if err != nil {
+		t.Fatalf("%v: %q", err, out)
+	}
+	want := []jsLogEntry{{1, "a\tb\nc é 😀"}, {2, "lone \uFFFD and \uFFFDx"}, {3, "n=42"}}
+	if !reflect.DeepEqual(o.Logs, want) || o.Status != 0 {
+		t.Errorf("logs %+v, want %+v", o.Logs, want)
+	}
+	if e, rest := o.nextEffect(); string(e) != `["reply",["hello there"]]` || rest != nil {
+		t.Errorf("effects %q", o.effects)
+	}
+	out, err = vm.CallArgs(context.Background(), d, dispatchArgs(t, "f")...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err = parseJSOutcome(out)
+	if err != nil || o.Status != 1 || o.Message != "no\ttab" || !strings.Contains(o.Stack, "h.js:8") ||
+		!reflect.DeepEqual(o.Logs, []jsLogEntry{{0, "before"}}) || o.effects != nil {
+		t.Errorf("failure: %+v %v (%q)", o, err, out)
+	}
+}
+
+func TestParseJSOutcome(t *testing.T) {
+	for in, want := range map[string]string{
+		"0":                            `0 [] "" "" []`,
+		"0\n[1]\n[2]":                  `0 [] "" "[1]\n[2]" []`,
+		"0\tl1,3:a\nb\tl2,0:\n[1]":     `0 [{1 "a\nb"} {2 ""}] "" "[1]" []`,
+		"0\tl0,2:😀\tl0,1:\xed\xa0\x80": `0 [{0 "😀"} {0 "�"}] "" "" []`,
+		"1\tm\"x\\ty\"\tt\"s\"\n[1]":   `1 [] "x\ty" "[1]" []`,
+		"0\tb[\"AAE=\"]":               `0 [] "" "" [[0 1]]`,
+		"":                             "error",
+		"2":                            "error",
+		"0x":                           "error",
+		"0\t":                          "error",
+		"0\tz1":                        "error",
+		"0\tl1,5:abc":                  "error",
+		"0\tl1,1:😀":                    "error", // half a surrogate pair
+		"0\tl,1:a":                     "error",
+		"0\tl1,-1:a":                   "error",
+		"0\tm\"x":                      "error",
+	} {
+		o, err := parseJSOutcome([]byte(in))
+		got := "error"
+		if err == nil {
+			logs := make([]string, len(o.Logs))
+			for i, l := range o.Logs {
+				logs[i] = fmt.Sprintf("{%d %q}", l.Level, l.Text)
+			}
+			got = fmt.Sprintf("%d [%s] %q %q %v", o.Status, strings.Join(logs, " "), o.Message, o.effects, o.Binaries)
+		}
+		if got != want {
+			t.Errorf("%q: got %s, want %s", in, got, want)
+		}
+	}
+}
