@@ -207,10 +207,20 @@
     if (typeof v !== 'string' || v === '') throw new TypeError(what + ' must be a non-empty string, got ' + show(v));
     return v;
   }
+  // Event names are checked and made JSON once: a regular expression and a
+  // JSON.stringify cost microseconds here, a Map lookup a fraction of one.
+  // At most MAX_NAMES are kept (handlers' names are few; others go uncached).
+  const MAX_NAMES = 256;
+  const nameJSON = new Map(); // event name -> its JSON
+  const emitStart = new Map(); // content event -> '["emit",<its JSON>,'
   function eventName(v) {
+    let j = typeof v === 'string' ? nameJSON.get(v) : undefined;
+    if (j !== undefined) return j;
     str(v, 'the event name');
     if (RESERVED.indexOf(v) >= 0) throw new TypeError('"' + v + '" is a reserved event name');
-    return stringify(v);
+    j = stringify(v);
+    if (nameJSON.size < MAX_NAMES) nameJSON.set(v, j);
+    return j;
   }
   function rawEmit(room, event, args, except) {
     add('["raw",' + stringify(room) + ',' + eventName(event) + ',' + toJSON(args, 'the arguments') + ',' + (except ? 1 : 0) + ']');
@@ -304,10 +314,15 @@
     // A permission-checked content event, as POST /hub/emit.
     emit(event, data) {
       if (event !== null && typeof event === 'object') return emitObject(event);
-      if (typeof event !== 'string' || !CONTENT_EVENT.test(event)) {
-        throw new TypeError('$io.emit: expected "<uid>.<action>" like "api::message.message.create", or { event, schema, data }, got ' + show(event));
+      let start = typeof event === 'string' ? emitStart.get(event) : undefined;
+      if (start === undefined) {
+        if (typeof event !== 'string' || !CONTENT_EVENT.test(event)) {
+          throw new TypeError('$io.emit: expected "<uid>.<action>" like "api::message.message.create", or { event, schema, data }, got ' + show(event));
+        }
+        start = '["emit",' + stringify(event) + ',';
+        if (emitStart.size < MAX_NAMES) emitStart.set(event, start);
       }
-      add('["emit",' + stringify(event) + ',' + toJSON(data, 'the data') + ']');
+      add(start + toJSON(data, 'the data') + ']');
       return true;
     },
     // An unchecked emit of data, as given, to everyone or to { room }.
