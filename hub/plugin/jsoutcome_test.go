@@ -2,13 +2,16 @@ package plugin
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"reflect"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/iohub/iohub/hub/handler"
 	"github.com/iohub/iohub/hub/plugin/internal/jsvm"
 )
 
@@ -158,5 +161,58 @@ func TestParseJSOutcome(t *testing.T) {
 		if got != want {
 			t.Errorf("%q: got %s, want %s", in, got, want)
 		}
+	}
+}
+
+// TestJSSocketAndKinds: what a handler's socket holds, and the arguments of
+// each kind of event (the client's, none for a connection, the reason for a
+// disconnect), as the dispatcher's arguments carry them.
+func TestJSSocketAndKinds(t *testing.T) {
+	dir := t.TempDir()
+	writeJS(t, dir, "k.js", `
+const seen = (socket, what) => socket.emit('seen', what);
+module.exports = [
+  { name: 'e', handler: (ctx, socket, ...args) => {
+    const ack = args.pop();
+    const hs = socket.handshake;
+    seen(socket, {
+      id: socket.id, role: socket.role, userId: socket.userId, user: socket.user,
+      rooms: [...socket.rooms], connected: socket.connected, disconnected: socket.disconnected,
+      issued: hs.issued, time: typeof hs.time, data: socket.data, args,
+      ack: [typeof ack, ack.name, ack.length], config: ctx.config,
+    });
+    socket.data = { n: 1 };
+    socket.join('r2');
+    seen(socket, [socket.data, socket.rooms.has('r2'), Object.keys(socket).filter((k) => k[0] !== '_')]);
+    ack('done');
+  } },
+  { name: 'connection', handler: (ctx, socket, ...args) => seen(socket, ['connection', args]) },
+  { name: 'disconnect', handler: (ctx, socket, ...args) => seen(socket, ['disconnect', args, socket.user]) },
+];`)
+	h := newJSHost(t, dir, Options{}, `e=k:{"x":[1]}`, "connection=k", "disconnect=k")
+	h.rec.Sockets = map[string]bool{"s1": true, "s\"2": true}
+	c := event("e", true, "a", 2, nil, map[string]any{"é": "😀"})
+	c.Socket.Claims = map[string]any{"id": 7, "name": "Ann"}
+	c.Received = time.UnixMilli(1700000000123)
+	if out := h.handle(c); out.Error != "" || fmt.Sprint(out.Reply) != "[done]" {
+		t.Fatalf("event: %s\n%s", fmtOutcome(out), h.logs)
+	}
+	dc := &handler.Call{Kind: handler.Disconnect, Event: "disconnect", Reason: "transport \"close\"", Received: time.Now(),
+		Socket: handler.Socket{ID: "s\"2", Role: "Public", Rooms: []string{"Public"}}}
+	for _, call := range []*handler.Call{connection("s1"), dc} {
+		if out := h.handle(call); out.Error != "" {
+			t.Fatalf("%s: %s\n%s", call.Kind, fmtOutcome(out), h.logs)
+		}
+	}
+	got, _ := json.Marshal(h.rec.Effects())
+	want := `[{"op":"send","sid":"s1","event":"seen","args":[{"ack":["function","ack",0],"args":["a",2,null,{"é":"😀"}],` +
+		`"config":{"x":[1]},"connected":true,"data":{},"disconnected":false,"id":"s1","issued":1700000000123,` +
+		`"role":"Authenticated","rooms":["Authenticated","s1","user:7"],"time":"string","user":{"id":7,"name":"Ann"},"userId":"7"}]},` +
+		`{"op":"join","sid":"s1","room":"r2"},` +
+		`{"op":"send","sid":"s1","event":"seen","args":[[{"n":1},true,["id","role","userId","connected","disconnected"]]]},` +
+		`{"op":"send","sid":"s1","event":"seen","args":[["connection",[]]]},` +
+		`{"op":"send","sid":"s\"2","event":"seen","args":[["disconnect",["transport \"close\""],null]]}]`
+	if string(got) != want {
+		t.Errorf("effects:\n got %s\nwant %s", got, want)
 	}
 }
