@@ -140,6 +140,11 @@ func TestJSVariants(t *testing.T) {
 		{"ack: no stringify", "toJSON(reply, 'the ack arguments')", "'[1]'"},
 		{"no ack function", "if (ack === 1) {", "if (ack === 2) {"},
 		{"no socket", "const socket = { __proto__: Socket.prototype, id: sid, role, userId, connected: true, disconnected: false, _ts: ts, _lazy: lazy };", "const socket = null;"},
+		{"no state object", "const c = cur = { __proto__: CALL, e: '' };", "const c = cur = CALL;"},
+		{"no ctx", "const ctx = ctxFor(cfgJSON);", "const ctx = null;"},
+		{"no step", "step(c, byEvent[event] || NO_HANDLERS, 0, ctx, socket, args);", ""},
+		{"no outcome", "return c.pending ? '' : outcome(c);", "cur = null; return '0';"},
+		{"no typeof args", "if (typeof args === 'string') args = parse(args);", ""},
 	}...) {
 		for _, ev := range []string{"x", "e"} {
 			c.add(v[0]+map[string]string{"x": " (no handler)", "e": " (echo)"}[ev], 0, v[1:], "", profEcho, "__iohub_d", ev)
