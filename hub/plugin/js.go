@@ -25,7 +25,7 @@ import (
 // an array of them), run by QuickJS compiled to Wasm (package jsvm). Each
 // loaded version of a file (jsCode) has a pool of VMs in which the prelude
 // (js_prelude.js) and the file ran; an event takes a VM, makes one call of
-// the prelude's dispatcher and gets back one JSON outcome (jscall.go).
+// the prelude's dispatcher and gets back one outcome (jscall.go, jsoutcome.go).
 
 //go:embed js_prelude.js
 var jsPrelude string

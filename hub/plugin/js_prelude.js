@@ -1,9 +1,9 @@
 // iohub's runtime for JavaScript handlers, evaluated in every QuickJS VM
 // before the handler file. It gives handlers the ctx and socket objects of
 // strapi-plugin-io's events[] entries, and turns what they do into one
-// outcome per event, read by the hub (hub/plugin/jscall.go) in one call:
-// lines of JSON, so that the common outcome (effects, no logs) is built and
-// read without a JSON.stringify or a JSON decoder of the whole:
+// outcome per event, read by the hub (hub/plugin/jsoutcome.go) in one call.
+// It is lines, not one JSON text, so that the common outcome (a reply, no
+// logs) is built and read without a JSON.stringify or a decoder of the whole:
 //
 //   status (0 or 1), then optional fields, each a tab and a letter:
 //     l<level>,<length>:<text>   a log line, its length in UTF-16 units, the
@@ -19,11 +19,11 @@
 // field or an effect early.
 //
 // Binary values (ArrayBuffer, typed arrays, DataView) in effects travel as
-// Socket.IO's placeholders {"_placeholder":true,"num":N}, N indexing "b"; the
+// Socket.IO's placeholders {"_placeholder":true,"num":N}, N indexing b; the
 // hub turns them back into bytes (sdk/ABI.md section 8). Binary arguments
 // arrive the same way and become Uint8Arrays here.
 //
-// Effects are applied by the hub only when s is 0, exactly as a Wasm
+// Effects are applied by the hub only when the status is 0, exactly as a Wasm
 // handler's; logs always. The hub checks every effect again: nothing here is
 // trusted, it only gives handlers early, readable errors.
 (function () {
