@@ -247,12 +247,15 @@ func (cs *callState) addJS(raw []byte) error {
 	if args, ok := replyArgs(raw); ok { // the common effect, read without a decoder
 		return cs.addReply(args, len(raw))
 	}
-	var parts []json.RawMessage
-	if err := json.Unmarshal(raw, &parts); err != nil || len(parts) == 0 {
-		return fmt.Errorf("malformed effect %.80s", raw)
+	var buf [5]json.RawMessage
+	parts, ok := splitEffect(raw, buf[:0])
+	if !ok {
+		if err := json.Unmarshal(raw, &parts); err != nil || len(parts) == 0 {
+			return fmt.Errorf("malformed effect %.80s", raw)
+		}
 	}
-	var op string
-	if err := json.Unmarshal(parts[0], &op); err != nil {
+	op, ok := jsonString(parts[0])
+	if !ok {
 		return fmt.Errorf("malformed effect %.80s", raw)
 	}
 	strs := func(n int) ([]string, error) {
@@ -261,7 +264,7 @@ func (cs *callState) addJS(raw []byte) error {
 		}
 		out := make([]string, n)
 		for i := range out {
-			if err := json.Unmarshal(parts[i+1], &out[i]); err != nil {
+			if out[i], ok = jsonString(parts[i+1]); !ok {
 				return nil, fmt.Errorf("%s: argument %d is not a string", op, i+1)
 			}
 		}
@@ -285,8 +288,8 @@ func (cs *callState) addJS(raw []byte) error {
 			return fmt.Errorf("emit: %v", err)
 		}
 		if len(parts) == 4 {
-			var prefix string
-			if json.Unmarshal(parts[3], &prefix) != nil {
+			prefix, ok := jsonString(parts[3])
+			if !ok {
 				return errors.New("emit: the event name prefix is not a string")
 			}
 			if ev, err = ev.Named(prefix); err != nil {
@@ -311,8 +314,8 @@ func (cs *callState) addJS(raw []byte) error {
 				return errors.New("rawTo: a room name is empty")
 			}
 		}
-		var event string
-		if json.Unmarshal(parts[2], &event) != nil || event == "" || access.IsReservedEvent(event) {
+		event, ok := jsonString(parts[2])
+		if !ok || event == "" || access.IsReservedEvent(event) {
 			return fmt.Errorf("rawTo: invalid event %.80s", parts[2])
 		}
 		data, ok := decodeJSON(parts[3])
@@ -385,6 +388,74 @@ func (cs *callState) addJS(raw []byte) error {
 		return fmt.Errorf("%s: over the limits of one event (%d effects, %d bytes)", op, maxEffects, maxEffectBytes)
 	}
 	return nil
+}
+
+// splitEffect splits an effect as the prelude writes it, a JSON array
+// without whitespace, into its elements, appended to parts; false when raw
+// is not of that form (it is then decoded as any JSON). The elements are not
+// checked here: addJS decodes each strictly, which together with the split
+// accepts exactly the arrays the decoder would.
+func splitEffect(raw []byte, parts []json.RawMessage) ([]json.RawMessage, bool) {
+	if len(raw) < 3 || raw[0] != '[' || raw[len(raw)-1] != ']' {
+		return nil, false
+	}
+	depth, start, inString := 0, 1, false
+	for i := 1; i < len(raw)-1; i++ {
+		c := raw[i]
+		if inString {
+			if c == '\\' {
+				i++
+			} else if c == '"' {
+				inString = false
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inString = true
+		case '[', '{':
+			depth++
+		case ']', '}':
+			if depth--; depth < 0 {
+				return nil, false
+			}
+		case ',':
+			if depth == 0 {
+				if i == start {
+					return nil, false
+				}
+				parts, start = append(parts, raw[start:i]), i+1
+			}
+		case ' ', '\t', '\n', '\r':
+			return nil, false
+		}
+	}
+	if inString || depth != 0 || start == len(raw)-1 {
+		return nil, false
+	}
+	return append(parts, raw[start:len(raw)-1]), true
+}
+
+// jsonString decodes a JSON string as encoding/json would, without it for
+// one that needs no unescaping.
+func jsonString(b []byte) (string, bool) {
+	if len(b) >= 2 && b[0] == '"' && b[len(b)-1] == '"' {
+		plain := true
+		for _, c := range b[1 : len(b)-1] {
+			if c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf {
+				plain = false
+				break
+			}
+		}
+		if plain {
+			return string(b[1 : len(b)-1]), true
+		}
+	}
+	var s string
+	if json.Unmarshal(b, &s) != nil {
+		return "", false
+	}
+	return s, true
 }
 
 // replyArgs finds the argument list of a reply effect as the prelude writes

@@ -216,3 +216,46 @@ module.exports = [
 		t.Errorf("effects:\n got %s\nwant %s", got, want)
 	}
 }
+
+// FuzzSplitEffect: where splitEffect splits an array whose elements are each
+// valid JSON, the decoder reads the same elements from it; so with addJS
+// decoding every element strictly, the split accepts what the decoder would.
+func FuzzSplitEffect(f *testing.F) {
+	for _, s := range []string{`["emit","api::a.a.create",{"x":[1,"]"]}]`, `["raw","r","ev",[1],1]`, `["x","a\"],[b"]`,
+		`["join","s1","r",]`, `[,1]`, `[1 ,2]`, `["a"]]`, `[{"a":1}}]`, `["\u00e9",null,true,-1.5e3]`, `[]`, `[[]]`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		parts, ok := splitEffect(raw, nil)
+		if !ok {
+			return
+		}
+		for _, p := range parts {
+			if !json.Valid(p) {
+				return
+			}
+		}
+		var want []json.RawMessage
+		if err := json.Unmarshal(raw, &want); err != nil {
+			t.Fatalf("split %q into valid elements %q, but the decoder refuses it: %v", raw, parts, err)
+		}
+		if fmt.Sprintf("%q", want) != fmt.Sprintf("%q", parts) {
+			t.Fatalf("%q: split %q, decoder %q", raw, parts, want)
+		}
+	})
+}
+
+// FuzzJSONString: jsonString is encoding/json's reading of a string.
+func FuzzJSONString(f *testing.F) {
+	for _, s := range []string{`"abc"`, `"a\"b"`, `"é"`, `null`, `1`, `"\u0000"`, "\"a\x01\"", `"a`, `""`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		got, ok := jsonString(b)
+		var want string
+		err := json.Unmarshal(b, &want)
+		if ok != (err == nil) || got != want {
+			t.Fatalf("%q: got %q %v, decoder %q %v", b, got, ok, want, err)
+		}
+	})
+}
