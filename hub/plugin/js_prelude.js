@@ -501,10 +501,19 @@
     const ctx = ctxFor(cfgJSON);
     if (bins !== undefined) args = withBins(args, parse(bins).map(fromB64));
     if (ack === 1) {
+      // What toJSON and add do, inlined: the reply is in nearly every event.
       args.push(function ack(...reply) {
         if (cur !== c || c.replied) return; // as in Socket.IO, a second call (or one after the event) does nothing
         c.replied = true;
-        add('["reply",' + toJSON(reply, 'the ack arguments') + ']');
+        let s;
+        binSink = c;
+        try { s = stringify(reply); } catch (e) { throw new TypeError('the ack arguments cannot be sent: ' + (e && e.message)); } finally { binSink = null; }
+        const line = '\n["reply",' + s + ']'; // an array's JSON is never undefined
+        if (c.n >= MAX_EFFECTS) throw new RangeError('iohub: more than ' + MAX_EFFECTS + ' effects in one event');
+        if (c.eb + line.length - 1 > MAX_EFFECT_BYTES) throw new RangeError('iohub: the effects of one event exceed 1 MiB');
+        c.eb += line.length - 1;
+        c.n++;
+        c.e += line;
       });
     }
     const socket = { __proto__: Socket.prototype, id: sid, role, userId, connected: true, disconnected: false, _ts: ts, _lazy: lazy };

@@ -259,3 +259,36 @@ func FuzzJSONString(f *testing.F) {
 		}
 	})
 }
+
+// TestJSAckLimits: what an ack does with a reply it cannot send: a
+// circular one throws (and the event has no reply, the first call having
+// counted), one past the effects' limits throws RangeError; binary replies
+// go as binary.
+func TestJSAckLimits(t *testing.T) {
+	dir := t.TempDir()
+	writeJS(t, dir, "a.js", `
+const tell = (f) => { try { f(); } catch (e) { console.log(e.name + ': ' + e.message); } };
+module.exports = [
+  { name: 'circ', handler: (ctx, socket, ack) => { const o = {}; o.o = o; tell(() => ack(o)); ack('second'); } },
+  { name: 'many', handler: (ctx, socket, ack) => { for (let i = 0; i < 256; i++) socket.join('r' + i); tell(() => ack(1)); } },
+  { name: 'big', handler: (ctx, socket, ack) => { tell(() => ack('x'.repeat(1 << 20))); ack('small'); } },
+  { name: 'bin', handler: (ctx, socket, ack) => ack(new Uint8Array([1, 2, 3]), 'x') },
+];`)
+	h := newJSHost(t, dir, Options{})
+	for _, c := range []struct{ event, reply, log string }{
+		{"circ", "replied=false reply=[]", "TypeError: the ack arguments cannot be sent: circular reference"},
+		{"many", "replied=false reply=[]", "RangeError: iohub: more than 256 effects in one event"},
+		{"big", "replied=false reply=[]", "RangeError: iohub: the effects of one event exceed 1 MiB"},
+		{"bin", "replied=true reply=[[1 2 3] x]", ""},
+	} {
+		before := len(h.logs.String())
+		out := h.handle(event(c.event, true))
+		if got := fmtOutcome(out); !strings.HasPrefix(got, c.reply+" ") || out.Error != "" {
+			t.Errorf("%s: %s", c.event, got)
+		}
+		if logs := h.logs.String()[before:]; !strings.Contains(logs, c.log) {
+			t.Errorf("%s: log lacks %q:\n%s", c.event, c.log, logs)
+		}
+		h.rec.Effects()
+	}
+}
