@@ -25,7 +25,7 @@ import (
 // an array of them), run by QuickJS compiled to Wasm (package jsvm). Each
 // loaded version of a file (jsCode) has a pool of VMs in which the prelude
 // (js_prelude.js) and the file ran; an event takes a VM, makes one call of
-// the prelude's dispatcher and gets back one JSON outcome (jscall.go).
+// the prelude's dispatcher and gets back one outcome (jscall.go, jsoutcome.go).
 
 //go:embed js_prelude.js
 var jsPrelude string
@@ -137,6 +137,7 @@ type jsInstance struct {
 	code                    *jsCode
 	vm                      *jsvm.VM
 	dispatch, resume, abort jsvm.Value
+	args                    [10]jsvm.Arg // the dispatcher's, reused (jsArgs)
 }
 
 func (c *jsCode) retain() { c.refs.Add(1) }
@@ -157,8 +158,8 @@ func (in *jsInstance) tooBig() bool {
 
 // jsLoad is what the prelude's loader returns.
 type jsLoad struct {
-	Names []string     `json:"names"`
-	Logs  []jsLogEntry `json:"l"`
+	Names []string `json:"names"`
+	Logs  string   `json:"l"` // log records, as in an outcome
 }
 
 // newInstance makes a VM, runs the prelude and the file in it, and finds
@@ -198,7 +199,11 @@ func (c *jsCode) newInstance(ctx context.Context) (*jsInstance, []string, error)
 	if err := json.Unmarshal([]byte(out), &ld); err != nil {
 		return fail(fmt.Errorf("%s: the loader returned %.100q: %v", c.name, out, err))
 	}
-	writeLogs(c.log, ld.Logs)
+	logs, err := parseLogRecords([]byte(ld.Logs))
+	if err != nil {
+		return fail(fmt.Errorf("%s: the loader's logs: %v", c.name, err))
+	}
+	writeLogs(c.log, logs)
 	g := vm.Global()
 	in := &jsInstance{code: c, vm: vm, dispatch: vm.Get(g, "__iohub_d"), resume: vm.Get(g, "__iohub_r"), abort: vm.Get(g, "__iohub_abort")}
 	vm.Free(g)
@@ -296,23 +301,6 @@ func (c *jsCode) handles(event string) bool {
 		}
 	}
 	return false
-}
-
-// jsLogEntry is one log line of a handler: [level, text].
-type jsLogEntry struct {
-	Level int
-	Text  string
-}
-
-func (e *jsLogEntry) UnmarshalJSON(b []byte) error {
-	var a []json.RawMessage
-	if err := json.Unmarshal(b, &a); err != nil || len(a) != 2 {
-		return fmt.Errorf("log entry: want [level, text], got %.60s", b)
-	}
-	if err := json.Unmarshal(a[0], &e.Level); err != nil {
-		return err
-	}
-	return json.Unmarshal(a[1], &e.Text)
 }
 
 // writeLogs writes a handler's log lines to the hub's log.

@@ -1,21 +1,29 @@
 // iohub's runtime for JavaScript handlers, evaluated in every QuickJS VM
 // before the handler file. It gives handlers the ctx and socket objects of
-// strapi-plugin-io's events[] entries, and turns what they do into one JSON
-// outcome per event, read by the hub (hub/plugin/jscall.go) in one call:
+// strapi-plugin-io's events[] entries, and turns what they do into one
+// outcome per event, read by the hub (hub/plugin/jsoutcome.go) in one call.
+// It is lines, not one JSON text, so that the common outcome (a reply, no
+// logs) is built and read without a JSON.stringify or a decoder of the whole:
 //
-//   {"s": 0|1, "m": "error message", "st": "stack", "l": [[level, "text"], ...],
-//    "e": [["emit", uid.action, data(, name prefix)], ["raw", room, event, args, except],
-//          ["rawTo", [room, ...], event, data],
-//          ["send", sid, event, args], ["join"|"leave", sid, room],
-//          ["disconnect", sid], ["reply", args]],
-//    "b": ["base64", ...]}
+//   status (0 or 1), then optional fields, each a tab and a letter:
+//     l<level>,<length>:<text>   a log line, its length in UTF-16 units, the
+//                                text as it is (it may hold tabs and newlines)
+//     b["base64", ...]           binaries the effects' placeholders name
+//     m"error message"  t"stack" (JSON strings)
+//   then, when the status is 0, one line per effect:
+//     ["emit", uid.action, data(, name prefix)], ["raw", room, event, args, except],
+//     ["rawTo", [room, ...], event, data], ["send", sid, event, args],
+//     ["join"|"leave", sid, room], ["disconnect", sid], ["reply", args]
+//
+// JSON.stringify never writes a raw tab or newline, so neither ends a JSON
+// field or an effect early.
 //
 // Binary values (ArrayBuffer, typed arrays, DataView) in effects travel as
-// Socket.IO's placeholders {"_placeholder":true,"num":N}, N indexing "b"; the
+// Socket.IO's placeholders {"_placeholder":true,"num":N}, N indexing b; the
 // hub turns them back into bytes (sdk/ABI.md section 8). Binary arguments
 // arrive the same way and become Uint8Arrays here.
 //
-// Effects are applied by the hub only when s is 0, exactly as a Wasm
+// Effects are applied by the hub only when the status is 0, exactly as a Wasm
 // handler's; logs always. The hub checks every effect again: nothing here is
 // trusted, it only gives handlers early, readable errors.
 (function () {
@@ -35,8 +43,8 @@
   const UID = /^[\w-]+::[\w-]+\.[\w-]+$/;
   const SEGMENT = /^[\w-]+$/;
 
-  let cur = null; // the event being handled
-  let loose = { l: [], lb: 0 }; // logs written outside an event (the file's top level)
+  let cur = null; // the event being handled (a Call); null between events
+  let loose = { lt: '', ln: 0, lb: 0, ld: 0 }; // logs written outside an event (the file's top level)
   let byEvent = Object.create(null); // event name -> [handler functions]
   const ctxs = new Map(); // config JSON -> the handlers' ctx
 
@@ -75,10 +83,13 @@
     for (; i < args.length; i++) out += (out === '' && i === 0 ? '' : ' ') + show(args[i]);
     return out;
   }
+  // A log line travels as it is, its length in front (see the top of this
+  // file): no JSON.stringify, and no decoder in the hub.
+  const logRecord = (level, text) => '\tl' + level + ',' + text.length + ':' + text;
   function log(level, args) {
     const sink = cur || loose;
-    if (sink.l.length >= MAX_LOG_LINES || sink.lb >= MAX_LOG_BYTES) {
-      sink.ld = (sink.ld || 0) + 1;
+    if (sink.ln >= MAX_LOG_LINES || sink.lb >= MAX_LOG_BYTES) {
+      sink.ld++;
       return;
     }
     let text;
@@ -86,12 +97,13 @@
     // Cut here, so a huge line does not travel to the hub whole; short of
     // the limit, so the marker fits (the hub cuts at MAX_LOG_LINE bytes).
     if (text.length > MAX_LOG_LINE) text = text.slice(0, MAX_LOG_LINE - 64) + '... [line truncated: ' + text.length + ' characters]';
-    if (sink.lb + Math.min(text.length, MAX_LOG_LINE) > MAX_LOG_BYTES) {
-      sink.ld = (sink.ld || 0) + 1;
+    if (sink.lb + text.length > MAX_LOG_BYTES) {
+      sink.ld++;
       return;
     }
-    sink.lb += Math.min(text.length, MAX_LOG_LINE);
-    sink.l.push([level, text]);
+    sink.lb += text.length;
+    sink.ln++;
+    sink.lt += logRecord(level, text);
   }
   const logger = (level) => function () { log(level, arguments); };
   const console = {
@@ -155,6 +167,7 @@
     const c = binSink;
     if (c === null) return Object.assign({}, this);
     const u8 = this instanceof ArrayBuffer ? new Uint8Array(this) : new Uint8Array(this.buffer, this.byteOffset, this.byteLength);
+    if (c.b === null) c.b = [];
     c.b.push(toB64(u8));
     c.eb += u8.length;
     return { _placeholder: true, num: c.b.length - 1 };
@@ -164,13 +177,25 @@
   }
 
   // ---- effects ----
+  // An event's state. Its fields start on the prototype, so that an event
+  // makes one object with one field of its own (an object's own fields cost
+  // about a quarter of a microsecond each to make here); the rare ones (logs,
+  // binaries, a failure, a pending promise) are set when they happen.
+  const CALL = Object.assign(Object.create(null), {
+    s: 0, m: '', st: '', // status, error message and stack
+    e: '', n: 0, eb: 0, // the effects' lines ("\n" before each), their count and bytes
+    lt: '', ln: 0, lb: 0, ld: 0, // log records, their count and bytes, and lines dropped
+    b: null, // binaries (base64) the effects' placeholders name
+    replied: false, pending: false,
+  });
   function add(json) {
     const c = cur;
-    if (c === null || c.done) throw new Error('iohub: sockets can only be acted on while an event is being handled');
-    if (c.e.length >= MAX_EFFECTS) throw new RangeError('iohub: more than ' + MAX_EFFECTS + ' effects in one event');
+    if (c === null) throw new Error('iohub: sockets can only be acted on while an event is being handled');
+    if (c.n >= MAX_EFFECTS) throw new RangeError('iohub: more than ' + MAX_EFFECTS + ' effects in one event');
     if (c.eb + json.length > MAX_EFFECT_BYTES) throw new RangeError('iohub: the effects of one event exceed 1 MiB');
     c.eb += json.length;
-    c.e.push(json);
+    c.n++;
+    c.e += '\n' + json;
   }
   function toJSON(v, what) {
     let s;
@@ -182,10 +207,20 @@
     if (typeof v !== 'string' || v === '') throw new TypeError(what + ' must be a non-empty string, got ' + show(v));
     return v;
   }
+  // Event names are checked and made JSON once: a regular expression and a
+  // JSON.stringify cost microseconds here, a Map lookup a fraction of one.
+  // At most MAX_NAMES are kept (handlers' names are few; others go uncached).
+  const MAX_NAMES = 256;
+  const nameJSON = new Map(); // event name -> its JSON
+  const emitStart = new Map(); // content event -> '["emit",<its JSON>,'
   function eventName(v) {
+    let j = typeof v === 'string' ? nameJSON.get(v) : undefined;
+    if (j !== undefined) return j;
     str(v, 'the event name');
     if (RESERVED.indexOf(v) >= 0) throw new TypeError('"' + v + '" is a reserved event name');
-    return stringify(v);
+    j = stringify(v);
+    if (nameJSON.size < MAX_NAMES) nameJSON.set(v, j);
+    return j;
   }
   function rawEmit(room, event, args, except) {
     add('["raw",' + stringify(room) + ',' + eventName(event) + ',' + toJSON(args, 'the arguments') + ',' + (except ? 1 : 0) + ']');
@@ -279,10 +314,15 @@
     // A permission-checked content event, as POST /hub/emit.
     emit(event, data) {
       if (event !== null && typeof event === 'object') return emitObject(event);
-      if (typeof event !== 'string' || !CONTENT_EVENT.test(event)) {
-        throw new TypeError('$io.emit: expected "<uid>.<action>" like "api::message.message.create", or { event, schema, data }, got ' + show(event));
+      let start = typeof event === 'string' ? emitStart.get(event) : undefined;
+      if (start === undefined) {
+        if (typeof event !== 'string' || !CONTENT_EVENT.test(event)) {
+          throw new TypeError('$io.emit: expected "<uid>.<action>" like "api::message.message.create", or { event, schema, data }, got ' + show(event));
+        }
+        start = '["emit",' + stringify(event) + ',';
+        if (emitStart.size < MAX_NAMES) emitStart.set(event, start);
       }
-      add('["emit",' + stringify(event) + ',' + toJSON(data, 'the data') + ']');
+      add(start + toJSON(data, 'the data') + ']');
       return true;
     },
     // An unchecked emit of data, as given, to everyone or to { room }.
@@ -304,21 +344,18 @@
     },
   });
 
-  // Socket is what handlers get as their socket. Its methods live on the
-  // prototype and rooms, user and handshake are decoded on first use: one
-  // event makes one small object, which matters in an interpreter.
-  function Socket(h, lazy) {
-    this.id = h[3];
-    this.role = h[4];
-    this.userId = h[5];
-    this.connected = true;
-    this.disconnected = false;
-    this._sid = stringify(h[3]);
-    this._ts = h[6];
-    this._lazy = lazy; // '<rooms JSON>\n<claims JSON>'
-    this._rooms = null;
-    this._user = undefined;
-    this._data = undefined;
+  // Socket is what handlers get as their socket: an object made by dispatch
+  // with Socket.prototype, whose methods live there. rooms, user and the
+  // socket's id as JSON are decoded from _lazy on first use, and their
+  // caches (_rooms, _user, _data, _sid) start on the prototype: one event
+  // makes one small object, which matters in an interpreter.
+  function Socket() {}
+  // _lazy: '<socket id as JSON>\n<rooms JSON>\n<claims JSON>'
+  function lazyPart(s, i) {
+    const t = s._lazy;
+    const n1 = t.indexOf('\n');
+    const n2 = t.indexOf('\n', n1 + 1);
+    return i === 0 ? t.slice(0, n1) : i === 1 ? t.slice(n1 + 1, n2) : t.slice(n2 + 1);
   }
   function BroadcastTo(room) { this._room = room; }
   BroadcastTo.prototype.emit = function (event, ...args) { return rawEmit(this._room, event, args, true); };
@@ -327,7 +364,7 @@
       const list = Array.isArray(room) ? room : [room];
       for (let i = 0; i < list.length; i++) {
         const r = list[i];
-        add('["' + op + '",' + this._sid + ',' + stringify(str(r, 'socket.' + op + ': room')) + ']');
+        add('["' + op + '",' + sidJSON(this) + ',' + stringify(str(r, 'socket.' + op + ': room')) + ']');
         if (op === 'join') this.rooms.add(r); else this.rooms.delete(r);
       }
       return this;
@@ -337,14 +374,20 @@
     emit(event, ...args) { return rawEmit('', event, args, true); },
     to(room) { return new BroadcastTo(str(room, 'socket.broadcast.to: room')); },
   });
+  function sidJSON(s) {
+    if (s._sid === undefined) s._sid = lazyPart(s, 0);
+    return s._sid;
+  }
+  const cache = (value) => ({ value, writable: true, configurable: true, enumerable: false });
   Object.defineProperties(Socket.prototype, {
+    _sid: cache(undefined), _rooms: cache(null), _user: cache(undefined), _data: cache(undefined),
     rooms: { get() {
-      if (this._rooms === null) this._rooms = new Set(parse(this._lazy.slice(0, this._lazy.indexOf('\n'))));
+      if (this._rooms === null) this._rooms = new Set(parse(lazyPart(this, 1)));
       return this._rooms;
     } },
     // The verified token's claims; null for an anonymous socket.
     user: { get() {
-      if (this._user === undefined) this._user = parse(this._lazy.slice(this._lazy.indexOf('\n') + 1));
+      if (this._user === undefined) this._user = parse(lazyPart(this, 2));
       return this._user;
     } },
     data: { get() {
@@ -363,14 +406,14 @@
     leave: roomOp('leave'),
     emit(event, ...args) {
       if (typeof args[args.length - 1] === 'function') throw new TypeError('socket.emit: acknowledgements from clients are not supported');
-      add('["send",' + this._sid + ',' + eventName(event) + ',' + toJSON(args, 'the arguments') + ']');
+      add('["send",' + sidJSON(this) + ',' + eventName(event) + ',' + toJSON(args, 'the arguments') + ']');
       return true;
     },
     // socket.to(room).emit(...) and socket.broadcast.emit(...) skip this socket, as in Socket.IO.
     to(room) { return new BroadcastTo(str(room, 'socket.to: room')); },
     in(room) { return new BroadcastTo(str(room, 'socket.in: room')); },
     disconnect() {
-      add('["disconnect",' + this._sid + ']');
+      add('["disconnect",' + sidJSON(this) + ']');
       return this;
     },
   });
@@ -385,12 +428,25 @@
     c.st = err instanceof Error && typeof err.stack === 'string' ? err.stack : '';
   }
 
+  // invoke calls handler h as h(ctx, socket, ...args), without the spread
+  // for the usual few arguments (a spread call costs several plain ones).
+  function invoke(h, ctx, socket, args) {
+    switch (args.length) {
+      case 0: return h(ctx, socket);
+      case 1: return h(ctx, socket, args[0]);
+      case 2: return h(ctx, socket, args[0], args[1]);
+      case 3: return h(ctx, socket, args[0], args[1], args[2]);
+      case 4: return h(ctx, socket, args[0], args[1], args[2], args[3]);
+      default: return h(ctx, socket, ...args);
+    }
+  }
+
   // step runs handlers from i on; a promise suspends the chain until it settles.
   function step(c, hs, i, ctx, socket, args) {
     for (; i < hs.length; i++) {
       let r;
       try {
-        r = hs[i](ctx, socket, ...args);
+        r = invoke(hs[i], ctx, socket, args);
         if (r === null || (typeof r !== 'object' && typeof r !== 'function') || typeof r.then !== 'function') continue;
       } catch (err) {
         fail(c, err);
@@ -405,45 +461,63 @@
     }
   }
 
+  // outcome ends the event and describes it (see the top of this file).
   function outcome(c) {
-    c.done = true;
     cur = null;
-    if (c.ld) c.l.push([2, '(' + c.ld + ' more log lines dropped: at most ' + MAX_LOG_LINES + ' lines and ' + MAX_LOG_BYTES + ' bytes per event)']);
-    const logs = c.l.length === 0 ? '[]' : stringify(c.l);
-    if (c.s === 0) return '{"s":0,"l":' + logs + ',"e":[' + c.e.join(',') + ']' + (c.b.length ? ',"b":' + stringify(c.b) : '') + '}';
-    return '{"s":' + c.s + ',"m":' + stringify(c.m) + ',"st":' + stringify(c.st) + ',"l":' + logs + ',"e":[]}';
+    if (c.s === 0 && c.lt === '' && c.ld === 0 && c.b === null) return '0' + c.e; // the common case
+    let head = (c.s === 0 ? '0' : '1') + c.lt;
+    if (c.ld) head += logRecord(2, '(' + c.ld + ' more log lines dropped: at most ' + MAX_LOG_LINES + ' lines and ' + MAX_LOG_BYTES + ' bytes per event)');
+    if (c.s !== 0) return head + '\tm' + stringify(c.m) + '\tt' + stringify(c.st);
+    if (c.b !== null) head += '\tb' + stringify(c.b);
+    return head + c.e;
   }
 
-  // __iohub_d(call, config JSON or undefined): handle one event. call is
-  // four JSON texts on four lines (JSON never holds a raw newline), built by
-  // jsCall in jscall.go; only the first two are parsed for every event:
-  //   ["event", "kind", ack 0|1, "sid", "role", "userId", ts, "reason"(, ["base64", ...])]
-  //   [client args...] (binary as placeholders naming the base64 list)
-  //   ["room", ...]
-  //   {claims} or null
-  // Returns the outcome, or "" while a promise is pending (then the hub runs
-  // the job queue and calls __iohub_r).
-  function dispatch(call, cfgJSON) {
-    const nl1 = call.indexOf('\n');
-    const nl2 = call.indexOf('\n', nl1 + 1);
-    const h = parse(call.slice(0, nl1));
-    const c = cur = { s: 0, m: '', st: '', l: [], lb: 0, e: [], eb: 0, b: [], replied: false, pending: false, done: false };
+  const NO_HANDLERS = [];
+  let ctx0 = null; // the ctx of bindings without config
+  function ctxFor(cfgJSON) {
+    if (cfgJSON === undefined) {
+      if (ctx0 === null) ctx0 = Object.freeze({ strapi, io, config: Object.freeze({}) });
+      return ctx0;
+    }
     let ctx = ctxs.get(cfgJSON);
     if (ctx === undefined) {
-      ctx = Object.freeze({ strapi, io, config: Object.freeze(cfgJSON === undefined ? {} : parse(cfgJSON)) });
+      ctx = Object.freeze({ strapi, io, config: Object.freeze(parse(cfgJSON)) });
       ctxs.set(cfgJSON, ctx);
     }
-    const kind = h[1];
-    let args = kind === 'event' ? parse(call.slice(nl1 + 1, nl2)) : kind === 'disconnect' ? [h[7]] : [];
-    if (h.length > 8) args = withBins(args, h[8].map(fromB64));
-    if (h[2] === 1) {
+    return ctx;
+  }
+
+  // __iohub_d(event, args, ack, sid, role, userId, ts, lazy, config, bins):
+  // handle one event, called by jsInstance.call in jscall.go. args is the
+  // argument list (binary as placeholders naming bins, the base64 list as
+  // JSON, or undefined), or its JSON text when the hub could not parse it;
+  // ack is 1 when the client asked for one; ts the time it arrived (ms);
+  // lazy what Socket decodes on use; config the binding's config JSON, or
+  // undefined for none. Returns the outcome, or "" while a promise is
+  // pending (then the hub runs the job queue and calls __iohub_r).
+  function dispatch(event, args, ack, sid, role, userId, ts, lazy, cfgJSON, bins) {
+    if (typeof args === 'string') args = parse(args);
+    const c = cur = { __proto__: CALL, e: '' };
+    const ctx = ctxFor(cfgJSON);
+    if (bins !== undefined) args = withBins(args, parse(bins).map(fromB64));
+    if (ack === 1) {
+      // What toJSON and add do, inlined: the reply is in nearly every event.
       args.push(function ack(...reply) {
-        if (c.done || c.replied) return; // as in Socket.IO, a second call does nothing
+        if (cur !== c || c.replied) return; // as in Socket.IO, a second call (or one after the event) does nothing
         c.replied = true;
-        add('["reply",' + toJSON(reply, 'the ack arguments') + ']');
+        let s;
+        binSink = c;
+        try { s = stringify(reply); } catch (e) { throw new TypeError('the ack arguments cannot be sent: ' + (e && e.message)); } finally { binSink = null; }
+        const line = '\n["reply",' + s + ']'; // an array's JSON is never undefined
+        if (c.n >= MAX_EFFECTS) throw new RangeError('iohub: more than ' + MAX_EFFECTS + ' effects in one event');
+        if (c.eb + line.length - 1 > MAX_EFFECT_BYTES) throw new RangeError('iohub: the effects of one event exceed 1 MiB');
+        c.eb += line.length - 1;
+        c.n++;
+        c.e += line;
       });
     }
-    step(c, byEvent[h[0]] || [], 0, ctx, new Socket(h, call.slice(nl2 + 1)), args);
+    const socket = { __proto__: Socket.prototype, id: sid, role, userId, connected: true, disconnected: false, _ts: ts, _lazy: lazy };
+    step(c, byEvent[event] || NO_HANDLERS, 0, ctx, socket, args);
     return c.pending ? '' : outcome(c);
   }
 
@@ -459,7 +533,7 @@
 
   // __iohub_abort(): the logs of an event stopped by its deadline.
   function abort() {
-    const c = cur || { s: 1, m: '', st: '', l: [], e: [] };
+    const c = cur || { __proto__: CALL };
     c.s = 1;
     return outcome(c);
   }
@@ -491,8 +565,8 @@
       }
       byEvent[e.name].push(e.handler);
     });
-    const l = loose.l;
-    loose = { l: [], lb: 0 };
+    const l = loose.lt;
+    loose = { lt: '', ln: 0, lb: 0, ld: 0 };
     return stringify({ names, l });
   }
 

@@ -440,18 +440,22 @@ func TestJSTry(t *testing.T) {
 // FuzzJSOutcome: an outcome comes from the sandbox; no bytes may panic the
 // decoder or the effect validation.
 func FuzzJSOutcome(f *testing.F) {
-	f.Add([]byte(`{"s":0,"m":"","st":"","l":[[1,"hi"]],"e":[["emit","api::a.a.create",{"x":1}],["raw","r","ev",[1],1],["send","s1","ev",[]],["join","s1","r"],["leave","","r"],["disconnect","s1"],["reply",[1]]]}`))
-	f.Add([]byte(`{"s":1,"m":"boom","e":[["raw"],["x"],[1],["reply",{}],["emit","bad",1],["raw","","connect",[],0]]}`))
-	f.Add([]byte(`{"l":[[1],["a","b"],[9,"x"]],"e":null}`))
-	f.Add([]byte(`{"s":0,"e":[["emit","api::blog.article.create",{"data":{}},"article"],["emit","api::a.a.create",1,"a b"],["rawTo",["a","b"],"ev",{"data":1}],["rawTo",[],"ev",1],["rawTo",["a",""],"connect",1]]}`))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		o, err := parseJSOutcome(b)
+	f.Add("0\tl1,2:hi\tl3,5:a\tb\nc\n" + `["emit","api::a.a.create",{"x":1}]` + "\n" + `["raw","r","ev",[1],1]` + "\n" + `["send","s1","ev",[]]` + "\n" +
+		`["join","s1","r"]` + "\n" + `["leave","","r"]` + "\n" + `["disconnect","s1"]` + "\n" + `["reply",[1]]`)
+	f.Add("1\tl0,3:\xed\xa0\x80x\tm\"boom\"\tt\"at f\"\n" + `["raw"]` + "\n" + `["x"]` + "\n[1]\n" + `["reply",{}]` + "\n" + `["emit","bad",1]` + "\n" + `["raw","","connect",[],0]`)
+	f.Add("0\tl2,2:\xf0\x9f\x98\x80\tb[\"AAE=\"]\n\n" + `["reply",[1],[2]]` + "\n" + `["reply",[{"_placeholder":true,"num":0}]]`)
+	f.Add("0\n" + `["emit","api::blog.article.create",{"data":{}},"article"]` + "\n" + `["emit","api::a.a.create",1,"a b"]` + "\n" +
+		`["rawTo",["a","b"],"ev",{"data":1}]` + "\n" + `["rawTo",[],"ev",1]` + "\n" + `["rawTo",["a",""],"connect",1]`)
+	f.Add("0\tx\t\t")
+	f.Add("0\tl1,9:short")
+	f.Fuzz(func(t *testing.T, b string) {
+		o, err := parseJSOutcome([]byte(b))
 		if err != nil {
 			return
 		}
 		rec := &Recorder{Sockets: map[string]bool{"s1": true}}
 		cs := &callState{sid: "s1", ack: true, chain: &chainState{}, target: rec, log: discardLog}
-		for _, e := range o.Effects {
+		for e, rest := o.nextEffect(); e != nil; e, rest = rest.nextEffect() {
 			_ = cs.addJS(e)
 		}
 		if len(cs.effects) > maxEffects {

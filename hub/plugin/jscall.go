@@ -3,12 +3,13 @@ package plugin
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/iohub/iohub/hub/access"
 	"github.com/iohub/iohub/hub/clienterr"
@@ -17,7 +18,7 @@ import (
 )
 
 // call handles one event in the VM: one call of the prelude's dispatcher
-// with the event (appendJSCall), the job queue when the handler returned a
+// with the event (appendJSCall, jsArgs), the job queue when the handler returned a
 // promise, then the outcome's effects through the same validation as a Wasm
 // guest's (addJS), applied by the run path (run.go).
 //
@@ -34,21 +35,25 @@ func (in *jsInstance) call(lim limit, input []byte, cs *callState) verdict {
 	in.vm.SetDeadline(time.Time{})
 	in.vm.SetCPULimit(lim.timeout, lim.cpu)
 	defer in.vm.SetCPULimit(0, nil)
-	args := []string{string(input)}
-	if len(cs.config) > 2 { // not "{}"
-		args = append(args, string(cs.config))
+	args, ok := in.jsArgs(input, cs.config)
+	if !ok {
+		cs.log.Error("handler input malformed", "socket", cs.sid)
+		return verdict{status: statusError, msg: clienterr.ErrHandlerFailed.Message, keep: true}
 	}
-	out, err := in.vm.CallString(lim.ctx, in.dispatch, args...)
-	if err == nil && out == "" { // a promise is pending: run what it waits for
+	out, err := in.vm.CallArgs(lim.ctx, in.dispatch, args...)
+	clear(args)                      // keep no input alive in the instance
+	if err == nil && len(out) == 0 { // a promise is pending: run what it waits for
 		if err = in.vm.RunJobs(lim.ctx); err == nil {
-			out, err = in.vm.CallString(lim.ctx, in.resume)
+			var s string
+			s, err = in.vm.CallString(lim.ctx, in.resume)
+			out = []byte(s)
 		}
 	}
 	if err != nil {
 		reason, over := in.failed(lim, err, cs)
 		return verdict{status: statusError, msg: clienterr.ErrHandlerFailed.Message, stopped: reason, overLimit: over}
 	}
-	o, err := parseJSOutcome([]byte(out))
+	o, err := parseJSOutcome(out)
 	if err != nil {
 		cs.log.Error("handler outcome unreadable; VM discarded", "err", err, "socket", cs.sid)
 		return verdict{status: statusError, msg: clienterr.ErrHandlerFailed.Message, fault: true}
@@ -70,7 +75,7 @@ func (in *jsInstance) call(lim limit, input []byte, cs *callState) verdict {
 	for _, b := range o.Binaries {
 		cs.bytes += len(b) // the prelude kept them under the event's limit
 	}
-	for _, e := range o.Effects {
+	for e, rest := o.nextEffect(); e != nil; e, rest = rest.nextEffect() {
 		if err := cs.addJS(e); err != nil {
 			cs.log.Warn("handler effect dropped", "err", err, "socket", cs.sid)
 		}
@@ -78,52 +83,56 @@ func (in *jsInstance) call(lim limit, input []byte, cs *callState) verdict {
 	return verdict{status: statusOK, keep: keep}
 }
 
-// appendJSCall appends the dispatcher's input for call: four JSON texts on
-// four lines, so the prelude parses only the first two for every event
-// (JSON.parse costs tens of nanoseconds a byte in QuickJS on Wasm):
-//
-//	["event", "kind", ack 0|1, "sid", "role", "userId", ts, "reason"(, ["base64", ...])]
-//	[client args...]
-//	["room", ...]
-//	{claims} or null
-//
-// When the arguments hold binary, ph are they with placeholders and the
-// header ends with the binaries in base64, which the prelude turns into
-// Uint8Arrays.
+// appendJSCall appends the dispatcher's input for call, which jsArgs turns
+// into its arguments: the ack flag (one byte), the time the event arrived
+// (ms, 8 bytes little-endian), then, each as a uvarint length and bytes, the
+// event name, the argument list as JSON, the socket's id, role and user id,
+// what the socket decodes on use (its id as JSON, its rooms as JSON and its
+// token's claims as JSON, on three lines), and the binaries as a JSON list of
+// base64 strings (empty without binary). The arguments are the client's for
+// an event, [reason] for a disconnect, none for a connection. When they hold
+// binary, ph are they with placeholders naming bins.
 func appendJSCall(buf []byte, c *handler.Call, ph []any, bins [][]byte) ([]byte, error) {
-	buf = append(buf, '[')
-	buf = appendString(buf, c.Event)
-	buf = append(buf, ',')
-	buf = appendString(buf, string(c.Kind))
 	if c.Ack {
-		buf = append(buf, ",1,"...)
+		buf = append(buf, 1)
 	} else {
-		buf = append(buf, ",0,"...)
+		buf = append(buf, 0)
 	}
-	buf = appendString(buf, c.Socket.ID)
-	buf = append(buf, ',')
-	buf = appendString(buf, c.Socket.Role)
-	buf = append(buf, ',')
-	buf = appendString(buf, c.Socket.UserID)
-	buf = append(buf, ',')
-	buf = strconv.AppendInt(buf, c.Received.UnixMilli(), 10)
-	buf = append(buf, ',')
-	buf = appendString(buf, c.Reason)
-	args := c.Args
-	if ph != nil {
-		args = ph
-		buf = append(buf, ',')
-		buf, _ = appendJSON(buf, bins) // [][]byte: base64 strings
-	}
-	buf = append(buf, "]\n"...)
-	var err error
-	if args == nil && c.ArgsJSON != nil {
-		buf = append(buf, c.ArgsJSON...)
-	} else if len(args) == 0 {
+	buf = binary.LittleEndian.AppendUint64(buf, uint64(c.Received.UnixMilli()))
+	buf = appendField(buf, c.Event)
+	// Fields whose length is known after they are written get a fixed
+	// two-byte-or-more uvarint made room for: lenField patches it.
+	at := len(buf)
+	buf = append(buf, 0, 0, 0, 0, 0)
+	switch {
+	case c.Kind == handler.Disconnect:
+		buf = append(buf, '[')
+		buf = appendString(buf, c.Reason)
+		buf = append(buf, ']')
+	case c.Kind != handler.Event:
 		buf = append(buf, "[]"...)
-	} else if buf, err = appendJSON(buf, args); err != nil {
-		return buf, err
+	case ph != nil:
+		var err error
+		if buf, err = appendJSON(buf, ph); err != nil {
+			return buf, err
+		}
+	case c.Args == nil && c.ArgsJSON != nil:
+		buf = append(buf, c.ArgsJSON...)
+	case len(c.Args) == 0:
+		buf = append(buf, "[]"...)
+	default:
+		var err error
+		if buf, err = appendJSON(buf, c.Args); err != nil {
+			return buf, err
+		}
 	}
+	lenField(buf, at)
+	buf = appendField(buf, c.Socket.ID)
+	buf = appendField(buf, c.Socket.Role)
+	buf = appendField(buf, c.Socket.UserID)
+	at = len(buf)
+	buf = append(buf, 0, 0, 0, 0, 0)
+	buf = appendString(buf, c.Socket.ID)
 	buf = append(buf, "\n["...)
 	for i, r := range c.Socket.Rooms {
 		if i > 0 {
@@ -133,9 +142,73 @@ func appendJSCall(buf []byte, c *handler.Call, ph []any, bins [][]byte) ([]byte,
 	}
 	buf = append(buf, "]\n"...)
 	if c.Socket.Claims == nil {
-		return append(buf, "null"...), nil
+		buf = append(buf, "null"...)
+	} else {
+		var err error
+		if buf, err = appendJSON(buf, c.Socket.Claims); err != nil {
+			return buf, err
+		}
 	}
-	return appendJSON(buf, c.Socket.Claims)
+	lenField(buf, at)
+	at = len(buf)
+	buf = append(buf, 0, 0, 0, 0, 0)
+	if ph != nil {
+		buf, _ = appendJSON(buf, bins) // [][]byte: base64 strings
+	}
+	lenField(buf, at)
+	return buf, nil
+}
+
+func appendField(buf []byte, s string) []byte {
+	buf = binary.AppendUvarint(buf, uint64(len(s)))
+	return append(buf, s...)
+}
+
+// lenField writes, at buf[at:at+5], the length of what follows as a
+// five-byte uvarint (padded with continuation bytes, which uvarint allows).
+func lenField(buf []byte, at int) {
+	n := uint64(len(buf) - at - 5)
+	for i := range 4 {
+		buf[at+i] = byte(n) | 0x80
+		n >>= 7
+	}
+	buf[at+4] = byte(n)
+}
+
+// jsArgs turns the input appendJSCall made into the dispatcher's arguments
+// (js_prelude.js, dispatch), in in.args. false when input is malformed.
+func (in *jsInstance) jsArgs(input, config []byte) ([]jsvm.Arg, bool) {
+	if len(input) < 9 {
+		return nil, false
+	}
+	ack := int64(input[0])
+	ts := int64(binary.LittleEndian.Uint64(input[1:9]))
+	var f [7][]byte
+	rest := input[9:]
+	for i := range f {
+		n, k := binary.Uvarint(rest)
+		if k <= 0 || n > uint64(len(rest)-k) {
+			return nil, false
+		}
+		f[i], rest = rest[k:k+int(n)], rest[k+int(n):]
+	}
+	// QuickJS parses the arguments from the bytes, as JSON.parse would from
+	// a string of them; bytes that are not UTF-8 (or hold a NUL, which ends
+	// its parser's input) go as a string for the prelude's JSON.parse.
+	args := jsvm.JSON(f[1])
+	if !utf8.Valid(f[1]) || bytes.IndexByte(f[1], 0) >= 0 {
+		args = jsvm.StringBytes(f[1])
+	}
+	cfg, bins := jsvm.Undefined, jsvm.Undefined
+	if len(config) > 2 { // not "{}"
+		cfg = jsvm.StringBytes(config)
+	}
+	if len(f[6]) > 0 {
+		bins = jsvm.StringBytes(f[6])
+	}
+	a := append(in.args[:0], jsvm.StringBytes(f[0]), args, jsvm.Int(ack), jsvm.StringBytes(f[2]), jsvm.StringBytes(f[3]),
+		jsvm.StringBytes(f[4]), jsvm.Int(ts), jsvm.StringBytes(f[5]), cfg, bins)
+	return a, true
 }
 
 // failed says why a call failed and whether it ran over its limit, and logs
@@ -168,37 +241,21 @@ func (in *jsInstance) failed(lim limit, err error, cs *callState) (reason string
 	return reason, overLimit
 }
 
-// jsOutcome is what the prelude's dispatcher reports for one event.
-type jsOutcome struct {
-	Status  int32             `json:"s"`
-	Message string            `json:"m"`
-	Stack   string            `json:"st"`
-	Logs    []jsLogEntry      `json:"l"`
-	Effects []json.RawMessage `json:"e"`
-	// Binaries the effects' placeholders name, in base64 (decoded by
-	// encoding/json into bytes).
-	Binaries [][]byte `json:"b"`
-}
-
-// parseJSOutcome decodes an outcome. It comes from the sandbox: any bytes
-// must give an error or an outcome, never a panic (FuzzJSOutcome).
-func parseJSOutcome(b []byte) (*jsOutcome, error) {
-	var o jsOutcome
-	if err := json.Unmarshal(b, &o); err != nil {
-		return nil, err
-	}
-	return &o, nil
-}
-
 // addJS validates one effect of a JavaScript handler, ["op", args...], and
 // records it as a Wasm guest's host call would.
-func (cs *callState) addJS(raw json.RawMessage) error {
-	var parts []json.RawMessage
-	if err := json.Unmarshal(raw, &parts); err != nil || len(parts) == 0 {
-		return fmt.Errorf("malformed effect %.80s", raw)
+func (cs *callState) addJS(raw []byte) error {
+	if args, ok := replyArgs(raw); ok { // the common effect, read without a decoder
+		return cs.addReply(args, len(raw))
 	}
-	var op string
-	if err := json.Unmarshal(parts[0], &op); err != nil {
+	var buf [5]json.RawMessage
+	parts, ok := splitEffect(raw, buf[:0])
+	if !ok {
+		if err := json.Unmarshal(raw, &parts); err != nil || len(parts) == 0 {
+			return fmt.Errorf("malformed effect %.80s", raw)
+		}
+	}
+	op, ok := jsonString(parts[0])
+	if !ok {
 		return fmt.Errorf("malformed effect %.80s", raw)
 	}
 	strs := func(n int) ([]string, error) {
@@ -207,7 +264,7 @@ func (cs *callState) addJS(raw json.RawMessage) error {
 		}
 		out := make([]string, n)
 		for i := range out {
-			if err := json.Unmarshal(parts[i+1], &out[i]); err != nil {
+			if out[i], ok = jsonString(parts[i+1]); !ok {
 				return nil, fmt.Errorf("%s: argument %d is not a string", op, i+1)
 			}
 		}
@@ -220,16 +277,7 @@ func (cs *callState) addJS(raw json.RawMessage) error {
 		if len(parts) != 2 {
 			return errors.New("reply: want one argument list")
 		}
-		e, ok := cs.replyEffect(parts[1])
-		switch {
-		case !ok:
-			return errors.New("reply: the arguments are not a JSON array")
-		case !cs.ack:
-			return errors.New("reply: the client asked for no acknowledgement")
-		case cs.chain.replied || cs.hasReply():
-			return nil // the first reply wins, as in Socket.IO
-		}
-		code = cs.add(e, size)
+		return cs.addReply(parts[1], size)
 	case "emit": // ["emit", "uid.action", data] or, for $io.emit({ schema }), [..., "singularName"]
 		s, err := strs(1)
 		if err != nil || (len(parts) != 3 && len(parts) != 4) {
@@ -240,8 +288,8 @@ func (cs *callState) addJS(raw json.RawMessage) error {
 			return fmt.Errorf("emit: %v", err)
 		}
 		if len(parts) == 4 {
-			var prefix string
-			if json.Unmarshal(parts[3], &prefix) != nil {
+			prefix, ok := jsonString(parts[3])
+			if !ok {
 				return errors.New("emit: the event name prefix is not a string")
 			}
 			if ev, err = ev.Named(prefix); err != nil {
@@ -266,8 +314,8 @@ func (cs *callState) addJS(raw json.RawMessage) error {
 				return errors.New("rawTo: a room name is empty")
 			}
 		}
-		var event string
-		if json.Unmarshal(parts[2], &event) != nil || event == "" || access.IsReservedEvent(event) {
+		event, ok := jsonString(parts[2])
+		if !ok || event == "" || access.IsReservedEvent(event) {
 			return fmt.Errorf("rawTo: invalid event %.80s", parts[2])
 		}
 		data, ok := decodeJSON(parts[3])
@@ -338,6 +386,104 @@ func (cs *callState) addJS(raw json.RawMessage) error {
 	}
 	if code == codeLimit {
 		return fmt.Errorf("%s: over the limits of one event (%d effects, %d bytes)", op, maxEffects, maxEffectBytes)
+	}
+	return nil
+}
+
+// splitEffect splits an effect as the prelude writes it, a JSON array
+// without whitespace, into its elements, appended to parts; false when raw
+// is not of that form (it is then decoded as any JSON). The elements are not
+// checked here: addJS decodes each strictly, which together with the split
+// accepts exactly the arrays the decoder would.
+func splitEffect(raw []byte, parts []json.RawMessage) ([]json.RawMessage, bool) {
+	if len(raw) < 3 || raw[0] != '[' || raw[len(raw)-1] != ']' {
+		return nil, false
+	}
+	depth, start, inString := 0, 1, false
+	for i := 1; i < len(raw)-1; i++ {
+		c := raw[i]
+		if inString {
+			if c == '\\' {
+				i++
+			} else if c == '"' {
+				inString = false
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inString = true
+		case '[', '{':
+			depth++
+		case ']', '}':
+			if depth--; depth < 0 {
+				return nil, false
+			}
+		case ',':
+			if depth == 0 {
+				if i == start {
+					return nil, false
+				}
+				parts, start = append(parts, raw[start:i]), i+1
+			}
+		case ' ', '\t', '\n', '\r':
+			return nil, false
+		}
+	}
+	if inString || depth != 0 || start == len(raw)-1 {
+		return nil, false
+	}
+	return append(parts, raw[start:len(raw)-1]), true
+}
+
+// jsonString decodes a JSON string as encoding/json would, without it for
+// one that needs no unescaping.
+func jsonString(b []byte) (string, bool) {
+	if len(b) >= 2 && b[0] == '"' && b[len(b)-1] == '"' {
+		plain := true
+		for _, c := range b[1 : len(b)-1] {
+			if c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf {
+				plain = false
+				break
+			}
+		}
+		if plain {
+			return string(b[1 : len(b)-1]), true
+		}
+	}
+	var s string
+	if json.Unmarshal(b, &s) != nil {
+		return "", false
+	}
+	return s, true
+}
+
+// replyArgs finds the argument list of a reply effect as the prelude writes
+// it, ["reply",[...]]. What it returns is checked by addReply to be one JSON
+// array, which makes raw a list of exactly "reply" and it, as the decoder
+// would have found.
+func replyArgs(raw []byte) ([]byte, bool) {
+	const prefix = `["reply",[`
+	if len(raw) < len(prefix)+2 || string(raw[:len(prefix)]) != prefix || raw[len(raw)-1] != ']' {
+		return nil, false
+	}
+	return raw[len(prefix)-1 : len(raw)-1], true
+}
+
+// addReply records a reply with argument list args (JSON), from an effect
+// of size bytes.
+func (cs *callState) addReply(args []byte, size int) error {
+	e, ok := cs.replyEffect(args)
+	switch {
+	case !ok:
+		return errors.New("reply: the arguments are not a JSON array")
+	case !cs.ack:
+		return errors.New("reply: the client asked for no acknowledgement")
+	case cs.chain.replied || cs.hasReply():
+		return nil // the first reply wins, as in Socket.IO
+	}
+	if cs.add(e, size) == codeLimit {
+		return fmt.Errorf("reply: over the limits of one event (%d effects, %d bytes)", maxEffects, maxEffectBytes)
 	}
 	return nil
 }

@@ -147,8 +147,9 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	if _, ok := cm.ExportedMemories()["memory"]; !ok {
 		missing = append(missing, "memory")
 	}
+	missing = append(missing, checkRawExports(fns)...)
 	if len(missing) > 0 {
-		return fail(fmt.Errorf("jsvm: quickjs.wasm lacks exports %v: not the quickjs-wasi build this hub expects", missing))
+		return fail(fmt.Errorf("jsvm: quickjs.wasm lacks exports %v (or they have other signatures): not the quickjs-wasi build this hub expects", missing))
 	}
 	for _, imp := range cm.ImportedFunctions() {
 		mod, name, _ := imp.Import()
@@ -189,7 +190,10 @@ var envFuncs = map[string]struct {
 	// and a killed VM's call traps here.
 	"host_interrupt": {func(ctx context.Context, _ api.Module, s []uint64) {
 		vm := vmFrom(ctx)
-		s[0] = uint64(vm.interrupt()) // may mark the VM killed (its CPU limit)
+		s[0] = uint64(vm.interrupt())        // may mark the VM killed (its CPU limit)
+		if vm.killable && ctx.Err() != nil { // the call's context ended (VM.enter)
+			vm.killed.Store(true)
+		}
 		if vm.killed.Load() {
 			panic(ErrKilled)
 		}

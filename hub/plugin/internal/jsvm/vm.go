@@ -50,7 +50,8 @@ type VM struct {
 	mod    api.Module
 	mem    api.Memory
 	funcs  map[string]Func
-	ctx    context.Context // the context of the outer call running, for nested calls
+	ctx    context.Context // the context of the outer call running, for nested calls: &cctx or nil
+	cctx   vmCtx
 	closed bool
 
 	deadline    time.Time
@@ -63,7 +64,7 @@ type VM struct {
 	depth       int         // host calls in progress (for the args slice)
 	args        []Value
 
-	scratch    uint32 // wasm_malloc'd: [0,4) length out-parameter, [8,8+4*maxArgs) argv, then string bytes
+	scratch    uint32 // wasm_malloc'd: [0,4) length out-parameter, [8,8+8*maxArgs) argv, then string bytes
 	scratchCap uint32
 	code       uint32 // wasm_malloc'd source buffer of Run, never touched by host calls
 	codeCap    uint32
@@ -82,11 +83,18 @@ type VM struct {
 	fIsString, fGetException, fThrow, fNewError             api.Function
 	fNewHostFunction, fGetGlobal, fNewObject                api.Function
 	stack                                                   []uint64
+	// hstack is call1's: helpers are not re-entered (a nested call1, from a
+	// host call, starts after the outer one took its parameters, and ends
+	// before it writes its results).
+	hstack [5]uint64
+
+	raw     rawAPI // QuickJS's own API, for CallArgs (args.go)
+	argVals [maxArgs]uint64
 }
 
 const (
-	maxArgs       = 8
-	stringsOffset = 8 + 4*maxArgs
+	maxArgs       = 12
+	stringsOffset = 8 + 8*maxArgs // argv holds 8-byte JSValues for CallArgs
 	minScratch    = 4096
 )
 
@@ -105,6 +113,7 @@ func (e *Engine) NewVM(ctx context.Context, cfg Config) (*VM, error) {
 		mc = mc.WithStderr(cfg.Stderr)
 	}
 	vm := &VM{funcs: cfg.Funcs, stack: make([]uint64, 8)}
+	vm.cctx.vm = vm
 	ictx := context.WithValue(ctx, vmKey{}, vm)
 	mod, err := e.runtime.InstantiateModule(ictx, e.compiled, mc)
 	if err != nil {
@@ -120,6 +129,7 @@ func (e *Engine) NewVM(ctx context.Context, cfg Config) (*VM, error) {
 	vm.fIsException, vm.fIsError, vm.fIsString = f("qjs_is_exception"), f("qjs_is_error"), f("qjs_is_string")
 	vm.fGetException, vm.fThrow, vm.fNewError = f("qjs_get_exception"), f("qjs_throw"), f("qjs_new_error")
 	vm.fNewHostFunction, vm.fGetGlobal, vm.fNewObject = f("qjs_new_host_function"), f("qjs_get_global"), f("qjs_new_object")
+	vm.raw.init(f)
 
 	fail := func(err error) (*VM, error) {
 		vm.Close()
@@ -147,6 +157,14 @@ func (e *Engine) NewVM(ctx context.Context, cfg Config) (*VM, error) {
 	if err := vm.install(ictx, cfg.Global, cfg.Funcs); err != nil {
 		return fail(err)
 	}
+	if !vm.boxed {
+		return fail(errors.New("jsvm: quickjs.wasm's values are not NaN-boxed 8-byte words: not the quickjs-wasi build this hub expects"))
+	}
+	r, err := vm.raw.ctxPtr.Call(ictx)
+	if err != nil {
+		return fail(err)
+	}
+	vm.raw.ctx = r[0]
 	return vm, nil
 }
 
@@ -161,7 +179,8 @@ const (
 // install allocates the scratch buffer and makes the global object named
 // global holding one function per Func.
 func (vm *VM) install(ctx context.Context, global string, funcs map[string]Func) (err error) {
-	defer vm.enter(ctx, &err)()
+	vm.enter(ctx)
+	defer vm.leave(ctx, &err)
 	if err := vm.growScratch(minScratch); err != nil {
 		return err
 	}
@@ -272,35 +291,50 @@ func (e *Exception) Error() string {
 var ErrKilled = errors.New("jsvm: VM killed at its context deadline")
 
 // enter makes ctx (carrying the VM) the context of the guest calls of one
-// outer call, and returns what ends it: it turns a panic of a helper (a trap,
-// or the instance killed under it) into *err and closes the VM then. With an
-// instrumented module, ctx's end marks the VM killed, which traps it at its
-// next call of host_interrupt (milliseconds at most: package wasmguard).
-func (vm *VM) enter(ctx context.Context, err *error) func() {
+// outer call, and the deferred leave ends it: it turns a panic of a helper
+// (a trap, or the instance killed under it) into *err and closes the VM
+// then. With an instrumented module, ctx's end kills the VM: host_interrupt
+// polls ctx.Err and traps (it is called every few milliseconds at most:
+// package wasmguard). Polling, not a callback on ctx.Done, so that a
+// context that arms a timer or a goroutine only when Done is asked for (the
+// plugin package's) costs neither.
+func (vm *VM) enter(ctx context.Context) {
 	if vm.ctx != nil {
 		panic("jsvm: VM used by two calls at once, or JavaScript run from inside a host function")
 	}
-	vm.ctx = context.WithValue(ctx, vmKey{}, vm)
-	var stopKill func() bool
-	if vm.killable && ctx.Done() != nil {
-		stopKill = context.AfterFunc(ctx, func() { vm.killed.Store(true) })
+	vm.cctx.Context = ctx
+	vm.ctx = &vm.cctx
+}
+
+func (vm *VM) leave(ctx context.Context, err *error) {
+	vm.ctx, vm.cctx.Context = nil, nil
+	if vm.killable && ctx.Err() != nil {
+		// The deadline came: even when the call made it, the VM may have
+		// been marked, and cannot run again.
+		vm.killed.Store(true)
+		defer vm.Close()
 	}
-	return func() {
-		vm.ctx = nil
-		if stopKill != nil && !stopKill() {
-			// The deadline came: even when the call made it, the VM is marked
-			// (or about to be) and cannot run again.
-			vm.killed.Store(true)
-			defer vm.Close()
+	if r := recover(); r != nil {
+		e, ok := r.(error)
+		if !ok {
+			e = fmt.Errorf("%v", r)
 		}
-		if r := recover(); r != nil {
-			e, ok := r.(error)
-			if !ok {
-				e = fmt.Errorf("%v", r)
-			}
-			*err = vm.callErr(e)
-		}
+		*err = vm.callErr(e)
 	}
+}
+
+// vmCtx is the context of a VM's guest calls: the outer call's, carrying
+// the VM for the host imports. One per VM, reused by every call.
+type vmCtx struct {
+	context.Context
+	vm *VM
+}
+
+func (c *vmCtx) Value(key any) any {
+	if _, ok := key.(vmKey); ok {
+		return c.vm
+	}
+	return c.Context.Value(key)
 }
 
 // callErr wraps a failed guest call: a killed instance, or a trap.
@@ -318,7 +352,8 @@ func (vm *VM) callErr(err error) error {
 
 // Eval runs code as a global script named filename and returns its value.
 func (vm *VM) Eval(ctx context.Context, code, filename string) (_ Value, err error) {
-	defer vm.enter(ctx, &err)()
+	vm.enter(ctx)
+	defer vm.leave(ctx, &err)
 	// Not in the scratch buffer: nested host calls reuse that while the
 	// script runs.
 	buf, err := vm.alloc(len(code) + len(filename) + 2)
@@ -347,7 +382,8 @@ func (vm *VM) CallString(ctx context.Context, fn Value, args ...string) (_ strin
 	if len(args) > maxArgs {
 		return "", fmt.Errorf("jsvm: at most %d arguments", maxArgs)
 	}
-	defer vm.enter(ctx, &err)()
+	vm.enter(ctx)
+	defer vm.leave(ctx, &err)
 	vals := vm.strArgs[:0]
 	defer func() {
 		for _, v := range vals {
@@ -403,7 +439,8 @@ func (vm *VM) takeString(v Value) (string, error) {
 // Run evaluates code as a global script and returns its value as a string.
 // Compiling costs microseconds: call functions for what is frequent.
 func (vm *VM) Run(ctx context.Context, code, filename string) (_ string, err error) {
-	defer vm.enter(ctx, &err)()
+	vm.enter(ctx)
+	defer vm.leave(ctx, &err)
 	need := uint32(len(code) + len(filename) + 2)
 	if need > vm.codeCap {
 		c := max(need, 2*vm.codeCap, minScratch)
@@ -432,7 +469,8 @@ func (vm *VM) Call(ctx context.Context, fn, this Value, args ...Value) (_ Value,
 	if len(args) > maxArgs {
 		return 0, fmt.Errorf("jsvm: at most %d arguments", maxArgs)
 	}
-	defer vm.enter(ctx, &err)()
+	vm.enter(ctx)
+	defer vm.leave(ctx, &err)
 	// argv is copied by qjs_call before any JavaScript runs, so the scratch
 	// buffer is free again for nested host calls.
 	for i, a := range args {
@@ -448,7 +486,8 @@ func (vm *VM) Call(ctx context.Context, fn, this Value, args ...Value) (_ Value,
 // RunJobs runs pending jobs (promise reactions) until none is left. A job
 // that throws is reported after the queue ran dry.
 func (vm *VM) RunJobs(ctx context.Context) (err error) {
-	defer vm.enter(ctx, &err)()
+	vm.enter(ctx)
+	defer vm.leave(ctx, &err)
 	var first error
 	for {
 		if err := vm.fJobPending.CallWithStack(vm.ctx, vm.stack); err != nil {
@@ -569,9 +608,10 @@ func (vm *VM) helper() func() {
 	if vm.ctx != nil {
 		return func() {}
 	}
-	vm.ctx = context.WithValue(context.Background(), vmKey{}, vm)
+	vm.cctx.Context = context.Background()
+	vm.ctx = &vm.cctx
 	return func() {
-		vm.ctx = nil
+		vm.ctx, vm.cctx.Context = nil, nil
 		if r := recover(); r != nil {
 			vm.Close()
 		}
@@ -713,8 +753,8 @@ func (vm *VM) putU32(p, v uint32) {
 // with the outer call's context; a failure panics, which wazero turns into
 // the outer call's error (or, outside one, reaches the caller's recover).
 func (vm *VM) call1(f api.Function, params ...uint64) uint64 {
-	var st [4]uint64
-	copy(st[:], params)
+	st := vm.hstack[:]
+	copy(st, params)
 	if err := f.CallWithStack(vm.ctx, st[:]); err != nil {
 		panic(err)
 	}
