@@ -32,7 +32,9 @@ type eventInput struct {
 	ph    []any    // call.Args with placeholders; nil when there is no binary
 	env   [2][]byte
 	pool  [2]*[]byte // env's buffers, from inputBufs
-	js    []byte
+	js    jsEvent    // made when a JavaScript binding first needs it
+	jsErr error
+	jsSet bool
 }
 
 // splitBinary walks the arguments once: with no binary (the common case) the
@@ -86,14 +88,13 @@ func (ev *eventInput) release() {
 }
 
 // jsInput returns the JavaScript dispatcher's input.
-func (ev *eventInput) jsInput() ([]byte, error) {
-	if ev.js != nil {
-		return ev.js, nil
+func (ev *eventInput) jsInput() (*jsEvent, error) {
+	if !ev.jsSet {
+		ev.jsSet = true
+		ev.splitBinary()
+		ev.jsErr = ev.js.set(ev.call, ev.ph, ev.bins)
 	}
-	ev.splitBinary()
-	b, err := appendJSCall(make([]byte, 0, 256), ev.call, ev.ph, ev.bins)
-	ev.js = b
-	return b, err
+	return &ev.js, ev.jsErr
 }
 
 func hasBinary(v any) bool {
@@ -233,18 +234,20 @@ func placeholderNum(v any) (int64, bool) {
 	return 0, false
 }
 
-// inputFor picks the input of guest in and what its output's placeholders
-// stand for: a v1.1 guest's name the event's binaries, then its attached
-// ones; the JavaScript prelude's only the binaries its outcome lists.
-func (cs *callState) inputFor(in guest, ev *eventInput) ([]byte, error) {
+// inputFor sets the input of guest in (cs.input, the envelope of a Wasm
+// guest's version; cs.js, the JavaScript dispatcher's) and what its output's
+// placeholders stand for: a v1.1 guest's name the event's binaries, then its
+// attached ones; the JavaScript prelude's only the binaries its outcome
+// lists.
+func (cs *callState) inputFor(in guest, ev *eventInput) error {
 	w, isWasm := in.(*wasmGuest)
 	if !isWasm {
 		cs.binaryOut = true
-		b, err := ev.jsInput()
-		cs.input = b
-		return b, err
+		e, err := ev.jsInput()
+		cs.js = e
+		return err
 	}
 	b, err := ev.wasm(w.abi)
 	cs.input, cs.bins, cs.binaryOut = b, ev.bins, w.abi == ABIVersion11
-	return b, err
+	return err
 }

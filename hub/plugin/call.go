@@ -15,11 +15,12 @@ import (
 // callState is everything host functions need during one guest call. It travels
 // in the call's context, so host functions find it without a lookup table.
 type callState struct {
-	input   []byte // what input_read copies: the envelope, or the config in hub_init
-	config  []byte // the binding's config: a JavaScript handler's ctx.config
-	init    bool   // hub_init: socket effects are denied
-	sid     string // the socket the event is about
-	ack     bool   // the client asked for an ack
+	input   []byte   // what input_read copies: the envelope, or the config in hub_init
+	js      *jsEvent // a JavaScript handler's input instead
+	config  []byte   // the binding's config: a JavaScript handler's ctx.config
+	init    bool     // hub_init: socket effects are denied
+	sid     string   // the socket the event is about
+	ack     bool     // the client asked for an ack
 	chain   *chainState
 	kv      kv.Store
 	log     *slog.Logger

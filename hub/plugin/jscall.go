@@ -3,7 +3,6 @@ package plugin
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,7 +17,7 @@ import (
 )
 
 // call handles one event in the VM: one call of the prelude's dispatcher
-// with the event (appendJSCall, jsArgs), the job queue when the handler returned a
+// with the event (jsEvent, jsArgs), the job queue when the handler returned a
 // promise, then the outcome's effects through the same validation as a Wasm
 // guest's (addJS), applied by the run path (run.go).
 //
@@ -30,16 +29,12 @@ import (
 // handler, cur, is reset): the VM serves on, module state included. A VM
 // that was interrupted, killed, ran out of memory or grew past three
 // quarters of its cap is replaced.
-func (in *jsInstance) call(lim limit, input []byte, cs *callState) verdict {
+func (in *jsInstance) call(lim limit, cs *callState) verdict {
 	c := in.code
 	in.vm.SetDeadline(time.Time{})
 	in.vm.SetCPULimit(lim.timeout, lim.cpu)
 	defer in.vm.SetCPULimit(0, nil)
-	args, ok := in.jsArgs(input, cs.config)
-	if !ok {
-		cs.log.Error("handler input malformed", "socket", cs.sid)
-		return verdict{status: statusError, msg: clienterr.ErrHandlerFailed.Message, keep: true}
-	}
+	args := in.jsArgs(cs.js, cs.config)
 	out, err := in.vm.CallArgs(lim.ctx, in.dispatch, args...)
 	clear(args)                      // keep no input alive in the instance
 	if err == nil && len(out) == 0 { // a promise is pending: run what it waits for
@@ -83,55 +78,35 @@ func (in *jsInstance) call(lim limit, input []byte, cs *callState) verdict {
 	return verdict{status: statusOK, keep: keep}
 }
 
-// appendJSCall appends the dispatcher's input for call, which jsArgs turns
-// into its arguments: the ack flag (one byte), the time the event arrived
-// (ms, 8 bytes little-endian), then, each as a uvarint length and bytes, the
-// event name, the argument list as JSON, the socket's id, role and user id,
-// what the socket decodes on use (its id as JSON, its rooms as JSON and its
-// token's claims as JSON, on three lines), and the binaries as a JSON list of
-// base64 strings (empty without binary). The arguments are the client's for
-// an event, [reason] for a disconnect, none for a connection. When they hold
+// jsEvent is the dispatcher's input for one event (js_prelude.js,
+// dispatch), made once per event and shared by its JavaScript bindings;
+// jsArgs passes it as the dispatcher's arguments.
+type jsEvent struct {
+	ack      bool
+	received int64 // when the event arrived, in ms
+	event    string
+	// args is the argument list as JSON: the client's for an event,
+	// [reason] for a disconnect, none for a connection; binary as
+	// placeholders naming bins.
+	args []byte
+	// argsAsString: args is not UTF-8 or holds a NUL (which ends QuickJS's
+	// parser's input), so it goes as a string, for the prelude's JSON.parse.
+	argsAsString   bool
+	sid, role, uid string
+	// lazy is what the socket decodes on use: its id, its rooms and its
+	// token's claims, as JSON, on three lines.
+	lazy []byte
+	bins []byte // the binaries as a JSON list of base64 strings; nil without binary
+}
+
+// set makes e the dispatcher's input for call; when its arguments hold
 // binary, ph are they with placeholders naming bins.
-func appendJSCall(buf []byte, c *handler.Call, ph []any, bins [][]byte) ([]byte, error) {
-	if c.Ack {
-		buf = append(buf, 1)
-	} else {
-		buf = append(buf, 0)
-	}
-	buf = binary.LittleEndian.AppendUint64(buf, uint64(c.Received.UnixMilli()))
-	buf = appendField(buf, c.Event)
-	// Fields whose length is known after they are written get a fixed
-	// two-byte-or-more uvarint made room for: lenField patches it.
-	at := len(buf)
-	buf = append(buf, 0, 0, 0, 0, 0)
-	switch {
-	case c.Kind == handler.Disconnect:
-		buf = append(buf, '[')
-		buf = appendString(buf, c.Reason)
-		buf = append(buf, ']')
-	case c.Kind != handler.Event:
-		buf = append(buf, "[]"...)
-	case ph != nil:
-		var err error
-		if buf, err = appendJSON(buf, ph); err != nil {
-			return buf, err
-		}
-	case c.Args == nil && c.ArgsJSON != nil:
-		buf = append(buf, c.ArgsJSON...)
-	case len(c.Args) == 0:
-		buf = append(buf, "[]"...)
-	default:
-		var err error
-		if buf, err = appendJSON(buf, c.Args); err != nil {
-			return buf, err
-		}
-	}
-	lenField(buf, at)
-	buf = appendField(buf, c.Socket.ID)
-	buf = appendField(buf, c.Socket.Role)
-	buf = appendField(buf, c.Socket.UserID)
-	at = len(buf)
-	buf = append(buf, 0, 0, 0, 0, 0)
+func (e *jsEvent) set(c *handler.Call, ph []any, bins [][]byte) error {
+	*e = jsEvent{ack: c.Ack, received: c.Received.UnixMilli(), event: c.Event,
+		sid: c.Socket.ID, role: c.Socket.Role, uid: c.Socket.UserID}
+	// One buffer for what is made here: the lazy part, then the arguments
+	// when they are not JSON already.
+	buf := make([]byte, 0, 256)
 	buf = appendString(buf, c.Socket.ID)
 	buf = append(buf, "\n["...)
 	for i, r := range c.Socket.Rooms {
@@ -141,74 +116,60 @@ func appendJSCall(buf []byte, c *handler.Call, ph []any, bins [][]byte) ([]byte,
 		buf = appendString(buf, r)
 	}
 	buf = append(buf, "]\n"...)
+	var err error
 	if c.Socket.Claims == nil {
 		buf = append(buf, "null"...)
-	} else {
-		var err error
-		if buf, err = appendJSON(buf, c.Socket.Claims); err != nil {
-			return buf, err
-		}
+	} else if buf, err = appendJSON(buf, c.Socket.Claims); err != nil {
+		return err
 	}
-	lenField(buf, at)
-	at = len(buf)
-	buf = append(buf, 0, 0, 0, 0, 0)
+	e.lazy = buf[:len(buf):len(buf)]
+	at := len(buf)
+	switch {
+	case c.Kind == handler.Disconnect:
+		buf = append(appendString(append(buf, '['), c.Reason), ']')
+	case c.Kind != handler.Event:
+		buf = append(buf, "[]"...)
+	case ph != nil:
+		buf, err = appendJSON(buf, ph)
+	case c.Args == nil && c.ArgsJSON != nil:
+		e.args = c.ArgsJSON
+	case len(c.Args) == 0:
+		buf = append(buf, "[]"...)
+	default:
+		buf, err = appendJSON(buf, c.Args)
+	}
+	if err != nil {
+		return err
+	}
+	if e.args == nil {
+		e.args = buf[at:]
+	}
+	e.argsAsString = !utf8.Valid(e.args) || bytes.IndexByte(e.args, 0) >= 0
 	if ph != nil {
-		buf, _ = appendJSON(buf, bins) // [][]byte: base64 strings
+		e.bins, _ = appendJSON(nil, bins) // [][]byte: base64 strings
 	}
-	lenField(buf, at)
-	return buf, nil
+	return nil
 }
 
-func appendField(buf []byte, s string) []byte {
-	buf = binary.AppendUvarint(buf, uint64(len(s)))
-	return append(buf, s...)
-}
-
-// lenField writes, at buf[at:at+5], the length of what follows as a
-// five-byte uvarint (padded with continuation bytes, which uvarint allows).
-func lenField(buf []byte, at int) {
-	n := uint64(len(buf) - at - 5)
-	for i := range 4 {
-		buf[at+i] = byte(n) | 0x80
-		n >>= 7
+// jsArgs returns the dispatcher's arguments for e, in in.args.
+func (in *jsInstance) jsArgs(e *jsEvent, config []byte) []jsvm.Arg {
+	args := jsvm.JSON(e.args) // QuickJS parses it from the bytes, as JSON.parse would
+	if e.argsAsString {
+		args = jsvm.StringBytes(e.args)
 	}
-	buf[at+4] = byte(n)
-}
-
-// jsArgs turns the input appendJSCall made into the dispatcher's arguments
-// (js_prelude.js, dispatch), in in.args. false when input is malformed.
-func (in *jsInstance) jsArgs(input, config []byte) ([]jsvm.Arg, bool) {
-	if len(input) < 9 {
-		return nil, false
-	}
-	ack := int64(input[0])
-	ts := int64(binary.LittleEndian.Uint64(input[1:9]))
-	var f [7][]byte
-	rest := input[9:]
-	for i := range f {
-		n, k := binary.Uvarint(rest)
-		if k <= 0 || n > uint64(len(rest)-k) {
-			return nil, false
-		}
-		f[i], rest = rest[k:k+int(n)], rest[k+int(n):]
-	}
-	// QuickJS parses the arguments from the bytes, as JSON.parse would from
-	// a string of them; bytes that are not UTF-8 (or hold a NUL, which ends
-	// its parser's input) go as a string for the prelude's JSON.parse.
-	args := jsvm.JSON(f[1])
-	if !utf8.Valid(f[1]) || bytes.IndexByte(f[1], 0) >= 0 {
-		args = jsvm.StringBytes(f[1])
+	ack := int64(0)
+	if e.ack {
+		ack = 1
 	}
 	cfg, bins := jsvm.Undefined, jsvm.Undefined
 	if len(config) > 2 { // not "{}"
 		cfg = jsvm.StringBytes(config)
 	}
-	if len(f[6]) > 0 {
-		bins = jsvm.StringBytes(f[6])
+	if len(e.bins) > 0 {
+		bins = jsvm.StringBytes(e.bins)
 	}
-	a := append(in.args[:0], jsvm.StringBytes(f[0]), args, jsvm.Int(ack), jsvm.StringBytes(f[2]), jsvm.StringBytes(f[3]),
-		jsvm.StringBytes(f[4]), jsvm.Int(ts), jsvm.StringBytes(f[5]), cfg, bins)
-	return a, true
+	return append(in.args[:0], jsvm.String(e.event), args, jsvm.Int(ack), jsvm.String(e.sid), jsvm.String(e.role),
+		jsvm.String(e.uid), jsvm.Int(e.received), jsvm.StringBytes(e.lazy), cfg, bins)
 }
 
 // failed says why a call failed and whether it ran over its limit, and logs

@@ -79,15 +79,11 @@ func preludeVM(t testing.TB, engine int, patch []string, extra, handler string) 
 // one argument, {"room":"lobby","text":"hello there"}, asking for an ack.
 func dispatchArgs(t testing.TB, name string) []jsvm.Arg {
 	c := event(name, true, map[string]any{"room": "lobby", "text": "hello there"})
-	in, err := appendJSCall(nil, c, nil, nil)
-	if err != nil {
+	var e jsEvent
+	if err := e.set(c, nil, nil); err != nil {
 		t.Fatal(err)
 	}
-	args, ok := (&jsInstance{}).jsArgs(in, nil)
-	if !ok {
-		t.Fatal("jsArgs refused appendJSCall's input")
-	}
-	return args
+	return (&jsInstance{}).jsArgs(&e, nil)
 }
 
 // TestJSOutcomeLogs: log lines reach the hub as the handler wrote them,

@@ -19,10 +19,11 @@ import (
 // guest is one prepared instance of an engine: instantiated, initialised,
 // ready for events. It is used by one call at a time.
 type guest interface {
-	// call handles one event under lim: the guest's effects are validated
-	// and recorded in cs (applied by the caller on success), its log lines
-	// written, and what it came to returned.
-	call(lim limit, input []byte, cs *callState) verdict
+	// call handles one event under lim, its input in cs (inputFor): the
+	// guest's effects are validated and recorded in cs (applied by the
+	// caller on success), its log lines written, and what it came to
+	// returned.
+	call(lim limit, cs *callState) verdict
 	close()
 }
 
@@ -150,8 +151,7 @@ func (h *Host) run(ctx context.Context, g *generation, ev *eventInput, chain *ch
 	}
 	cs := &callState{sid: call.Socket.ID, ack: call.Ack, chain: chain,
 		kv: h.kvFor(p.kvName), log: g.log, target: h.target, config: g.config}
-	input, err := cs.inputFor(in, ev)
-	if err != nil {
+	if err := cs.inputFor(in, ev); err != nil {
 		p.put(in)
 		h.log.Warn("event not passed to handlers: arguments are not JSON", "event", call.Event, "err", err)
 		return statusError, clienterr.ErrHandlerFailed.Message, false
@@ -161,7 +161,7 @@ func (h *Host) run(ctx context.Context, g *generation, ev *eventInput, chain *ch
 		cctx = withCall(ctx, cs)
 	}
 	lim := h.startLimit(cctx, p.grace, true)
-	v := in.call(lim, input, cs)
+	v := in.call(lim, cs)
 	lim.end()
 	p.observe(time.Since(lim.soft.Add(-h.timeout)), h.timeout, v)
 	if v.keep {

@@ -29,12 +29,12 @@ type wasmGuest struct {
 
 // call makes the ABI's one call, hub_on_event; the guest's host calls record
 // its effects in cs. A trapped, timed-out or exited instance is never reused.
-func (in *wasmGuest) call(lim limit, input []byte, cs *callState) verdict {
+func (in *wasmGuest) call(lim limit, cs *callState) verdict {
 	in.stdout.during(lim.ctx, cs)
 	in.stderr.during(lim.ctx, cs)
 	defer in.stdout.during(context.Background(), nil)
 	defer in.stderr.during(context.Background(), nil)
-	in.stack[0] = uint64(len(input))
+	in.stack[0] = uint64(len(cs.input))
 	if err := in.onEvent.CallWithStack(lim.ctx, in.stack); err != nil {
 		reason, over := failureReason(err)
 		return verdict{status: statusError, msg: clienterr.ErrHandlerFailed.Message, stopped: reason, overLimit: over}
