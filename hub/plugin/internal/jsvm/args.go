@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/tetratelabs/wazero/api"
 )
@@ -56,23 +57,11 @@ func checkRawExports(fns map[string]api.FunctionDefinition) []string {
 	var bad []string
 	for name, sig := range rawExports {
 		d, ok := fns[name]
-		if !ok || !sameTypes(d.ParamTypes(), sig[0]) || !sameTypes(d.ResultTypes(), sig[1]) {
+		if !ok || !slices.Equal(d.ParamTypes(), sig[0]) || !slices.Equal(d.ResultTypes(), sig[1]) {
 			bad = append(bad, name)
 		}
 	}
 	return bad
-}
-
-func sameTypes(a, b []api.ValueType) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // JSValue words of the NaN-boxed representation: the tag in the high word.
